@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/pkt: the packet core. One pure function over one Ethernet frame: parse with a bounds check
+ * before every header access, validate, decide, and rewrite the frame in place into its reply.
+ * No allocation, no copy, no syscalls, no DPDK. The DPDK lcores, the tests and the fuzzer call it. */
+#ifndef PE_PKT_H
+#define PE_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pe_drop.h"
+
+#define PE_PKT_MAX_ADDRS 16
+#define PE_PKT_DEFAULT_TTL 64
+#define PE_PKT_MAX_VLAN 2
+/* IPv6 extension-header walk budget (count and bytes) before the L4 header. */
+#define PE_PKT_MAX_EXT_HDRS 8
+#define PE_PKT_MAX_EXT_BYTES 256
+
+enum pe_pkt_mode {
+	PE_MODE_SERVICE = 0, /* a proper host: ARP, NDP, ICMP/ICMPv6 echo, UDP echo; policy enforced */
+	PE_MODE_L2,          /* swap MACs of any frame (benchmark rigs; no policy) */
+	PE_MODE_L4,          /* swap MACs, IPs, UDP/TCP ports like testpmd 5tswap (no policy) */
+};
+
+struct pe_pkt_ip4 {
+	uint32_t addr; /* network byte order */
+	uint8_t prefix; /* 1..32; used to recognise the directed broadcast */
+};
+
+struct pe_pkt_ip6 {
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+/* Configuration of the packet core. Build it with pe_pkt_cfg_init() and the setters below; the
+ * struct is public so the hot path reads it without calls, but treat it as read-only there. */
+struct pe_pkt_cfg {
+	enum pe_pkt_mode mode;
+	uint8_t mac[6];       /* our MAC: ARP/NA replies carry it; frames to other unicast MACs drop */
+	bool promisc;         /* accept frames to any destination MAC (l2/l4 modes ignore the MAC) */
+	bool verify_csum;     /* verify IPv4/ICMP/UDP checksums (true; false only for fuzzing) */
+	uint8_t ttl;          /* TTL / hop limit of echo replies (64) */
+	unsigned n_ip4, n_ip6;
+	struct pe_pkt_ip4 ip4[PE_PKT_MAX_ADDRS];
+	struct pe_pkt_ip6 ip6[PE_PKT_MAX_ADDRS];
+	uint8_t echo_ports[65536 / 8]; /* bitmap: UDP destination ports we echo on (default 7) */
+	uint8_t loop_ports[65536 / 8]; /* bitmap: UDP source ports refused (7,9,13,17,19,37) */
+};
+
+/* Defaults: service mode, TTL 64, checksums verified, echo port 7, loop ports 7,9,13,17,19,37,
+ * no addresses, zero MAC. */
+void pe_pkt_cfg_init(struct pe_pkt_cfg *cfg);
+/* Parse "ADDR[/PREFIX]" (IPv4 or IPv6) and add it. 0, or -EINVAL (bad text), -ENOSPC (too many). */
+int pe_pkt_cfg_add_ip(struct pe_pkt_cfg *cfg, const char *text);
+/* Parse "7,9,1000-1010" into the echo-port (or loop-port) bitmap, replacing it. 0 or -EINVAL. */
+int pe_pkt_cfg_set_ports(uint8_t bitmap[65536 / 8], const char *list);
+/* Parse "service" | "l2" | "l4". 0 or -EINVAL. */
+int pe_pkt_mode_parse(const char *text, enum pe_pkt_mode *mode);
+const char *pe_pkt_mode_name(enum pe_pkt_mode mode);
+
+static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port_host)
+{
+	return (bitmap[port_host >> 3] >> (port_host & 7)) & 1;
+}
+
+/* Echo one frame in place according to cfg->mode.
+ * frame/len: the received Ethernet frame (from the destination MAC; no FCS).
+ * Returns PE_DROP_NONE when frame now holds the reply and *len its length (never longer than the
+ * input; Ethernet padding beyond the IP length is trimmed), or the reason it must be dropped (the
+ * frame may then be partly rewritten and must not be sent). */
+enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+
+/* The modes one by one, for loops that dispatch once per burst rather than per packet. */
+enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+enum pe_drop pe_pkt_l2(uint8_t *frame, uint32_t *len);
+enum pe_drop pe_pkt_l4(uint8_t *frame, uint32_t *len);
+
+/* Source-address policy shared with the socket fallback: true when addr may receive a reply
+ * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a
+ * directed broadcast of one of our prefixes, nor one of our own addresses). IPv4 in network order. */
+bool pe_pkt_ip4_src_ok(const struct pe_pkt_cfg *cfg, uint32_t addr);
+bool pe_pkt_ip6_src_ok(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
+
+/* Internet checksum helpers (RFC 1071 / RFC 1624), exported for the tests, the load generator and
+ * the socket path. Sums are over network-order bytes. */
+uint32_t pe_csum_partial(const void *data, uint32_t len, uint32_t sum);
+uint16_t pe_csum_fold(uint32_t sum);
+
+#endif

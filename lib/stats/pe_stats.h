@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/stats: counters. One cache-aligned block per writer (a DPDK (port, queue) or a socket
+ * thread); each block has exactly one writer thread. Readers sum blocks without locks: every
+ * counter is a 64-bit word written with relaxed atomic stores, and a per-block sequence number
+ * (seqlock) lets a reader take a consistent multi-field snapshot of a block. The blocks can live
+ * in a shared-memory segment so that a separate process (pktecho-stat) can read them. */
+#ifndef PE_STATS_H
+#define PE_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pe_drop.h"
+
+#define PE_STATS_MAX_BLOCKS 256
+#define PE_STATS_LABEL_LEN 48
+
+/* The counters of one block. Everything is a monotonically increasing count except where noted. */
+struct pe_counters {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t rx_nombuf;    /* DPDK: mbuf allocation failures on RX (from rte_eth_stats) */
+	uint64_t rx_missed;    /* DPDK: imissed (dropped by the NIC/vdev before we saw them) */
+	uint64_t conns_opened; /* sockets: TCP connections accepted */
+	uint64_t conns_closed;
+	uint64_t bytes_copied; /* sockets: bytes moved through user space (zero-copy paths add none) */
+	uint64_t drops[PE_DROP_MAX];
+};
+
+/* One writer's block, alone on its cache lines. */
+struct pe_stats_block {
+	uint64_t seq; /* odd while the writer is inside begin/end */
+	uint32_t port, queue; /* labels: DPDK port and queue, or UINT32_MAX when not applicable */
+	int32_t thread;       /* label: socket thread index, or -1 */
+	char name[PE_STATS_LABEL_LEN]; /* short name for text reports: "p0q1", "thread0", "udp0" */
+	struct pe_counters c;
+} __attribute__((aligned(64)));
+
+struct pe_stats; /* opaque: the set of blocks, private memory or a shared-memory segment */
+
+/* n_blocks blocks in private memory (shm_name NULL) or in a new shared-memory segment
+ * "/pktecho-<shm_name>" (O_EXCL, mode 0600; a stale segment of a dead process is replaced).
+ * NULL with errno on failure. */
+struct pe_stats *pe_stats_create(unsigned n_blocks, const char *shm_name);
+/* Unmaps and (for the owner) unlinks the segment. Accepts NULL. */
+void pe_stats_destroy(struct pe_stats *s);
+unsigned pe_stats_count(const struct pe_stats *s);
+struct pe_stats_block *pe_stats_block(struct pe_stats *s, unsigned i);
+/* Label a block (before workers start). port/queue UINT32_MAX and thread -1 mean "none". */
+void pe_stats_block_label(struct pe_stats_block *b, const char *name, uint32_t port,
+			  uint32_t queue, int32_t thread);
+
+/* Writer side, hot path: wrap each burst's updates in begin/end; add with pe_ctr_add. */
+static inline void pe_stats_begin(struct pe_stats_block *b)
+{
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+static inline void pe_stats_end(struct pe_stats_block *b)
+{
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
+}
+static inline void pe_ctr_add(uint64_t *ctr, uint64_t n)
+{
+	__atomic_store_n(ctr, *ctr + n, __ATOMIC_RELAXED);
+}
+static inline void pe_ctr_set(uint64_t *ctr, uint64_t v)
+{
+	__atomic_store_n(ctr, v, __ATOMIC_RELAXED);
+}
+
+/* A consistent copy of all blocks and their sum, stamped with CLOCK_MONOTONIC. */
+struct pe_stats_snapshot {
+	uint64_t time_ns;
+	unsigned n_blocks;
+	struct pe_counters total;
+	struct pe_stats_block blocks[PE_STATS_MAX_BLOCKS];
+};
+
+/* Fill snap from s (seqlock retry per block; never blocks the writers). 0 or -errno. */
+int pe_stats_snapshot(const struct pe_stats *s, struct pe_stats_snapshot *snap);
+/* Sum of drops over all reasons of one counter set. */
+uint64_t pe_counters_drops(const struct pe_counters *c);
+
+/* Rates between two snapshots of the same counters (per second). */
+struct pe_rates {
+	double seconds;
+	double rx_pps, tx_pps, rx_bps, tx_bps, drop_pps;
+};
+void pe_rates_compute(const struct pe_counters *prev, const struct pe_counters *cur,
+		      uint64_t prev_ns, uint64_t cur_ns, struct pe_rates *out);
+
+#endif
