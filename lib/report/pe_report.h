@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/report: one report schema for every path (pktecho-dpdk, pktecho, pktecho-load), rendered as
+ * human lines with testpmd-familiar names, NDJSON ("type":"interval" / "type":"summary",
+ * "schema":1) and Prometheus text exposition (metrics prefixed pktecho_). Input is always a pair
+ * of stats snapshots: rates are computed between them. Field list: docs/reports.md. */
+#ifndef PE_REPORT_H
+#define PE_REPORT_H
+
+#include <stdio.h>
+
+#include "pe_stats.h"
+
+#define PE_REPORT_SCHEMA 1
+
+enum pe_report_fmt {
+	PE_REPORT_TEXT = 0,
+	PE_REPORT_JSON,
+};
+
+/* Parse "text" | "json". 0 or -EINVAL. */
+int pe_report_fmt_parse(const char *text, enum pe_report_fmt *fmt);
+
+/* What the report is about; copied into every object. */
+struct pe_report_meta {
+	const char *service; /* "pktecho-dpdk", "pktecho", "pktecho-load" */
+	const char *name;    /* instance name (--stats-name), may be NULL */
+	const char *mode;    /* "service", "l4", "epoll", ... may be NULL */
+};
+
+/* Extra top-level fields an app appends to a JSON object or a text summary: key and an already
+ * formatted JSON value ("0", "true", "\"text\"", "{...}"). Terminated by a {NULL, NULL} entry. */
+struct pe_report_kv {
+	const char *key;
+	const char *json_value;
+};
+
+/* One interval: totals and per-block detail between prev and cur.
+ * TEXT: a compact line per block and a total line (RX-packets, TX-packets, Rx-pps, Tx-pps,
+ * RX-missed, RX-nombuf, TX-dropped, drops). JSON: one line, {"type":"interval",...}. */
+int pe_report_interval(FILE *out, enum pe_report_fmt fmt, const struct pe_report_meta *meta,
+		       const struct pe_stats_snapshot *prev, const struct pe_stats_snapshot *cur,
+		       const struct pe_report_kv *extra);
+
+/* The final report over the whole run (first = snapshot at start, last = at stop); rates are
+ * averages over the run. TEXT: a testpmd-like block per port/queue or thread and totals.
+ * JSON: one line, {"type":"summary",...}. */
+int pe_report_summary(FILE *out, enum pe_report_fmt fmt, const struct pe_report_meta *meta,
+		      const struct pe_stats_snapshot *first, const struct pe_stats_snapshot *last,
+		      const struct pe_report_kv *extra);
+
+/* Prometheus text exposition (version 0.0.4) of cur: pktecho_rx_packets_total{...} etc., with
+ * labels service, name, and port/queue/thread per block, reason for drops. */
+int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
+			 const struct pe_stats_snapshot *cur);
+
+/* JSON object fields, shared by interval and summary (documented in docs/reports.md):
+ *   "type", "schema", "service", "name", "mode", "time" (unix seconds, float), "elapsed_s",
+ *   "rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_pps", "tx_pps", "rx_bps", "tx_bps",
+ *   "rx_nombuf", "rx_missed", "tx_dropped" (= drops.tx_full), "conns_opened", "conns_closed",
+ *   "bytes_copied", "drops" {reason: count, only non-zero reasons}, "drops_total",
+ *   "blocks": [ {"name", "port"?, "queue"?, "thread"?, same counters and rates, "drops"} ],
+ *   then the app's extra fields. Counts in interval objects are cumulative totals; rates are over
+ *   the interval. */
+
+#endif
