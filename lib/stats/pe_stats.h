@@ -8,6 +8,7 @@
 #define PE_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pe_drop.h"
@@ -89,5 +90,52 @@ struct pe_rates {
 };
 void pe_rates_compute(const struct pe_counters *prev, const struct pe_counters *cur,
 		      uint64_t prev_ns, uint64_t cur_ns, struct pe_rates *out);
+
+/* CLOCK_MONOTONIC in nanoseconds (the clock of snapshot time_ns). */
+uint64_t pe_stats_now_ns(void);
+
+/* ---- Shared-memory export (layout and versioning: docs/reports.md) ---- */
+
+#define PE_STATS_NAME_MAX 63 /* longest shm_name: [A-Za-z0-9._-], not starting with '.' */
+#define PE_STATS_META_LEN 32
+
+enum pe_stats_state {
+	PE_STATS_INIT = 0,   /* being created */
+	PE_STATS_LIVE = 1,   /* owner running */
+	PE_STATS_CLOSED = 2, /* owner called pe_stats_destroy: a clean exit */
+};
+
+/* Errors of pe_stats_create with a shm_name (errno):
+ *   EEXIST  the segment belongs to a live process
+ *   EINVAL  bad name, or the path holds something that is not our segment (other user, wrong
+ *           magic or size); it is left alone
+ * Stale segments (owner process gone, or its pid reused) are unlinked and replaced silently. */
+
+/* Attach read-only to "/pktecho-<shm_name>" (O_RDONLY, PROT_READ) after validating magic,
+ * version and sizes. NULL with errno: ENOENT (no such segment), EINVAL (not a valid segment),
+ * EAGAIN (still being created). The blocks of an attached set must not be written. */
+struct pe_stats *pe_stats_attach(const char *shm_name);
+
+/* Descriptive fields stored in the header for readers (pktecho-stat, reports). No-op on an
+ * attached set. NULLs leave a field unchanged. */
+void pe_stats_set_meta(struct pe_stats *s, const char *service, const char *mode);
+
+struct pe_stats_info {
+	int shared;	 /* 1 for a segment, 0 for private memory */
+	int owner_pid;	 /* creator's pid (0 for private memory) */
+	int owner_alive; /* owner process still exists (same pid and start time) */
+	enum pe_stats_state state;
+	uint64_t start_unix_ns;
+	char service[PE_STATS_META_LEN];
+	char mode[PE_STATS_META_LEN];
+	char name[PE_STATS_NAME_MAX + 1];
+};
+/* 0 or -EINVAL. Reads the header anew each call: a reader polls it to see its owner exit. */
+int pe_stats_info(const struct pe_stats *s, struct pe_stats_info *out);
+
+/* "/dev/shm/pktecho-<shm_name>" into buf for messages. 0 or -EINVAL / -ENAMETOOLONG. */
+int pe_stats_shm_path(const char *shm_name, char *buf, size_t len);
+/* One-line explanation of an errno from pe_stats_create / pe_stats_attach. */
+const char *pe_stats_strerror(int err);
 
 #endif

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared-memory export: create (O_EXCL, 0600, stale-segment recovery), attach read-only,
+ * mark closed and unlink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pe_stats.h"
+#include "stats_shm.h"
+
+static int name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PE_STATS_NAME_MAX || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* shm_open's name: "/pktecho-<name>". */
+static int shm_key(const char *name, char *buf, size_t len)
+{
+	if (!name || !name_valid(name))
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "/pktecho-%s", name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int pe_stats_shm_path(const char *shm_name, char *buf, size_t len)
+{
+	if (!shm_name || !name_valid(shm_name))
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "/dev/shm/pktecho-%s", shm_name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+const char *pe_stats_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EEXIST:
+		return "stats segment in use by a running process (choose another --stats-name)";
+	case EINVAL:
+		return "invalid stats name, or the path holds something that is not a pktecho "
+		       "stats "
+		       "segment of this user, version and size (left alone)";
+	case ENOENT:
+		return "no such stats segment (is the service running with this --stats-name?)";
+	case EAGAIN:
+		return "stats segment is still being created, or a writer is stuck";
+	case EACCES:
+		return "stats segment belongs to another user";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}
+
+/* Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 when unknown. */
+static uint64_t proc_starttime(int pid)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	size_t n;
+	char *p;
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ") " come fields 3..; starttime is the 20th of them. */
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p && sscanf(p, " %llu", &t) != 1)
+		t = 0;
+	return t;
+}
+
+static int pid_alive(int pid, uint64_t starttime)
+{
+	uint64_t now_start;
+
+	if (pid <= 0)
+		return 0;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	/* The pid exists: the same process only if its start time matches (pids get reused). */
+	now_start = proc_starttime(pid);
+	return !(starttime && now_start && now_start != starttime);
+}
+
+/* Map an fd's segment read-only and validate the header. */
+static int map_validated(int fd, void **map_out, size_t *len_out)
+{
+	struct stat st;
+	const struct pe_stats_shm_hdr *h;
+	void *map;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size < sizeof(struct pe_stats_shm_hdr))
+		return -EINVAL;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	h = map;
+	if (h->magic != PE_STATS_SHM_MAGIC || h->hdr_size != sizeof(*h) ||
+	    h->block_size != sizeof(struct pe_stats_block) || h->n_blocks == 0 ||
+	    h->n_blocks > PE_STATS_MAX_BLOCKS || h->size != (uint64_t)st.st_size ||
+	    h->size != pe_stats_map_size(h->n_blocks)) {
+		munmap(map, (size_t)st.st_size);
+		return -EINVAL;
+	}
+	*map_out = map;
+	*len_out = (size_t)st.st_size;
+	return 0;
+}
+
+/* An existing segment at key: 0 if it was stale and is now unlinked (retry), -EEXIST if its owner
+ * lives, -EINVAL if it is not ours to judge or remove. Only the header fields that every version
+ * keeps in place (magic, owner, state) are read, so a crashed older version is replaced too. */
+static int reclaim_stale(const char *key)
+{
+	int fd = shm_open(key, O_RDONLY | O_CLOEXEC, 0);
+	struct stat st;
+	struct pe_stats_shm_hdr h;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -EINVAL; /* vanished meanwhile: retry */
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || st.st_size < (off_t)sizeof(h)) {
+		close(fd);
+		return -EINVAL;
+	}
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || h.magic != PE_STATS_SHM_MAGIC)
+		return -EINVAL;
+	if (h.state != PE_STATS_CLOSED && pid_alive(h.owner_pid, h.owner_starttime))
+		return -EEXIST;
+	/* Dead owner (a crash), or a closed segment whose owner has not unlinked it yet. */
+	if (shm_unlink(key) < 0 && errno != ENOENT)
+		return -EINVAL;
+	return 0;
+}
+
+static int open_exclusive(const char *key)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		int fd = shm_open(key, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		int rc;
+
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
+		rc = reclaim_stale(key);
+		if (rc < 0)
+			return rc;
+	}
+	return -EEXIST; /* someone keeps recreating it */
+}
+
+static void hdr_init(struct pe_stats_shm_hdr *h, unsigned n_blocks, size_t len, const char *name)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->magic = PE_STATS_SHM_MAGIC;
+	h->version = PE_STATS_SHM_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->size = len;
+	h->n_blocks = n_blocks;
+	h->block_size = sizeof(struct pe_stats_block);
+	h->owner_pid = (int32_t)getpid();
+	h->owner_starttime = proc_starttime(h->owner_pid);
+	h->start_unix_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+}
+
+struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
+{
+	struct pe_stats *s = calloc(1, sizeof(*s));
+	size_t len = pe_stats_map_size(n_blocks);
+	int fd, rc;
+
+	if (!s)
+		return NULL;
+	rc = shm_key(shm_name, s->path, sizeof(s->path));
+	if (rc < 0)
+		goto fail;
+	fd = open_exclusive(s->path);
+	if (fd < 0) {
+		rc = fd;
+		goto fail;
+	}
+	if (ftruncate(fd, (off_t)len) < 0) {
+		rc = -errno;
+		goto fail_unlink;
+	}
+	s->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s->map == MAP_FAILED) {
+		rc = -errno;
+		s->map = NULL;
+		goto fail_unlink;
+	}
+	close(fd);
+	s->map_len = len;
+	s->hdr = s->map;
+	s->blocks = (struct pe_stats_block *)((char *)s->map + sizeof(*s->hdr));
+	s->n_blocks = n_blocks;
+	s->owner = 1;
+	hdr_init(s->hdr, n_blocks, len, shm_name);
+	pe_stats_init_blocks(s->blocks, n_blocks);
+	/* Readers refuse INIT: everything above is visible before LIVE is. */
+	__atomic_store_n(&s->hdr->state, PE_STATS_LIVE, __ATOMIC_RELEASE);
+	return s;
+
+fail_unlink:
+	close(fd);
+	shm_unlink(s->path);
+fail:
+	free(s);
+	errno = -rc;
+	return NULL;
+}
+
+void pe_stats_shm_release(struct pe_stats *s)
+{
+	__atomic_store_n(&s->hdr->state, PE_STATS_CLOSED, __ATOMIC_RELEASE);
+	shm_unlink(s->path);
+}
+
+struct pe_stats *pe_stats_attach(const char *shm_name)
+{
+	struct pe_stats *s = calloc(1, sizeof(*s));
+	int fd, rc;
+
+	if (!s)
+		return NULL;
+	rc = shm_key(shm_name, s->path, sizeof(s->path));
+	if (rc < 0)
+		goto fail;
+	fd = shm_open(s->path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = map_validated(fd, &s->map, &s->map_len);
+	close(fd);
+	if (rc < 0)
+		goto fail;
+	s->hdr = s->map;
+	if (__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) == PE_STATS_INIT) {
+		munmap(s->map, s->map_len);
+		rc = -EAGAIN;
+		goto fail;
+	}
+	s->blocks = (struct pe_stats_block *)((char *)s->map + sizeof(*s->hdr));
+	s->n_blocks = s->hdr->n_blocks;
+	s->readonly = 1;
+	return s;
+fail:
+	free(s);
+	errno = -rc;
+	return NULL;
+}
+
+static void meta_copy(char *dst, size_t len, const char *src)
+{
+	if (src)
+		snprintf(dst, len, "%s", src);
+}
+
+void pe_stats_set_meta(struct pe_stats *s, const char *service, const char *mode)
+{
+	if (!s || !s->hdr || s->readonly)
+		return;
+	meta_copy(s->hdr->service, sizeof(s->hdr->service), service);
+	meta_copy(s->hdr->mode, sizeof(s->hdr->mode), mode);
+}
+
+/* Copy a header string that a foreign writer may not have terminated. */
+static void str_copy(char *dst, size_t len, const char *src)
+{
+	memcpy(dst, src, len);
+	dst[len - 1] = '\0';
+}
+
+int pe_stats_info(const struct pe_stats *s, struct pe_stats_info *out)
+{
+	const struct pe_stats_shm_hdr *h;
+
+	if (!s || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	h = s->hdr;
+	str_copy(out->service, sizeof(out->service), h->service);
+	str_copy(out->mode, sizeof(out->mode), h->mode);
+	if (!s->owner && !s->readonly) /* private memory */
+		return 0;
+	out->shared = 1;
+	out->owner_pid = h->owner_pid;
+	out->state = (enum pe_stats_state)__atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	out->owner_alive = pid_alive(h->owner_pid, h->owner_starttime);
+	out->start_unix_ns = h->start_unix_ns;
+	str_copy(out->name, sizeof(out->name), h->name);
+	return 0;
+}

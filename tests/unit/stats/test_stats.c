@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/stats: blocks, snapshots, rates, the shared-memory export and its concurrency. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pe_stats.h"
+
+static char name_buf[PE_STATS_NAME_MAX + 1];
+
+/* A segment name unique to this process and test. */
+static const char *uname_(const char *tag)
+{
+	snprintf(name_buf, sizeof(name_buf), "pe-test-%d-%s", (int)getpid(), tag);
+	return name_buf;
+}
+
+static int path_exists(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	assert_int_equal(pe_stats_shm_path(name, path, sizeof(path)), 0);
+	return stat(path, &st) == 0;
+}
+
+static void test_create_private(void **state)
+{
+	struct pe_stats *s = pe_stats_create(3, NULL);
+	struct pe_stats_block *b;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(pe_stats_count(s), 3);
+	b = pe_stats_block(s, 2);
+	assert_non_null(b);
+	assert_string_equal(b->name, "block2");
+	assert_int_equal(b->port, UINT32_MAX);
+	assert_int_equal(b->thread, -1);
+	assert_null(pe_stats_block(s, 3));
+	assert_true(((uintptr_t)pe_stats_block(s, 0) & 63) == 0);
+	assert_true(((uintptr_t)pe_stats_block(s, 1) & 63) == 0);
+	pe_stats_block_label(b, "p1q2", 1, 2, -1);
+	assert_string_equal(b->name, "p1q2");
+	assert_int_equal(b->port, 1);
+	assert_int_equal(b->queue, 2);
+	pe_stats_destroy(s);
+	pe_stats_destroy(NULL);
+}
+
+static void test_create_bad_args(void **state)
+{
+	(void)state;
+	errno = 0;
+	assert_null(pe_stats_create(0, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(pe_stats_create(PE_STATS_MAX_BLOCKS + 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	for (const char *const *n =
+		     (const char *const[]){"", "../x", "a/b", ".hidden", "sp ace", NULL};
+	     *n; n++) {
+		errno = 0;
+		assert_null(pe_stats_create(1, *n));
+		assert_int_equal(errno, EINVAL);
+	}
+	assert_int_equal(pe_stats_count(NULL), 0);
+	assert_null(pe_stats_block(NULL, 0));
+}
+
+static void test_snapshot_sums(void **state)
+{
+	struct pe_stats *s = pe_stats_create(3, NULL);
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+
+	(void)state;
+	assert_non_null(snap);
+	for (unsigned i = 0; i < 3; i++) {
+		struct pe_stats_block *b = pe_stats_block(s, i);
+
+		pe_stats_begin(b);
+		pe_ctr_add(&b->c.rx_packets, 10 * (i + 1));
+		pe_ctr_add(&b->c.rx_bytes, 640 * (i + 1));
+		pe_ctr_add(&b->c.tx_packets, 9 * (i + 1));
+		pe_ctr_add(&b->c.drops[PE_DROP_RUNT], i + 1);
+		pe_ctr_add(&b->c.drops[PE_DROP_NONE], 1000); /* "not dropped": never in the sum */
+		pe_ctr_set(&b->c.rx_missed, 7);
+		pe_stats_end(b);
+	}
+	assert_int_equal(pe_stats_snapshot(s, snap), 0);
+	assert_int_equal(snap->n_blocks, 3);
+	assert_int_equal(snap->total.rx_packets, 60);
+	assert_int_equal(snap->total.rx_bytes, 3840);
+	assert_int_equal(snap->total.tx_packets, 54);
+	assert_int_equal(snap->total.rx_missed, 21);
+	assert_int_equal(snap->total.drops[PE_DROP_RUNT], 6);
+	assert_int_equal(pe_counters_drops(&snap->total), 6);
+	assert_int_equal(snap->blocks[1].c.rx_packets, 20);
+	assert_int_equal(snap->blocks[1].seq % 2, 0);
+	assert_string_equal(snap->blocks[2].name, "block2");
+	assert_true(snap->time_ns > 0);
+	assert_int_equal(pe_stats_snapshot(NULL, snap), -EINVAL);
+	free(snap);
+	pe_stats_destroy(s);
+}
+
+static void test_rates(void **state)
+{
+	struct pe_counters a = {0}, b = {0};
+	struct pe_rates r;
+
+	(void)state;
+	b.rx_packets = 2000;
+	b.tx_packets = 1000;
+	b.rx_bytes = 128000;
+	b.tx_bytes = 64000;
+	b.drops[PE_DROP_UDP_CSUM] = 500;
+	b.drops[PE_DROP_TX_FULL] = 500;
+	pe_rates_compute(&a, &b, 1000000000ull, 3000000000ull, &r);
+	assert_true(r.seconds == 2.0);
+	assert_true(r.rx_pps == 1000.0);
+	assert_true(r.tx_pps == 500.0);
+	assert_true(r.rx_bps == 512000.0);
+	assert_true(r.tx_bps == 256000.0);
+	assert_true(r.drop_pps == 500.0);
+	/* No time elapsed, or time backwards: zeros, never inf/NaN. */
+	pe_rates_compute(&a, &b, 5, 5, &r);
+	assert_true(r.rx_pps == 0.0 && r.seconds == 0.0);
+	/* A counter that went backwards gives 0, not a wrapped huge rate. */
+	pe_rates_compute(&b, &a, 0, 1000000000ull, &r);
+	assert_true(r.rx_pps == 0.0 && r.tx_bps == 0.0 && r.drop_pps == 0.0);
+}
+
+/* ---- concurrency: a writer keeps rx == tx + drops inside every begin/end ---- */
+
+/* The reader takes snapshots while the writer runs, then tells it to stop; the writer also stops
+ * by itself after WRITER_MAX_ROUNDS (a bound, should the reader fail). */
+#define READER_MOVED	  2000u
+#define READER_MAX_SNAPS  3000000u
+#define WRITER_MAX_ROUNDS 20000000u
+
+static void write_rounds(struct pe_stats *s, volatile int *stop)
+{
+	unsigned n = pe_stats_count(s);
+
+	for (unsigned r = 0; r < WRITER_MAX_ROUNDS; r++) {
+		struct pe_stats_block *b = pe_stats_block(s, r % n);
+		uint64_t k = 1 + r % 32, d = r % 3;
+
+		if ((r & 255) == 0 && __atomic_load_n(stop, __ATOMIC_RELAXED))
+			break;
+		pe_stats_begin(b);
+		pe_ctr_add(&b->c.rx_packets, k);
+		pe_ctr_add(&b->c.rx_bytes, 64 * k);
+		pe_ctr_add(&b->c.drops[1 + r % (PE_DROP_MAX - 1)], d);
+		pe_ctr_add(&b->c.tx_packets, k - d);
+		pe_ctr_add(&b->c.tx_bytes, 64 * (k - d));
+		pe_stats_end(b);
+		/* The rest of a burst's work, outside the critical section. */
+		for (volatile unsigned spin = 0; spin < 50; spin++)
+			;
+	}
+}
+
+struct writer_arg {
+	struct pe_stats *s;
+	volatile int *stop;
+};
+
+static void *writer_main(void *p)
+{
+	struct writer_arg *w = p;
+
+	write_rounds(w->s, w->stop);
+	return NULL;
+}
+
+static void check_invariant(const struct pe_counters *c)
+{
+	assert_int_equal(c->rx_packets, c->tx_packets + pe_counters_drops(c));
+	assert_int_equal(c->rx_bytes, 64 * c->rx_packets);
+	assert_int_equal(c->tx_bytes, 64 * c->tx_packets);
+}
+
+/* Snapshots, each checked, until READER_MOVED of them saw the counters move (the writer really
+ * ran concurrently) or READER_MAX_SNAPS were taken; counts must never go backwards. Returns the
+ * number that saw movement. */
+static unsigned read_checked(const struct pe_stats *s, volatile int *stop)
+{
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+	unsigned moved = 0;
+	uint64_t last_rx = 0;
+
+	assert_non_null(snap);
+	for (unsigned n = 0; n < READER_MAX_SNAPS && moved < READER_MOVED; n++) {
+		assert_int_equal(pe_stats_snapshot(s, snap), 0);
+		for (unsigned i = 0; i < snap->n_blocks; i++)
+			check_invariant(&snap->blocks[i].c);
+		check_invariant(&snap->total);
+		assert_true(snap->total.rx_packets >= last_rx);
+		moved += snap->total.rx_packets != last_rx;
+		last_rx = snap->total.rx_packets;
+	}
+	__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+	free(snap);
+	return moved;
+}
+
+static void test_concurrent_threads(void **state)
+{
+	volatile int stop = 0;
+	struct writer_arg w = {.s = pe_stats_create(2, NULL), .stop = &stop};
+	pthread_t t;
+	unsigned moved;
+
+	(void)state;
+	assert_non_null(w.s);
+	assert_int_equal(pthread_create(&t, NULL, writer_main, &w), 0);
+	moved = read_checked(w.s, &stop);
+	pthread_join(t, NULL);
+	print_message("snapshots that saw the writer move: %u\n", moved);
+	assert_int_equal(moved, READER_MOVED);
+	pe_stats_destroy(w.s);
+}
+
+/* ---- shared memory ---- */
+
+static void test_shm_roundtrip(void **state)
+{
+	const char *name = uname_("rt");
+	char path[128];
+	struct stat st;
+	struct pe_stats *s = pe_stats_create(2, name), *r;
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+	struct pe_stats_info info;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(snap);
+	assert_int_equal(pe_stats_shm_path(name, path, sizeof(path)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	pe_stats_set_meta(s, "pktecho", "epoll");
+	pe_stats_block_label(pe_stats_block(s, 1), "thread1", UINT32_MAX, UINT32_MAX, 1);
+	pe_ctr_add(&pe_stats_block(s, 1)->c.rx_packets, 42);
+
+	r = pe_stats_attach(name);
+	assert_non_null(r);
+	assert_int_equal(pe_stats_count(r), 2);
+	assert_int_equal(pe_stats_snapshot(r, snap), 0);
+	assert_int_equal(snap->total.rx_packets, 42);
+	assert_string_equal(snap->blocks[1].name, "thread1");
+	assert_int_equal(snap->blocks[1].thread, 1);
+	assert_int_equal(pe_stats_info(r, &info), 0);
+	assert_int_equal(info.shared, 1);
+	assert_int_equal(info.owner_pid, getpid());
+	assert_int_equal(info.owner_alive, 1);
+	assert_int_equal(info.state, PE_STATS_LIVE);
+	assert_string_equal(info.service, "pktecho");
+	assert_string_equal(info.mode, "epoll");
+	assert_string_equal(info.name, name);
+	assert_true(info.start_unix_ns > 0);
+	/* Later writes are seen through the reader's mapping. */
+	pe_ctr_add(&pe_stats_block(s, 0)->c.tx_packets, 5);
+	assert_int_equal(pe_stats_snapshot(r, snap), 0);
+	assert_int_equal(snap->total.tx_packets, 5);
+
+	/* Clean owner exit: marked closed for the reader that is still attached, then unlinked. */
+	pe_stats_destroy(s);
+	assert_false(path_exists(name));
+	assert_int_equal(pe_stats_info(r, &info), 0);
+	assert_int_equal(info.state, PE_STATS_CLOSED);
+	pe_stats_destroy(r); /* a reader never unlinks */
+	errno = 0;
+	assert_null(pe_stats_attach(name));
+	assert_int_equal(errno, ENOENT);
+	free(snap);
+}
+
+static void test_shm_live_owner_refused(void **state)
+{
+	const char *name = uname_("live");
+	struct pe_stats *s = pe_stats_create(1, name);
+
+	(void)state;
+	assert_non_null(s);
+	errno = 0;
+	assert_null(pe_stats_create(1, name));
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(pe_stats_strerror(EEXIST), "running"));
+	assert_true(path_exists(name)); /* the refusal did not remove the owner's segment */
+	pe_stats_destroy(s);
+	assert_false(path_exists(name));
+}
+
+/* Someone else's object at our path: refused, and left where it was. */
+static void test_shm_squat_refused(void **state)
+{
+	char key[96];
+	const char *name = uname_("squat");
+	int fd;
+
+	(void)state;
+	snprintf(key, sizeof(key), "/pktecho-%s", name);
+	fd = shm_open(key, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	assert_int_equal(pwrite(fd, "not a pktecho segment", 21, 0), 21);
+	close(fd);
+	errno = 0;
+	assert_null(pe_stats_create(1, name));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(pe_stats_attach(name));
+	assert_int_equal(errno, EINVAL);
+	assert_true(path_exists(name));
+	/* An empty object (a creator that died before ftruncate) is not ours to judge either. */
+	fd = shm_open(key, O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(pe_stats_create(1, name));
+	assert_int_equal(errno, EINVAL);
+	shm_unlink(key);
+}
+
+/* A crashed owner (exited without destroy) leaves a stale segment: the next run replaces it. */
+static void test_shm_stale_recovered(void **state)
+{
+	const char *name = uname_("stale");
+	struct pe_stats *s;
+	struct pe_stats_info info;
+	pid_t pid = fork();
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pe_stats *c = pe_stats_create(4, name);
+
+		if (c)
+			pe_ctr_add(&pe_stats_block(c, 0)->c.rx_packets, 99);
+		_exit(c ? 0 : 1); /* no destroy: like a crash */
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(path_exists(name));
+
+	s = pe_stats_create(2, name);
+	assert_non_null(s);
+	assert_int_equal(pe_stats_count(s), 2);
+	assert_int_equal(pe_stats_block(s, 0)->c.rx_packets, 0); /* a fresh segment */
+	assert_int_equal(pe_stats_info(s, &info), 0);
+	assert_int_equal(info.owner_pid, getpid());
+	pe_stats_destroy(s);
+	assert_false(path_exists(name));
+}
+
+/* Another process writes through the segment while this one reads it read-only. */
+static void test_shm_concurrent_processes(void **state)
+{
+	const char *name = uname_("conc");
+	struct pe_stats *s = pe_stats_create(3, name), *r;
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+	/* The stop flag shared with the child. */
+	volatile int *stop =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned moved;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(snap);
+	assert_true(stop != MAP_FAILED);
+	*stop = 0;
+	r = pe_stats_attach(name);
+	assert_non_null(r);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		write_rounds(s, stop); /* the inherited shared mapping */
+		_exit(0);
+	}
+	moved = read_checked(r, stop);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	print_message("snapshots that saw the writer move: %u\n", moved);
+	assert_int_equal(moved, READER_MOVED);
+	assert_int_equal(pe_stats_snapshot(r, snap), 0);
+	check_invariant(&snap->total);
+	pe_stats_destroy(r);
+	pe_stats_destroy(s);
+	assert_false(path_exists(name));
+	munmap((void *)stop, 4096);
+	free(snap);
+}
+
+static void test_attach_missing(void **state)
+{
+	(void)state;
+	errno = 0;
+	assert_null(pe_stats_attach(uname_("missing")));
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_null(pe_stats_attach("bad/name"));
+	assert_int_equal(errno, EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_private),
+		cmocka_unit_test(test_create_bad_args),
+		cmocka_unit_test(test_snapshot_sums),
+		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_concurrent_threads),
+		cmocka_unit_test(test_shm_roundtrip),
+		cmocka_unit_test(test_shm_live_owner_refused),
+		cmocka_unit_test(test_shm_squat_refused),
+		cmocka_unit_test(test_shm_stale_recovered),
+		cmocka_unit_test(test_shm_concurrent_processes),
+		cmocka_unit_test(test_attach_missing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
