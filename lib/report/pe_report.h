@@ -53,13 +53,35 @@ int pe_report_summary(FILE *out, enum pe_report_fmt fmt, const struct pe_report_
 int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 			 const struct pe_stats_snapshot *cur);
 
+/* JSON helpers for apps that format extra values: a string with escapes (NULL prints null), and
+ * a number with the given decimals (NaN and infinities print 0: JSON has neither). */
+void pe_json_string(FILE *f, const char *s);
+void pe_json_double(FILE *f, double v, int decimals);
+
+/* A tiny Prometheus endpoint: one thread, a listening TCP socket, answering GET /metrics with
+ * what fn renders (Content-Type text/plain; version=0.0.4), 404 for other paths, 405 for other
+ * methods, 500 if fn returns < 0. fn runs on the server's thread, one request at a time: it must
+ * only read shared state (pe_stats_snapshot is safe). */
+typedef int (*pe_prom_render_fn)(FILE *out, void *arg);
+struct pe_prom_server;
+/* host_port: "HOST:PORT", "[V6ADDR]:PORT" or ":PORT" (all addresses); PORT 0 picks a free port.
+ * NULL with errno (EINVAL for a bad HOST:PORT, EADDRINUSE, ...). */
+struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn,
+					    void *arg);
+/* The bound port (useful after PORT 0). */
+unsigned pe_prom_server_port(const struct pe_prom_server *srv);
+/* Stops the thread and closes the socket. Accepts NULL. */
+void pe_prom_server_stop(struct pe_prom_server *srv);
+
 /* JSON object fields, shared by interval and summary (documented in docs/reports.md):
  *   "type", "schema", "service", "name", "mode", "time" (unix seconds, float), "elapsed_s",
  *   "rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_pps", "tx_pps", "rx_bps", "tx_bps",
- *   "rx_nombuf", "rx_missed", "tx_dropped" (= drops.tx_full), "conns_opened", "conns_closed",
+ *   "drop_pps", "rx_nombuf", "rx_missed", "tx_dropped" (= drops.tx_full), "conns_opened", "conns_closed",
  *   "bytes_copied", "drops" {reason: count, only non-zero reasons}, "drops_total",
  *   "blocks": [ {"name", "port"?, "queue"?, "thread"?, same counters and rates, "drops"} ],
  *   then the app's extra fields. Counts in interval objects are cumulative totals; rates are over
- *   the interval. */
+ *   the interval. Summary counts are over the run (last - first; equal to the totals when first
+ *   was taken at start); "elapsed_s" is the span the rates cover. prev/first may be NULL (then
+ *   zeros at cur's time: counts as they are, rates 0). */
 
 #endif

@@ -32,6 +32,10 @@ struct pe_stats_shm_hdr {
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct pe_stats_shm_hdr) == 256, "segment header is 256 bytes");
+/* The first 56 bytes keep their place in every version (stale detection reads them). */
+_Static_assert(offsetof(struct pe_stats_shm_hdr, start_unix_ns) == 48, "fixed header prefix");
+_Static_assert(offsetof(struct pe_stats_shm_hdr, service) == 56, "documented offsets");
+_Static_assert(offsetof(struct pe_stats_shm_hdr, name) == 120, "documented offsets");
 _Static_assert(sizeof(struct pe_stats_block) % 64 == 0, "blocks are whole cache lines");
 
 struct pe_stats {

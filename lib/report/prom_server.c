@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* A minimal HTTP/1.x responder for Prometheus scrapes: GET /metrics, one connection at a time on
+ * its own thread, never touching the services' hot paths. */
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "pe_report.h"
+
+#define PE_PROM_REQ_MAX 4096
+
+struct pe_prom_server {
+	int listen_fd;
+	int stop_pipe[2];
+	unsigned port;
+	pe_prom_render_fn fn;
+	void *arg;
+	pthread_t thread;
+};
+
+/* Split "HOST:PORT", "[V6]:PORT" or ":PORT" into host (NULL = any) and port. */
+static int split_host_port(const char *hp, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon;
+	size_t n;
+
+	if (!hp || !*hp)
+		return -EINVAL;
+	if (hp[0] == '[') {
+		const char *end = strchr(hp, ']');
+
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		n = (size_t)(end - hp - 1);
+		colon = end + 1;
+		hp++;
+	} else {
+		colon = strrchr(hp, ':');
+		if (!colon)
+			return -EINVAL;
+		n = (size_t)(colon - hp);
+	}
+	if (n >= hlen || strlen(colon + 1) >= plen || !colon[1])
+		return -EINVAL;
+	memcpy(host, hp, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	for (const char *p = port; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+	return atoi(port) > 65535 ? -EINVAL : 0;
+}
+
+static int listen_on(const char *host_port, unsigned *bound_port)
+{
+	char host[256], port[8];
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG};
+	struct addrinfo *res;
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	int fd, one = 1, rc;
+
+	if (split_host_port(host_port, host, sizeof(host), port, sizeof(port)) < 0)
+		return -EINVAL;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc != 0)
+		return rc == EAI_SYSTEM ? -errno : -EINVAL;
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		freeaddrinfo(res);
+		return rc;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
+		rc = -errno;
+		close(fd);
+		freeaddrinfo(res);
+		return rc;
+	}
+	freeaddrinfo(res);
+	*bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						     : ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* the scraper went away or timed out: nothing to do */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void respond(int fd, const char *status, const char *ctype, const char *body, size_t len)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n",
+			 status, ctype, len);
+
+	write_all(fd, head, (size_t)n);
+	write_all(fd, body, len);
+}
+
+/* Reads until the end of the request head (or the cap); 0-terminated. Returns bytes read. */
+static size_t read_request(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (len < cap - 1) {
+		ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
+			break;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+static void serve_metrics(struct pe_prom_server *srv, int fd)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&body, &len);
+	int rc;
+
+	if (!mem) {
+		respond(fd, "500 Internal Server Error", "text/plain", "out of memory\n", 14);
+		return;
+	}
+	rc = srv->fn(mem, srv->arg);
+	if (fclose(mem) != 0 || rc < 0)
+		respond(fd, "500 Internal Server Error", "text/plain", "render failed\n", 14);
+	else
+		respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
+	free(body);
+}
+
+static void handle_conn(struct pe_prom_server *srv, int fd)
+{
+	char req[PE_PROM_REQ_MAX];
+	struct timeval tv = {.tv_sec = 2};
+	const char *path;
+	size_t plen;
+
+	/* A stalled scraper must not hold the endpoint forever. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (read_request(fd, req, sizeof(req)) == 0)
+		return;
+	if (strncmp(req, "GET ", 4) != 0) {
+		respond(fd, "405 Method Not Allowed", "text/plain", "only GET\n", 9);
+		return;
+	}
+	path = req + 4;
+	plen = strcspn(path, " ?\r\n");
+	if (plen == 8 && strncmp(path, "/metrics", 8) == 0)
+		serve_metrics(srv, fd);
+	else
+		respond(fd, "404 Not Found", "text/plain", "try /metrics\n", 13);
+}
+
+static void *prom_thread(void *p)
+{
+	struct pe_prom_server *srv = p;
+	struct pollfd pfd[2] = {{.fd = srv->listen_fd, .events = POLLIN},
+				{.fd = srv->stop_pipe[0], .events = POLLIN}};
+
+	for (;;) {
+		int fd;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue; /* EMFILE, a reset before accept...: try again on the next event
+				   */
+		handle_conn(srv, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn, void *arg)
+{
+	struct pe_prom_server *srv;
+	int rc;
+
+	if (!fn) {
+		errno = EINVAL;
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->fn = fn;
+	srv->arg = arg;
+	srv->listen_fd = listen_on(host_port, &srv->port);
+	if (srv->listen_fd < 0) {
+		rc = srv->listen_fd;
+		goto fail;
+	}
+	if (pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto fail_fd;
+	}
+	rc = -pthread_create(&srv->thread, NULL, prom_thread, srv);
+	if (rc < 0)
+		goto fail_pipe;
+	return srv;
+
+fail_pipe:
+	close(srv->stop_pipe[0]);
+	close(srv->stop_pipe[1]);
+fail_fd:
+	close(srv->listen_fd);
+fail:
+	free(srv);
+	errno = -rc;
+	return NULL;
+}
+
+unsigned pe_prom_server_port(const struct pe_prom_server *srv)
+{
+	return srv ? srv->port : 0;
+}
+
+void pe_prom_server_stop(struct pe_prom_server *srv)
+{
+	ssize_t n;
+
+	if (!srv)
+		return;
+	do
+		n = write(srv->stop_pipe[1], "x", 1);
+	while (n < 0 && errno == EINTR);
+	pthread_join(srv->thread, NULL);
+	close(srv->stop_pipe[0]);
+	close(srv->stop_pipe[1]);
+	close(srv->listen_fd);
+	free(srv);
+}

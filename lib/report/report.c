@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/* One schema, three renderings: text lines, NDJSON, Prometheus text exposition. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "pe_report.h"
+
+int pe_report_fmt_parse(const char *text, enum pe_report_fmt *fmt)
+{
+	if (text && strcmp(text, "text") == 0)
+		*fmt = PE_REPORT_TEXT;
+	else if (text && strcmp(text, "json") == 0)
+		*fmt = PE_REPORT_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* What one row of a report shows: counts (cumulative, or over the run) and rates. */
+struct view {
+	struct pe_counters c;
+	struct pe_rates r;
+};
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static void counters_sub(const struct pe_counters *a, const struct pe_counters *b,
+			 struct pe_counters *out)
+{
+	out->rx_packets = sub0(a->rx_packets, b->rx_packets);
+	out->rx_bytes = sub0(a->rx_bytes, b->rx_bytes);
+	out->tx_packets = sub0(a->tx_packets, b->tx_packets);
+	out->tx_bytes = sub0(a->tx_bytes, b->tx_bytes);
+	out->rx_nombuf = sub0(a->rx_nombuf, b->rx_nombuf);
+	out->rx_missed = sub0(a->rx_missed, b->rx_missed);
+	out->conns_opened = sub0(a->conns_opened, b->conns_opened);
+	out->conns_closed = sub0(a->conns_closed, b->conns_closed);
+	out->bytes_copied = sub0(a->bytes_copied, b->bytes_copied);
+	for (unsigned i = 0; i < PE_DROP_MAX; i++)
+		out->drops[i] = sub0(a->drops[i], b->drops[i]);
+}
+
+static const struct pe_counters zero_counters;
+
+/* Block i of a snapshot that may be missing (NULL, or fewer blocks): zeros then. */
+static const struct pe_counters *block_ctrs(const struct pe_stats_snapshot *s, unsigned i)
+{
+	return s && i < s->n_blocks ? &s->blocks[i].c : &zero_counters;
+}
+
+/* Interval views keep cumulative counts; summary views count over the run (last - first). */
+static void view_make(const struct pe_counters *prev, const struct pe_counters *cur,
+		      uint64_t prev_ns, uint64_t cur_ns, int over_run, struct view *v)
+{
+	pe_rates_compute(prev, cur, prev_ns, cur_ns, &v->r);
+	if (over_run)
+		counters_sub(cur, prev, &v->c);
+	else
+		v->c = *cur;
+}
+
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------- JSON ---------------------------------- */
+
+void pe_json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void pe_json_double(FILE *f, double v, int decimals)
+{
+	/* JSON has no NaN or infinity: a rate that cannot be computed is 0. */
+	if (!isfinite(v))
+		v = 0.0;
+	fprintf(f, "%.*f", decimals, v);
+}
+
+static void json_key(FILE *f, const char *key)
+{
+	fprintf(f, ",\"%s\":", key);
+}
+
+static void json_u64(FILE *f, const char *key, uint64_t v)
+{
+	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static void json_rate(FILE *f, const char *key, double v)
+{
+	json_key(f, key);
+	pe_json_double(f, v, 3);
+}
+
+static void json_drops(FILE *f, const struct pe_counters *c)
+{
+	int first = 1;
+
+	fputs(",\"drops\":{", f);
+	for (unsigned i = PE_DROP_NONE + 1; i < PE_DROP_MAX; i++) {
+		if (!c->drops[i])
+			continue;
+		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pe_drop_name((enum pe_drop)i),
+			(unsigned long long)c->drops[i]);
+		first = 0;
+	}
+	fputc('}', f);
+	json_u64(f, "drops_total", pe_counters_drops(c));
+}
+
+/* The counters and rates every object and every block carries (each field after a comma). */
+static void json_view(FILE *f, const struct view *v)
+{
+	json_u64(f, "rx_packets", v->c.rx_packets);
+	json_u64(f, "tx_packets", v->c.tx_packets);
+	json_u64(f, "rx_bytes", v->c.rx_bytes);
+	json_u64(f, "tx_bytes", v->c.tx_bytes);
+	json_rate(f, "rx_pps", v->r.rx_pps);
+	json_rate(f, "tx_pps", v->r.tx_pps);
+	json_rate(f, "rx_bps", v->r.rx_bps);
+	json_rate(f, "tx_bps", v->r.tx_bps);
+	json_rate(f, "drop_pps", v->r.drop_pps);
+	json_u64(f, "rx_nombuf", v->c.rx_nombuf);
+	json_u64(f, "rx_missed", v->c.rx_missed);
+	json_u64(f, "tx_dropped", v->c.drops[PE_DROP_TX_FULL]);
+	json_u64(f, "conns_opened", v->c.conns_opened);
+	json_u64(f, "conns_closed", v->c.conns_closed);
+	json_u64(f, "bytes_copied", v->c.bytes_copied);
+	json_drops(f, &v->c);
+}
+
+static void json_block(FILE *f, const struct pe_stats_block *b, const struct view *v)
+{
+	fputs("{\"name\":", f);
+	pe_json_string(f, b->name);
+	if (b->port != UINT32_MAX)
+		json_u64(f, "port", b->port);
+	if (b->queue != UINT32_MAX)
+		json_u64(f, "queue", b->queue);
+	if (b->thread >= 0)
+		json_u64(f, "thread", (uint64_t)b->thread);
+	json_view(f, v);
+	fputc('}', f);
+}
+
+static void json_extra(FILE *f, const struct pe_report_kv *extra)
+{
+	for (; extra && extra->key; extra++) {
+		fputc(',', f);
+		pe_json_string(f, extra->key);
+		fputc(':', f);
+		fputs(extra->json_value ? extra->json_value : "null", f);
+	}
+}
+
+static void json_object(FILE *f, const char *type, const struct pe_report_meta *meta,
+			const struct pe_stats_snapshot *a, const struct pe_stats_snapshot *b,
+			int over_run, const struct pe_report_kv *extra)
+{
+	uint64_t a_ns = a ? a->time_ns : b->time_ns;
+	struct view v;
+
+	fprintf(f, "{\"type\":\"%s\",\"schema\":%d,\"service\":", type, PE_REPORT_SCHEMA);
+	pe_json_string(f, meta ? meta->service : NULL);
+	fputs(",\"name\":", f);
+	pe_json_string(f, meta ? meta->name : NULL);
+	fputs(",\"mode\":", f);
+	pe_json_string(f, meta ? meta->mode : NULL);
+	json_key(f, "time");
+	pe_json_double(f, unix_now(), 6);
+	json_key(f, "elapsed_s");
+	pe_json_double(f, b->time_ns > a_ns ? (double)(b->time_ns - a_ns) / 1e9 : 0.0, 6);
+	view_make(a ? &a->total : &zero_counters, &b->total, a_ns, b->time_ns, over_run, &v);
+	json_view(f, &v);
+	fputs(",\"blocks\":[", f);
+	for (unsigned i = 0; i < b->n_blocks; i++) {
+		view_make(block_ctrs(a, i), &b->blocks[i].c, a_ns, b->time_ns, over_run, &v);
+		if (i)
+			fputc(',', f);
+		json_block(f, &b->blocks[i], &v);
+	}
+	fputc(']', f);
+	json_extra(f, extra);
+	fputs("}\n", f);
+}
+
+/* ---------------------------------- text ---------------------------------- */
+
+static void text_drops(FILE *f, const struct pe_counters *c)
+{
+	int first = 1;
+
+	fprintf(f, "drops: %llu", (unsigned long long)pe_counters_drops(c));
+	for (unsigned i = PE_DROP_NONE + 1; i < PE_DROP_MAX; i++) {
+		if (!c->drops[i])
+			continue;
+		fprintf(f, "%s%s %llu", first ? " (" : ", ", pe_drop_name((enum pe_drop)i),
+			(unsigned long long)c->drops[i]);
+		first = 0;
+	}
+	if (!first)
+		fputc(')', f);
+}
+
+static double finite0(double v)
+{
+	return isfinite(v) ? v : 0.0;
+}
+
+/* Names come from the apps (and through a segment, from another process): a text line must stay
+ * one line, so control characters print as '?'. */
+static const char *text_safe(const char *in, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; in[i] && i < len - 1; i++)
+		buf[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/* One compact interval line: "[label] RX-packets: ... drops: N (reason n, ...)". */
+static void text_line(FILE *f, const char *prefix, const char *label, const struct view *v)
+{
+	char safe[PE_STATS_LABEL_LEN];
+
+	fprintf(f,
+		"[%s %s] RX-packets: %llu TX-packets: %llu Rx-pps: %.0f Tx-pps: %.0f "
+		"RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
+		prefix, text_safe(label, safe, sizeof(safe)), (unsigned long long)v->c.rx_packets,
+		(unsigned long long)v->c.tx_packets, finite0(v->r.rx_pps), finite0(v->r.tx_pps),
+		(unsigned long long)v->c.rx_missed, (unsigned long long)v->c.rx_nombuf,
+		(unsigned long long)v->c.drops[PE_DROP_TX_FULL]);
+	text_drops(f, &v->c);
+}
+
+static const char *meta_service(const struct pe_report_meta *meta)
+{
+	return meta && meta->service ? meta->service : "pktecho";
+}
+
+static void text_extra_inline(FILE *f, const struct pe_report_kv *extra)
+{
+	for (; extra && extra->key; extra++)
+		fprintf(f, " %s: %s", extra->key, extra->json_value ? extra->json_value : "null");
+}
+
+static void text_interval(FILE *f, const struct pe_report_meta *meta,
+			  const struct pe_stats_snapshot *prev, const struct pe_stats_snapshot *cur,
+			  const struct pe_report_kv *extra)
+{
+	uint64_t p_ns = prev ? prev->time_ns : cur->time_ns;
+	const char *svc = meta_service(meta);
+	struct view v;
+
+	/* With one block the total line says it all. */
+	for (unsigned i = 0; cur->n_blocks > 1 && i < cur->n_blocks; i++) {
+		view_make(block_ctrs(prev, i), &cur->blocks[i].c, p_ns, cur->time_ns, 0, &v);
+		text_line(f, svc, cur->blocks[i].name, &v);
+		fputc('\n', f);
+	}
+	view_make(prev ? &prev->total : &zero_counters, &cur->total, p_ns, cur->time_ns, 0, &v);
+	text_line(f, svc, "total", &v);
+	text_extra_inline(f, extra);
+	fputc('\n', f);
+}
+
+/* A testpmd-like block of the final statistics. */
+static void text_block(FILE *f, const char *title, const struct view *v)
+{
+	const struct pe_counters *c = &v->c;
+
+	fprintf(f, "  ---------------------- %s ----------------------\n", title);
+	fprintf(f, "  RX-packets: %-14llu RX-missed: %-14llu RX-bytes:  %llu\n",
+		(unsigned long long)c->rx_packets, (unsigned long long)c->rx_missed,
+		(unsigned long long)c->rx_bytes);
+	fprintf(f, "  RX-nombuf:  %llu\n", (unsigned long long)c->rx_nombuf);
+	fprintf(f, "  TX-packets: %-14llu TX-dropped: %-13llu TX-bytes:  %llu\n",
+		(unsigned long long)c->tx_packets, (unsigned long long)c->drops[PE_DROP_TX_FULL],
+		(unsigned long long)c->tx_bytes);
+	fprintf(f, "  Rx-pps:     %-14.0f Tx-pps:     %.0f\n", finite0(v->r.rx_pps),
+		finite0(v->r.tx_pps));
+	fprintf(f, "  Rx-bps:     %-14.0f Tx-bps:     %.0f\n", finite0(v->r.rx_bps),
+		finite0(v->r.tx_bps));
+	if (c->conns_opened || c->conns_closed || c->bytes_copied)
+		fprintf(f, "  Conns-opened: %-12llu Conns-closed: %-12llu Bytes-copied: %llu\n",
+			(unsigned long long)c->conns_opened, (unsigned long long)c->conns_closed,
+			(unsigned long long)c->bytes_copied);
+	fputs("  ", f);
+	text_drops(f, c);
+	fputc('\n', f);
+}
+
+static void text_summary(FILE *f, const struct pe_report_meta *meta,
+			 const struct pe_stats_snapshot *first,
+			 const struct pe_stats_snapshot *last, const struct pe_report_kv *extra)
+{
+	uint64_t f_ns = first ? first->time_ns : last->time_ns;
+	char title[96], safe[PE_STATS_LABEL_LEN];
+	struct view v;
+
+	for (unsigned i = 0; i < last->n_blocks; i++) {
+		view_make(block_ctrs(first, i), &last->blocks[i].c, f_ns, last->time_ns, 1, &v);
+		snprintf(title, sizeof(title), "statistics for %s",
+			 text_safe(last->blocks[i].name, safe, sizeof(safe)));
+		text_block(f, title, &v);
+	}
+	view_make(first ? &first->total : &zero_counters, &last->total, f_ns, last->time_ns, 1, &v);
+	snprintf(title, sizeof(title), "%s totals over %.3f s", meta_service(meta),
+		 finite0(v.r.seconds));
+	text_block(f, title, &v);
+	for (; extra && extra->key; extra++)
+		fprintf(f, "  %s: %s\n", extra->key,
+			extra->json_value ? extra->json_value : "null");
+	fputs("  ------------------------------------------------------------------------\n", f);
+}
+
+static int finish(FILE *out)
+{
+	return ferror(out) ? -EIO : 0;
+}
+
+int pe_report_interval(FILE *out, enum pe_report_fmt fmt, const struct pe_report_meta *meta,
+		       const struct pe_stats_snapshot *prev, const struct pe_stats_snapshot *cur,
+		       const struct pe_report_kv *extra)
+{
+	if (!out || !cur)
+		return -EINVAL;
+	if (fmt == PE_REPORT_JSON)
+		json_object(out, "interval", meta, prev, cur, 0, extra);
+	else
+		text_interval(out, meta, prev, cur, extra);
+	return finish(out);
+}
+
+int pe_report_summary(FILE *out, enum pe_report_fmt fmt, const struct pe_report_meta *meta,
+		      const struct pe_stats_snapshot *first, const struct pe_stats_snapshot *last,
+		      const struct pe_report_kv *extra)
+{
+	if (!out || !last)
+		return -EINVAL;
+	if (fmt == PE_REPORT_JSON)
+		json_object(out, "summary", meta, first, last, 1, extra);
+	else
+		text_summary(out, meta, first, last, extra);
+	return finish(out);
+}
+
+/* ------------------------------- Prometheus ------------------------------- */
+
+/* Label values escape backslash, double quote and newline (exposition format 0.0.4). */
+static void prom_label(FILE *f, const char *key, const char *val, int *first)
+{
+	fprintf(f, "%s%s=\"", *first ? "" : ",", key);
+	*first = 0;
+	for (const char *p = val ? val : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			fputc('\\', f);
+		if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void prom_labels(FILE *f, const struct pe_report_meta *meta, const struct pe_stats_block *b,
+			const char *reason)
+{
+	char num[16];
+	int first = 1;
+
+	fputc('{', f);
+	prom_label(f, "service", meta_service(meta), &first);
+	prom_label(f, "name", meta && meta->name ? meta->name : "", &first);
+	prom_label(f, "block", b->name, &first);
+	if (b->port != UINT32_MAX) {
+		snprintf(num, sizeof(num), "%u", b->port);
+		prom_label(f, "port", num, &first);
+	}
+	if (b->queue != UINT32_MAX) {
+		snprintf(num, sizeof(num), "%u", b->queue);
+		prom_label(f, "queue", num, &first);
+	}
+	if (b->thread >= 0) {
+		snprintf(num, sizeof(num), "%d", b->thread);
+		prom_label(f, "thread", num, &first);
+	}
+	if (reason)
+		prom_label(f, "reason", reason, &first);
+	fputc('}', f);
+}
+
+struct prom_counter {
+	const char *metric; /* without the pktecho_ prefix and _total suffix */
+	const char *help;
+	size_t offset; /* in struct pe_counters */
+};
+
+#define PE_PC_(field, help)                                                                        \
+	{                                                                                          \
+#field, help, offsetof(struct pe_counters, field)                                  \
+	}
+static const struct prom_counter prom_counters[] = {
+	PE_PC_(rx_packets, "Packets received."),
+	PE_PC_(rx_bytes, "Bytes received."),
+	PE_PC_(tx_packets, "Packets transmitted (echoed)."),
+	PE_PC_(tx_bytes, "Bytes transmitted (echoed)."),
+	PE_PC_(rx_nombuf, "RX mbuf allocation failures (DPDK)."),
+	PE_PC_(rx_missed, "Packets dropped by the NIC or vdev before the service saw them (DPDK)."),
+	PE_PC_(conns_opened, "TCP connections accepted (sockets)."),
+	PE_PC_(conns_closed, "TCP connections closed (sockets)."),
+	PE_PC_(bytes_copied, "Bytes moved through user space (sockets; zero-copy paths add none)."),
+};
+#undef PE_PC_
+
+static uint64_t ctr_at(const struct pe_counters *c, size_t offset)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)c + offset, sizeof(v));
+	return v;
+}
+
+int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
+			 const struct pe_stats_snapshot *cur)
+{
+	int first = 1;
+
+	if (!out || !cur)
+		return -EINVAL;
+	fputs("# HELP pktecho_info Instance information (value always 1).\n"
+	      "# TYPE pktecho_info gauge\npktecho_info{",
+	      out);
+	prom_label(out, "service", meta_service(meta), &first);
+	prom_label(out, "name", meta && meta->name ? meta->name : "", &first);
+	prom_label(out, "mode", meta && meta->mode ? meta->mode : "", &first);
+	fprintf(out, ",schema=\"%d\"} 1\n", PE_REPORT_SCHEMA);
+	fprintf(out,
+		"# HELP pktecho_blocks Counter blocks (DPDK queues or socket threads).\n"
+		"# TYPE pktecho_blocks gauge\npktecho_blocks %u\n",
+		cur->n_blocks);
+	for (size_t m = 0; m < sizeof(prom_counters) / sizeof(prom_counters[0]); m++) {
+		const struct prom_counter *pc = &prom_counters[m];
+
+		fprintf(out, "# HELP pktecho_%s_total %s\n# TYPE pktecho_%s_total counter\n",
+			pc->metric, pc->help, pc->metric);
+		for (unsigned i = 0; i < cur->n_blocks; i++) {
+			fprintf(out, "pktecho_%s_total", pc->metric);
+			prom_labels(out, meta, &cur->blocks[i], NULL);
+			fprintf(out, " %llu\n",
+				(unsigned long long)ctr_at(&cur->blocks[i].c, pc->offset));
+		}
+	}
+	/* Reasons that occurred anywhere, for every block: the same series set on each block. */
+	fputs("# HELP pktecho_drops_total Packets dropped, by reason (docs/reports.md).\n"
+	      "# TYPE pktecho_drops_total counter\n",
+	      out);
+	for (unsigned d = PE_DROP_NONE + 1; d < PE_DROP_MAX; d++) {
+		if (!cur->total.drops[d])
+			continue;
+		for (unsigned i = 0; i < cur->n_blocks; i++) {
+			fputs("pktecho_drops_total", out);
+			prom_labels(out, meta, &cur->blocks[i], pe_drop_name((enum pe_drop)d));
+			fprintf(out, " %llu\n", (unsigned long long)cur->blocks[i].c.drops[d]);
+		}
+	}
+	return finish(out);
+}

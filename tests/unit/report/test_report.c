@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/report: format parsing, JSON helpers, argument checks, and the /metrics endpoint over a real
+ * loopback socket. (Full JSON / Prometheus parse-back: check_report.py.) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pe_report.h"
+
+/* Runs fn into a memory stream and returns the text (caller frees). */
+#define CAPTURE(buf, len, stmt)                                                                    \
+	do {                                                                                       \
+		FILE *f_ = open_memstream(&(buf), &(len));                                         \
+		assert_non_null(f_);                                                               \
+		FILE *out = f_;                                                                    \
+		stmt;                                                                              \
+		assert_int_equal(fclose(f_), 0);                                                   \
+	} while (0)
+
+static void test_fmt_parse(void **state)
+{
+	enum pe_report_fmt fmt = PE_REPORT_TEXT;
+
+	(void)state;
+	assert_int_equal(pe_report_fmt_parse("json", &fmt), 0);
+	assert_int_equal(fmt, PE_REPORT_JSON);
+	assert_int_equal(pe_report_fmt_parse("text", &fmt), 0);
+	assert_int_equal(fmt, PE_REPORT_TEXT);
+	assert_int_equal(pe_report_fmt_parse("JSON", &fmt), -EINVAL);
+	assert_int_equal(pe_report_fmt_parse("", &fmt), -EINVAL);
+	assert_int_equal(pe_report_fmt_parse(NULL, &fmt), -EINVAL);
+}
+
+static void test_json_helpers(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	CAPTURE(buf, len, pe_json_string(out, "a\"b\\c\n\t\x01\x7f"));
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+	free(buf);
+	CAPTURE(buf, len, pe_json_string(out, NULL));
+	assert_string_equal(buf, "null");
+	free(buf);
+	CAPTURE(buf, len, pe_json_string(out, "h\xc3\xa9")); /* UTF-8 passes through */
+	assert_string_equal(buf, "\"h\xc3\xa9\"");
+	free(buf);
+	CAPTURE(buf, len,
+		(pe_json_double(out, NAN, 3), fputc(' ', out), pe_json_double(out, INFINITY, 1),
+		 fputc(' ', out), pe_json_double(out, -INFINITY, 0), fputc(' ', out),
+		 pe_json_double(out, 1.5, 2)));
+	assert_string_equal(buf, "0.000 0.0 0 1.50");
+	free(buf);
+}
+
+static void test_bad_args(void **state)
+{
+	struct pe_stats_snapshot *snap = calloc(1, sizeof(*snap));
+
+	(void)state;
+	assert_non_null(snap);
+	assert_int_equal(pe_report_interval(NULL, PE_REPORT_JSON, NULL, NULL, snap, NULL), -EINVAL);
+	assert_int_equal(pe_report_interval(stdout, PE_REPORT_JSON, NULL, NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(pe_report_summary(stdout, PE_REPORT_TEXT, NULL, NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(pe_report_prometheus(stdout, NULL, NULL), -EINVAL);
+	free(snap);
+}
+
+/* ---- the /metrics endpoint ---- */
+
+struct render_ctx {
+	struct pe_stats *stats;
+	int calls;
+	int fail;
+};
+
+static int render(FILE *out, void *arg)
+{
+	struct render_ctx *ctx = arg;
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+	const struct pe_report_meta meta = {.service = "pktecho-test", .name = "prom"};
+	int rc;
+
+	ctx->calls++;
+	if (ctx->fail || !snap) {
+		free(snap);
+		return -EIO;
+	}
+	rc = pe_stats_snapshot(ctx->stats, snap);
+	if (rc == 0)
+		rc = pe_report_prometheus(out, &meta, snap);
+	free(snap);
+	return rc;
+}
+
+/* One HTTP exchange with the server on 127.0.0.1:port; returns the whole response (free it). */
+static char *http(unsigned port, const char *request)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct timeval tv = {.tv_sec = 5};
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n;
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
+	while (len < cap - 1 && (n = recv(fd, buf + len, cap - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+static void test_prom_server(void **state)
+{
+	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
+	struct pe_prom_server *srv;
+	unsigned port;
+	char *resp, *body;
+
+	(void)state;
+	assert_non_null(ctx.stats);
+	pe_stats_block_label(pe_stats_block(ctx.stats, 0), "thread0", UINT32_MAX, UINT32_MAX, 0);
+	pe_ctr_add(&pe_stats_block(ctx.stats, 0)->c.rx_packets, 1234);
+	srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
+	assert_non_null(srv);
+	port = pe_prom_server_port(srv);
+	assert_true(port > 0);
+
+	resp = http(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(resp, "Content-Type: text/plain; version=0.0.4"));
+	body = strstr(resp, "\r\n\r\n");
+	assert_non_null(body);
+	body += 4;
+	assert_non_null(strstr(body, "# TYPE pktecho_rx_packets_total counter\n"));
+	assert_non_null(strstr(body,
+			       "pktecho_rx_packets_total{service=\"pktecho-test\",name=\"prom\","
+			       "block=\"thread0\",thread=\"0\"} 1234\n"));
+	{
+		char want[64];
+
+		/* Content-Length matches the body exactly. */
+		snprintf(want, sizeof(want), "Content-Length: %zu\r\n", strlen(body));
+		assert_non_null(strstr(resp, want));
+	}
+	free(resp);
+
+	/* New counts show on the next scrape; a query string is ignored. */
+	pe_ctr_add(&pe_stats_block(ctx.stats, 0)->c.rx_packets, 1);
+	resp = http(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(resp, "block=\"thread0\",thread=\"0\"} 1235\n"));
+	free(resp);
+
+	resp = http(port, "GET / HTTP/1.1\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 404 ", 13) == 0);
+	free(resp);
+	resp = http(port, "GET /metricsx HTTP/1.1\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 404 ", 13) == 0);
+	free(resp);
+	resp = http(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 405 ", 13) == 0);
+	free(resp);
+	ctx.fail = 1;
+	resp = http(port, "GET /metrics HTTP/1.1\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 500 ", 13) == 0);
+	free(resp);
+	assert_int_equal(ctx.calls, 3);
+
+	/* The port is taken while the server runs. */
+	{
+		char hp[32];
+
+		snprintf(hp, sizeof(hp), "127.0.0.1:%u", port);
+		errno = 0;
+		assert_null(pe_prom_server_start(hp, render, &ctx));
+		assert_int_equal(errno, EADDRINUSE);
+	}
+	pe_prom_server_stop(srv);
+	pe_prom_server_stop(NULL);
+	pe_stats_destroy(ctx.stats);
+}
+
+static void test_prom_server_bad_address(void **state)
+{
+	const char *bad[] = {"",
+			     "127.0.0.1",
+			     "127.0.0.1:",
+			     "127.0.0.1:http",
+			     "127.0.0.1:70000",
+			     "[::1:9100",
+			     "no.such.host.invalid:9100",
+			     "1.2.3.4.5:80"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		assert_null(pe_prom_server_start(bad[i], render, NULL));
+		assert_int_not_equal(errno, 0);
+	}
+	errno = 0;
+	assert_null(pe_prom_server_start("127.0.0.1:0", NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+/* IPv6 loopback with the bracket form, when the host has IPv6. */
+static void test_prom_server_v6(void **state)
+{
+	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
+	struct pe_prom_server *srv = pe_prom_server_start("[::1]:0", render, &ctx);
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	char buf[64] = "";
+	int fd;
+
+	(void)state;
+	if (!srv) {
+		pe_stats_destroy(ctx.stats);
+		skip(); /* no IPv6 loopback here */
+	}
+	sa.sin6_port = htons((uint16_t)pe_prom_server_port(srv));
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_true(send(fd, "GET /metrics HTTP/1.0\r\n\r\n", 25, 0) == 25);
+	assert_true(recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL) > 12);
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	close(fd);
+	pe_prom_server_stop(srv);
+	pe_stats_destroy(ctx.stats);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fmt_parse),
+		cmocka_unit_test(test_json_helpers),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_prom_server),
+		cmocka_unit_test(test_prom_server_bad_address),
+		cmocka_unit_test(test_prom_server_v6),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
