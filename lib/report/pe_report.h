@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "pe_hist.h"
 #include "pe_stats.h"
 
 #define PE_REPORT_SCHEMA 1
@@ -57,6 +58,12 @@ int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
  * a number with the given decimals (NaN and infinities print 0: JSON has neither). */
 void pe_json_string(FILE *f, const char *s);
 void pe_json_double(FILE *f, double v, int decimals);
+
+/* A latency histogram as a JSON object for an extra field (pktecho-load's "latency_us"):
+ * {"count":N,"mean":x,"min":x,"p50":x,"p90":x,"p99":x,"p999":x,"max":x}, values divided by
+ * divisor (1000 turns ns into us), 3 decimals. Returns the length, or -ENOSPC if buf is too
+ * small (512 bytes always suffice). */
+int pe_report_hist_json(char *buf, size_t len, const struct pe_hist *h, double divisor);
 
 /* A tiny Prometheus endpoint: one thread, a listening TCP socket, answering GET /metrics with
  * what fn renders (Content-Type text/plain; version=0.0.4), 404 for other paths, 405 for other

@@ -2,6 +2,7 @@
 /* One schema, three renderings: text lines, NDJSON, Prometheus text exposition. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,6 +71,11 @@ static double unix_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double finite0(double v)
+{
+	return isfinite(v) ? v : 0.0;
 }
 
 /* ---------------------------------- JSON ---------------------------------- */
@@ -224,6 +230,22 @@ static void json_object(FILE *f, const char *type, const struct pe_report_meta *
 	fputs("}\n", f);
 }
 
+int pe_report_hist_json(char *buf, size_t len, const struct pe_hist *h, double divisor)
+{
+	struct pe_hist_summary s;
+	double d = divisor > 0 && isfinite(divisor) ? divisor : 1.0;
+	int n;
+
+	pe_hist_summarize(h, &s);
+	n = snprintf(buf, len,
+		     "{\"count\":%llu,\"mean\":%.3f,\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,"
+		     "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
+		     (unsigned long long)s.count, finite0(s.mean / d), (double)s.min / d,
+		     (double)s.p50 / d, (double)s.p90 / d, (double)s.p99 / d, (double)s.p999 / d,
+		     (double)s.max / d);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
 /* ---------------------------------- text ---------------------------------- */
 
 static void text_drops(FILE *f, const struct pe_counters *c)
@@ -240,11 +262,6 @@ static void text_drops(FILE *f, const struct pe_counters *c)
 	}
 	if (!first)
 		fputc(')', f);
-}
-
-static double finite0(double v)
-{
-	return isfinite(v) ? v : 0.0;
 }
 
 /* Names come from the apps (and through a segment, from another process): a text line must stay

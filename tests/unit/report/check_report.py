@@ -74,7 +74,8 @@ def check_interval_json():
     eq(o["conns_opened"], 3, "conns_opened")
     eq(o["bytes_copied"], 32000, "bytes_copied")
     eq(o["lost"], 0, "extra lost")
-    eq(o["latency_us"], {"p50": 12.5, "p99": 40}, "extra latency_us")
+    eq(o["latency_us"], {"count": 1000, "mean": 12.775, "min": 12.5, "p50": 12.5, "p90": 12.5,
+                         "p99": 12.5, "p999": 40.0, "max": 40.0}, "extra latency_us (histogram)")
     eq(len(o["blocks"]), 2, "two blocks")
     b0, b1 = o["blocks"]
     eq(list(b0.keys()), ["name", "port", "queue"] + VIEW_FIELDS, "block 0 fields")

@@ -27,12 +27,19 @@ int main(int argc, char **argv)
 	struct pe_stats_snapshot *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
 	struct pe_stats_block *b0, *b1;
 	const struct pe_report_meta meta = {.service = "pktecho-test", .name = "inst\"1"};
-	const struct pe_report_kv extra[] = {
-		{"lost", "0"}, {"latency_us", "{\"p50\":12.5,\"p99\":40}"}, {NULL, NULL}};
+	static struct pe_hist hist;
+	char lat[512];
+	const struct pe_report_kv extra[] = {{"lost", "0"}, {"latency_us", lat}, {NULL, NULL}};
 	const char *what = argc > 1 ? argv[1] : "";
 	int rc = 2;
 
 	if (!s || !a || !b)
+		return 1;
+	/* 990 round trips of 12.5 us and 10 of 40 us. */
+	pe_hist_init(&hist);
+	for (int i = 0; i < 1000; i++)
+		pe_hist_record(&hist, i < 990 ? 12500 : 40000);
+	if (pe_report_hist_json(lat, sizeof(lat), &hist, 1000.0) < 0)
 		return 1;
 	b0 = pe_stats_block(s, 0);
 	b1 = pe_stats_block(s, 1);

@@ -66,6 +66,28 @@ static void test_json_helpers(void **state)
 	free(buf);
 }
 
+static void test_hist_json(void **state)
+{
+	struct pe_hist *h = malloc(sizeof(*h));
+	char buf[512];
+	int n;
+
+	(void)state;
+	assert_non_null(h);
+	pe_hist_init(h);
+	n = pe_report_hist_json(buf, sizeof(buf), h, 1000.0);
+	assert_int_equal(n, (int)strlen(buf));
+	assert_string_equal(buf, "{\"count\":0,\"mean\":0.000,\"min\":0.000,\"p50\":0.000,"
+				 "\"p90\":0.000,\"p99\":0.000,\"p999\":0.000,\"max\":0.000}");
+	for (int i = 0; i < 10; i++)
+		pe_hist_record(h, 1500);
+	assert_true(pe_report_hist_json(buf, sizeof(buf), h, 1000.0) > 0);
+	assert_string_equal(buf, "{\"count\":10,\"mean\":1.500,\"min\":1.500,\"p50\":1.500,"
+				 "\"p90\":1.500,\"p99\":1.500,\"p999\":1.500,\"max\":1.500}");
+	assert_int_equal(pe_report_hist_json(buf, 20, h, 1000.0), -ENOSPC);
+	free(h);
+}
+
 static void test_bad_args(void **state)
 {
 	struct pe_stats_snapshot *snap = calloc(1, sizeof(*snap));
@@ -253,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fmt_parse),
 		cmocka_unit_test(test_json_helpers),
+		cmocka_unit_test(test_hist_json),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
 		cmocka_unit_test(test_prom_server_bad_address),
