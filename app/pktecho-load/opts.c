@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing: one parse function per kind of value, each with an end-pointer check and a
+ * range, and one line naming the option on error. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "pe_config.h"
+
+#define NANO 1e9
+
+void load_opts_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pktecho-load [options] TARGET\n"
+		"  TARGET            udp://HOST:PORT or tcp://HOST:PORT (IPv6: "
+		"udp://[2001:2::2]:7)\n"
+		"  --size B          payload (UDP) or message (TCP) bytes, %u..%u (64)\n"
+		"  --rate PPS|max    total packets (messages) per second (1000)\n"
+		"  --duration S      measured seconds, 0 = until Ctrl-C or --count (10)\n"
+		"  --count N         stop after N measured packets in total (0 = no limit)\n"
+		"  --warmup S        seconds sent before measuring, not counted (0)\n"
+		"  --drain S         after the last send, wait at most S for echoes (0.5)\n"
+		"  --threads N       sending threads (1)\n"
+		"  --flows N         flows = sockets = source ports, >= threads (= threads)\n"
+		"  --report text|json  summary format (text)\n"
+		"  --interval S      live report lines every S seconds (0 = off)\n"
+		"  --help, --version\n",
+		PE_LOAD_HDR_LEN, PE_LOAD_MAX_SIZE);
+}
+
+static int opt_error(const char *opt, const char *val, const char *what)
+{
+	fprintf(stderr, "pktecho-load: %s '%s': %s (see pktecho-load --help)\n", opt, val, what);
+	return -1;
+}
+
+static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "expected an integer in %llu..%llu",
+			 (unsigned long long)min, (unsigned long long)max);
+		return opt_error(opt, text, what);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *opt, const char *text, uint64_t *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(v) || v < 0 || v > 1e6)
+		return opt_error(opt, text, "expected seconds, 0..1000000 (fractions allowed)");
+	*ns = (uint64_t)llround(v * NANO);
+	return 0;
+}
+
+static int parse_rate(const char *text, struct pe_load_cfg *cfg)
+{
+	if (strcmp(text, "max") == 0) {
+		cfg->rate_max = true;
+		return 0;
+	}
+	cfg->rate_max = false;
+	return parse_u64("--rate", text, 1, 100000000, &cfg->rate) < 0 ? -1 : 0;
+}
+
+enum {
+	OPT_SIZE = 256,
+	OPT_RATE,
+	OPT_DURATION,
+	OPT_COUNT,
+	OPT_WARMUP,
+	OPT_DRAIN,
+	OPT_THREADS,
+	OPT_FLOWS,
+	OPT_REPORT,
+	OPT_INTERVAL,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+	{"size", required_argument, NULL, OPT_SIZE},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"warmup", required_argument, NULL, OPT_WARMUP},
+	{"drain", required_argument, NULL, OPT_DRAIN},
+	{"threads", required_argument, NULL, OPT_THREADS},
+	{"flows", required_argument, NULL, OPT_FLOWS},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* One option; returns 0, 1 (help/version printed) or -1 (error printed). */
+static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
+{
+	struct pe_load_cfg *cfg = &o->cfg;
+	uint64_t v = 0, ns = 0;
+	int rc = 0;
+
+	switch (c) {
+	case OPT_SIZE:
+		rc = parse_u64("--size", arg, PE_LOAD_HDR_LEN, PE_LOAD_MAX_SIZE, &v);
+		cfg->size = (uint32_t)v;
+		return rc;
+	case OPT_RATE:
+		return parse_rate(arg, cfg);
+	case OPT_DURATION:
+		rc = parse_seconds("--duration", arg, &cfg->duration_ns);
+		return rc;
+	case OPT_COUNT:
+		return parse_u64("--count", arg, 0, UINT64_MAX / 2, &cfg->count);
+	case OPT_WARMUP:
+		return parse_seconds("--warmup", arg, &cfg->warmup_ns);
+	case OPT_DRAIN:
+		return parse_seconds("--drain", arg, &cfg->drain_ns);
+	case OPT_THREADS:
+		rc = parse_u64("--threads", arg, 1, PE_LOAD_MAX_THREADS, &v);
+		cfg->threads = (unsigned)v;
+		return rc;
+	case OPT_FLOWS:
+		return parse_u64("--flows", arg, 1, PE_LOAD_MAX_FLOWS, flows);
+	case OPT_REPORT:
+		if (pe_report_fmt_parse(arg, &o->fmt) < 0)
+			return opt_error("--report", arg, "expected text or json");
+		return 0;
+	case OPT_INTERVAL:
+		rc = parse_seconds("--interval", arg, &ns);
+		o->interval_s = (double)ns / NANO;
+		return rc;
+	case OPT_HELP:
+		load_opts_usage(stdout);
+		return 1;
+	case OPT_VERSION:
+		printf("pktecho-load %s\n", PE_VERSION);
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+static int opts_target(int argc, char **argv, struct load_opts *o)
+{
+	int rc;
+
+	if (optind != argc - 1) {
+		fprintf(stderr,
+			"pktecho-load: expected exactly one TARGET (udp://HOST:PORT or "
+			"tcp://HOST:PORT), got %d (see pktecho-load --help)\n",
+			argc - optind);
+		return -1;
+	}
+	o->target_text = argv[optind];
+	rc = pe_load_target_parse(o->target_text, &o->cfg.target);
+	if (rc == -ENOENT)
+		return opt_error("TARGET", o->target_text, "host does not resolve");
+	if (rc < 0)
+		return opt_error("TARGET", o->target_text,
+				 "expected udp://HOST:PORT or tcp://HOST:PORT, port 1..65535");
+	return 0;
+}
+
+int load_opts_parse(int argc, char **argv, struct load_opts *o)
+{
+	uint64_t flows = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	pe_load_cfg_init(&o->cfg);
+	o->fmt = PE_REPORT_TEXT;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+		int rc;
+
+		if (c == ':') {
+			fprintf(stderr,
+				"pktecho-load: %s: missing value (see pktecho-load --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?') {
+			fprintf(stderr,
+				"pktecho-load: %s: unknown option "
+				"(see pktecho-load --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		rc = opt_one(c, optarg, o, &flows);
+
+		if (rc != 0)
+			return rc;
+	}
+	o->cfg.flows = flows ? (unsigned)flows : o->cfg.threads;
+	if (o->cfg.flows < o->cfg.threads) {
+		fprintf(stderr,
+			"pktecho-load: --flows %u: must be at least --threads (%u) "
+			"(see pktecho-load --help)\n",
+			o->cfg.flows, o->cfg.threads);
+		return -1;
+	}
+	return opts_target(argc, argv, o);
+}

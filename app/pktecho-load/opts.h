@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* pktecho-load command line. */
+#ifndef PE_LOAD_OPTS_H
+#define PE_LOAD_OPTS_H
+
+#include <stdbool.h>
+
+#include "pe_load.h"
+#include "pe_report.h"
+
+struct load_opts {
+	struct pe_load_cfg cfg;
+	const char *target_text;
+	enum pe_report_fmt fmt;
+	double interval_s; /* 0: no interval lines */
+};
+
+/* Parse argv (after any EAL part). 0 to run, 1 when --help/--version printed, -1 after printing
+ * the one-line error (the caller exits 2). */
+int load_opts_parse(int argc, char **argv, struct load_opts *o);
+void load_opts_usage(FILE *out);
+
+#endif

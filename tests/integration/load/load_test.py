@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Integration tests of pktecho-load against real echo servers (stdlib only).
+
+Usage: load_test.py CASE   (cases: see CASES at the bottom; exit 0 pass, 1 fail, 77 skip)
+Servers listen on 127.0.0.1 / ::1 on free ports; namespaces, where used, are the test's own.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.environ.get("PE_BUILD_ROOT", os.path.join(HERE, "../../../build"))
+LOAD = os.path.join(BUILD, "app/pktecho-load/pktecho-load")
+PKTECHO = os.path.join(BUILD, "app/pktecho/pktecho")
+SKIP = 77
+
+
+class Skip(Exception):
+    pass
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run_load(args, timeout=30, ok=True):
+    """Run pktecho-load with --report json; return the summary object."""
+    cmd = [LOAD, "--report", "json"] + args
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if ok and p.returncode != 0:
+        raise Fail("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    lines = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+    summ = [x for x in lines if x.get("type") == "summary"]
+    check(len(summ) == 1, "expected one summary line, got: %r" % p.stdout)
+    s = summ[0]
+    print("load:", " ".join(cmd[1:]))
+    print("  tx %d rx %d lost %d reordered %d dup %d corrupt %d p50 %.1fus" % (
+        s["tx_packets"], s["rx_packets"], s["lost"], s["reordered"], s["duplicates"],
+        s["corrupt"], s["latency_us"]["p50"]))
+    return s, lines
+
+
+class EchoServer:
+    """The stdlib echo server of echo_server.py in a child process."""
+
+    def __init__(self, proto="udp", host="127.0.0.1", extra=()):
+        self.count_file = tempfile.NamedTemporaryFile(prefix="pe-echo-", delete=False).name
+        cmd = [sys.executable, os.path.join(HERE, "echo_server.py"), "--proto", proto,
+               "--host", host, "--count-file", self.count_file] + list(extra)
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        check(line.strip().isdigit(), "echo server did not start")
+        self.port = int(line)
+
+    def stop(self):
+        """Stop the server; return what it received (datagrams, or bytes for TCP)."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.wait(timeout=10)
+        with open(self.count_file) as f:
+            n = int(f.read() or 0)
+        os.unlink(self.count_file)
+        return n
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+        if os.path.exists(self.count_file):
+            os.unlink(self.count_file)
+
+
+def expect_clean(s, n):
+    check(s["tx_packets"] == n, "tx_packets %d != %d" % (s["tx_packets"], n))
+    check(s["rx_packets"] == n, "rx_packets %d != %d" % (s["rx_packets"], n))
+    for k in ("lost", "reordered", "duplicates", "corrupt", "foreign", "socket_errors"):
+        check(s[k] == 0, "%s = %d, expected 0" % (k, s[k]))
+    lat = s["latency_us"]
+    check(lat["count"] == n, "latency count %d != %d" % (lat["count"], n))
+    check(0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"],
+          "latency percentiles not ordered: %r" % lat)
+
+
+# ---- cases against the stdlib echo server ----
+
+def case_udp():
+    with EchoServer("udp") as srv:
+        s, _ = run_load(["--rate", "2000", "--count", "1000", "--threads", "2", "--flows", "4",
+                         "--size", "100", "udp://127.0.0.1:%d" % srv.port])
+        got = srv.stop()
+    expect_clean(s, 1000)
+    check(got == 1000, "server received %d datagrams, expected 1000" % got)
+    check(s["size"] == 100 and s["flows"] == 4 and s["threads"] == 2, "parameters not echoed")
+
+
+def case_udp6():
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))
+    except OSError:
+        raise Skip("no IPv6 on loopback")
+    with EchoServer("udp", "::1") as srv:
+        s, _ = run_load(["--rate", "2000", "--count", "500", "udp://[::1]:%d" % srv.port])
+        got = srv.stop()
+    expect_clean(s, 500)
+    check(got == 500, "server received %d datagrams, expected 500" % got)
+    check(s["target"] == "udp://[::1]:%d" % srv.port, "target %r" % s["target"])
+
+
+def case_tcp():
+    with EchoServer("tcp") as srv:
+        s, _ = run_load(["--rate", "4000", "--count", "2000", "--threads", "2", "--flows", "3",
+                         "--size", "200", "tcp://127.0.0.1:%d" % srv.port])
+        got = srv.stop()
+    expect_clean(s, 2000)
+    check(got == 2000 * 200, "server received %d bytes, expected %d" % (got, 2000 * 200))
+
+
+def case_tcp_large():
+    """Messages larger than a socket read: boundaries come back by offset."""
+    with EchoServer("tcp") as srv:
+        s, _ = run_load(["--rate", "500", "--count", "200", "--size", "60000",
+                         "tcp://127.0.0.1:%d" % srv.port])
+        srv.stop()
+    expect_clean(s, 200)
+
+
+def case_warmup():
+    """Warm-up packets reach the server but are not counted; measured counts stay exact."""
+    with EchoServer("udp") as srv:
+        s, _ = run_load(["--rate", "1000", "--warmup", "0.3", "--duration", "0.5",
+                         "udp://127.0.0.1:%d" % srv.port])
+        got = srv.stop()
+    n = s["tx_packets"]
+    expect_clean(s, n)
+    check(400 <= n <= 600, "measured %d packets in 0.5 s at 1000 pps" % n)
+    check(s["warmup_tx"] > 0 and s["warmup_rx"] == s["warmup_tx"],
+          "warm-up tx %d rx %d" % (s["warmup_tx"], s["warmup_rx"]))
+    check(got == n + s["warmup_tx"], "server got %d, load sent %d + %d warm-up" %
+          (got, n, s["warmup_tx"]))
+
+
+def expected_misbehaviour(n, drop, corrupt, truncate, dup, swap):
+    """Replay echo_server.py's misbehaviours on one in-order flow: what pktecho-load must count."""
+    out, held = [], None
+    for i in range(1, n + 1):
+        if i % drop == 0:
+            continue
+        item = (i - 1, i % corrupt == 0 or i % truncate == 0)
+        if i % swap == 0 and held is None:
+            held = item
+            continue
+        out.append(item)
+        if i % dup == 0:
+            out.append(item)
+        if held is not None:
+            out.append(held)
+            held = None
+    seen, highest, reordered, dups = set(), -1, 0, 0
+    for seq, bad in out:
+        if bad:
+            continue
+        if seq in seen:
+            dups += 1
+            continue
+        seen.add(seq)
+        if seq < highest:
+            reordered += 1
+        highest = max(highest, seq)
+    return {"corrupt": sum(1 for _, bad in out if bad), "rx_packets": len(seen),
+            "lost": n - len(seen), "duplicates": dups, "reordered": reordered}
+
+
+def case_misbehaving():
+    """A server that drops, corrupts, truncates, duplicates and reorders: each counted exactly."""
+    n = 1000
+    args = ["--drop", "50", "--corrupt", "40", "--truncate", "70", "--dup", "30", "--swap", "90"]
+    with EchoServer("udp", extra=args) as srv:
+        s, _ = run_load(["--rate", "5000", "--count", str(n), "--size", "64",
+                         "udp://127.0.0.1:%d" % srv.port])
+        srv.stop()
+    want = expected_misbehaviour(n, 50, 40, 70, 30, 90)
+    check(s["tx_packets"] == n, "tx %d" % s["tx_packets"])
+    for k, v in want.items():
+        check(s[k] == v, "%s = %d, expected %d" % (k, s[k], v))
+
+
+def case_no_server():
+    """Nobody listening: everything is lost, reported, and the run still ends cleanly."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    s, _ = run_load(["--rate", "1000", "--count", "50", "--drain", "0.2",
+                     "udp://127.0.0.1:%d" % port])
+    check(s["rx_packets"] == 0 and s["lost"] == s["tx_packets"], "expected all lost: %r" % s)
+    p = subprocess.run([LOAD, "tcp://127.0.0.1:%d" % port], capture_output=True, text=True,
+                       timeout=10)
+    check(p.returncode == 1 and "refused" in p.stderr.lower(), "tcp refused: %d %r" %
+          (p.returncode, p.stderr))
+
+
+def case_interval():
+    with EchoServer("udp") as srv:
+        s, lines = run_load(["--rate", "1000", "--duration", "1.2", "--interval", "0.5",
+                             "udp://127.0.0.1:%d" % srv.port])
+        srv.stop()
+    iv = [x for x in lines if x.get("type") == "interval"]
+    check(len(iv) >= 2, "expected interval lines, got %d" % len(iv))
+    check(all(x["schema"] == 1 and x["service"] == "pktecho-load" for x in lines), "schema")
+    check(iv[-1]["tx_packets"] >= iv[0]["tx_packets"], "interval counts not cumulative")
+    check(s["lost"] == 0, "lost %d" % s["lost"])
+
+
+def case_options():
+    """Each bad option: exit 2 and one line on stderr naming it."""
+    bad = [
+        (["--size", "10", "udp://127.0.0.1:7"], "--size"),
+        (["--size", "70000", "udp://127.0.0.1:7"], "--size"),
+        (["--rate", "fast", "udp://127.0.0.1:7"], "--rate"),
+        (["--rate", "0", "udp://127.0.0.1:7"], "--rate"),
+        (["--duration", "-1", "udp://127.0.0.1:7"], "--duration"),
+        (["--threads", "0", "udp://127.0.0.1:7"], "--threads"),
+        (["--threads", "4", "--flows", "2", "udp://127.0.0.1:7"], "--flows"),
+        (["--report", "xml", "udp://127.0.0.1:7"], "--report"),
+        (["--bogus", "udp://127.0.0.1:7"], "--bogus"),
+        (["--rate"], "--rate"),
+        (["udp://127.0.0.1"], "TARGET"),
+        (["ftp://127.0.0.1:7"], "TARGET"),
+        (["udp://2001:2::2:7"], "TARGET"),
+        ([], "TARGET"),
+        (["udp://127.0.0.1:7", "udp://127.0.0.1:8"], "TARGET"),
+    ]
+    for args, name in bad:
+        p = subprocess.run([LOAD] + args, capture_output=True, text=True, timeout=10)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 2, "%r: exit %d, expected 2" % (args, p.returncode))
+        check(len(lines) == 1 and name in lines[0], "%r: stderr %r" % (args, p.stderr))
+    p = subprocess.run([LOAD, "--help"], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and "TARGET" in p.stdout, "--help")
+
+
+# ---- against pktecho (the socket fallback) ----
+
+def free_port(kind=socket.SOCK_DGRAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, proto, timeout=5.0):
+    """Wait until the server is bound (UDP: a probe that the test then ignores is not sent)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proto == "tcp":
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                pass
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return  # bound by the server
+            finally:
+                s.close()
+        time.sleep(0.05)
+    raise Fail("server did not bind port %d" % port)
+
+
+def pktecho_summary(out):
+    objs = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    summ = [x for x in objs if x.get("type") == "summary"]
+    check(summ, "pktecho printed no summary: %r" % out[-500:])
+    return summ[-1]
+
+
+def run_pktecho_case(proto, model, n, rate, size):
+    port = free_port(socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+    cmd = [PKTECHO, "--%s" % proto, "127.0.0.1:%d" % port, "--io-model", model,
+           "--threads", "1", "--report", "json"]
+    srv = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_port(port, proto)
+        s, _ = run_load(["--rate", str(rate), "--count", str(n), "--size", str(size),
+                         "%s://127.0.0.1:%d" % (proto, port)])
+    finally:
+        srv.send_signal(signal.SIGINT)
+        try:
+            out, err = srv.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            out, err = srv.communicate()
+    check(srv.returncode == 0, "pktecho exit %d: %s" % (srv.returncode, err.strip()[-300:]))
+    expect_clean(s, n)
+    if proto == "udp":
+        ps = pktecho_summary(out)
+        check(ps["rx_packets"] == n and ps["tx_packets"] == n,
+              "pktecho counted rx %d tx %d, expected %d" % (ps["rx_packets"], ps["tx_packets"], n))
+
+
+def need_pktecho():
+    if not os.access(PKTECHO, os.X_OK):
+        raise Skip("pktecho is not built yet (%s)" % PKTECHO)
+
+
+def case_pktecho():
+    need_pktecho()
+    run_pktecho_case("udp", "epoll", 2000, 4000, 64)
+    run_pktecho_case("tcp", "epoll", 2000, 4000, 256)
+
+
+CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items()
+         if name.startswith("case_")}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print("usage: load_test.py %s" % "|".join(sorted(CASES)), file=sys.stderr)
+        return 2
+    if not os.access(LOAD, os.X_OK):
+        print("FAIL: %s is not built" % LOAD)
+        return 1
+    try:
+        CASES[sys.argv[1]]()
+    except Skip as e:
+        print("SKIP:", e)
+        return SKIP
+    except (Fail, subprocess.TimeoutExpired) as e:
+        print("FAIL:", e)
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
