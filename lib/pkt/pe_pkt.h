@@ -71,10 +71,10 @@ static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port
  * frame may then be partly rewritten and must not be sent). */
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
 
-/* The modes one by one, for loops that dispatch once per burst rather than per packet. */
+/* The modes one by one, for loops that dispatch once per burst rather than per packet.
+ * pe_pkt_l2(frame, len) and pe_pkt_l4(frame, len) have the same contract as pe_pkt_echo; they
+ * are static inline (pe_pkt_inline.h, included below) so that a poll loop inlines them. */
 enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
-enum pe_drop pe_pkt_l2(uint8_t *frame, uint32_t *len);
-enum pe_drop pe_pkt_l4(uint8_t *frame, uint32_t *len);
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a
@@ -83,8 +83,14 @@ bool pe_pkt_ip4_src_ok(const struct pe_pkt_cfg *cfg, uint32_t addr);
 bool pe_pkt_ip6_src_ok(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
 
 /* Internet checksum helpers (RFC 1071 / RFC 1624), exported for the tests, the load generator and
- * the socket path. Sums are over network-order bytes. */
+ * the socket path. Sums are over network-order bytes: pe_csum_partial adds the data's 16-bit
+ * big-endian words (an odd last byte is padded with a zero byte) to sum as host integers, and
+ * returns the result, not yet folded; chain calls over even-length pieces only. pe_csum_fold
+ * folds and complements it: the checksum in host order (store it with htons). A region whose
+ * stored checksum is right sums to 0xffff, so pe_csum_fold() of it returns 0. */
 uint32_t pe_csum_partial(const void *data, uint32_t len, uint32_t sum);
 uint16_t pe_csum_fold(uint32_t sum);
+
+#include "pe_pkt_inline.h"
 
 #endif

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Inline part of lib/pkt, included by pe_pkt.h: unaligned loads and stores, and the two swap-only
+ * modes (l2, l4), so that a poll loop inlines them and pays no call per packet. Do not include
+ * this file directly. */
+#ifndef PE_PKT_INLINE_H
+#define PE_PKT_INLINE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define PE_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define PE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PE_BE16(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define PE_BE32(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+#else
+#define PE_BE16(x) ((uint16_t)(x))
+#define PE_BE32(x) ((uint32_t)(x))
+#endif
+
+/* Native-order loads and stores at any alignment (memcpy: no unaligned-access UB). */
+static inline uint16_t pe_ld16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t pe_ld32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t pe_ld64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void pe_st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void pe_st32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void pe_st64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Big-endian field as a host integer. */
+static inline uint16_t pe_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Swap the destination (bytes 0-5) and source (6-11) MACs with two loads and two stores. */
+static inline void pe_pkt_swap_mac(uint8_t *f)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t a = pe_ld64(f);     /* bytes 0..7 */
+	uint32_t b = pe_ld32(f + 8); /* bytes 8..11 */
+
+	pe_st64(f, (a >> 48) | ((uint64_t)b << 16) | (a << 48)); /* 6,7,8..11,0,1 */
+	pe_st32(f + 8, (uint32_t)(a >> 16));			 /* 2..5 */
+#else
+	uint8_t t[6];
+
+	memcpy(t, f, 6);
+	memmove(f, f + 6, 6);
+	memcpy(f + 6, t, 6);
+#endif
+}
+
+/* Swap two adjacent 4-byte fields (IPv4 addresses) or 2-byte fields (ports): a rotation. */
+static inline void pe_pkt_swap_4x2(uint8_t *p)
+{
+	uint64_t v = pe_ld64(p);
+
+	pe_st64(p, v << 32 | v >> 32);
+}
+
+static inline void pe_pkt_swap_2x2(uint8_t *p)
+{
+	uint32_t v = pe_ld32(p);
+
+	pe_st32(p, v << 16 | v >> 16);
+}
+
+/* Swap the IPv6 source (p[0..15]) and destination (p[16..31]). */
+static inline void pe_pkt_swap_16x2(uint8_t *p)
+{
+	uint64_t s0 = pe_ld64(p), s1 = pe_ld64(p + 8);
+	uint64_t d0 = pe_ld64(p + 16), d1 = pe_ld64(p + 24);
+
+	pe_st64(p, d0);
+	pe_st64(p + 8, d1);
+	pe_st64(p + 16, s0);
+	pe_st64(p + 24, s1);
+}
+
+/* EtherType (native-order load) of a VLAN tag: 802.1Q, 802.1ad, or the old QinQ 0x9100. */
+static inline int pe_pkt_is_vlan(uint16_t et_native)
+{
+	return et_native == PE_BE16(0x8100) || et_native == PE_BE16(0x88a8) ||
+	       et_native == PE_BE16(0x9100);
+}
+
+/* l2 mode: swap the MACs of any frame of at least an Ethernet header. */
+static inline enum pe_drop pe_pkt_l2(uint8_t *frame, uint32_t *len)
+{
+	if (PE_UNLIKELY(*len < 14))
+		return PE_DROP_RUNT;
+	pe_pkt_swap_mac(frame);
+	return PE_DROP_NONE;
+}
+
+/* l4 mode, like testpmd's 5tswap: swap MACs, then (bounds permitting) IPv4/IPv6 addresses and
+ * UDP/TCP ports behind up to two VLAN tags. Swaps are checksum-neutral, so no checksum changes.
+ * Unlike 5tswap, ports of non-first IPv4 fragments are left alone (they would be payload). */
+static inline enum pe_drop pe_pkt_l4(uint8_t *frame, uint32_t *len)
+{
+	uint32_t n = *len, off = 12;
+	uint16_t et;
+
+	if (PE_UNLIKELY(n < 14))
+		return PE_DROP_RUNT;
+	pe_pkt_swap_mac(frame);
+	et = pe_ld16(frame + 12);
+	if (PE_UNLIKELY(pe_pkt_is_vlan(et))) {
+		for (int i = 0; i < 2 && pe_pkt_is_vlan(et); i++) {
+			if (off + 6 > n)
+				return PE_DROP_NONE;
+			off += 4;
+			et = pe_ld16(frame + off);
+		}
+	}
+	off += 2;
+	if (PE_LIKELY(et == PE_BE16(0x0800))) {
+		uint8_t *ip = frame + off;
+		uint32_t hl;
+
+		if (PE_UNLIKELY(off + 20 > n))
+			return PE_DROP_NONE;
+		pe_pkt_swap_4x2(ip + 12);
+		hl = (ip[0] & 0xfu) * 4;
+		if ((ip[9] == 17 || ip[9] == 6) && hl >= 20 && off + hl + 4 <= n &&
+		    (pe_ld16(ip + 6) & PE_BE16(0x1fff)) == 0)
+			pe_pkt_swap_2x2(ip + hl);
+	} else if (et == PE_BE16(0x86dd)) {
+		uint8_t *ip = frame + off;
+
+		if (PE_UNLIKELY(off + 40 > n))
+			return PE_DROP_NONE;
+		pe_pkt_swap_16x2(ip + 8);
+		if ((ip[6] == 17 || ip[6] == 6) && off + 44 <= n)
+			pe_pkt_swap_2x2(ip + 40);
+	}
+	return PE_DROP_NONE;
+}
+
+#endif

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Service mode, Ethernet and IPv4 (ICMP echo, UDP echo): the fast path lives here so that the
+ * compiler sees it whole. IPv6, NDP and ARP are in their own files (rarer, called out of line). */
+#include "pkt_internal.h"
+
+/* IPv4 options: refuse source routing (LSRR 0x83, SSRR 0x89) and anything malformed; others
+ * (record route, timestamps, router alert ...) are echoed as they are. */
+static int ip4_opts_bad(const uint8_t *o, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n) {
+		uint8_t type = o[i];
+		uint32_t olen;
+
+		if (type == 0) /* end of list */
+			return 0;
+		if (type == 1) { /* no-op */
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return 1;
+		olen = o[i + 1];
+		if (olen < 2 || olen > n - i || type == 0x83 || type == 0x89)
+			return 1;
+		i += olen;
+	}
+	return 0;
+}
+
+/* Swap addresses, set a fresh TTL, patch the header checksum (RFC 1624), answer from our MAC. */
+static inline void ip4_reply(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
+			     uint32_t tot, uint32_t *len)
+{
+	uint8_t ttl_proto[2] = {cfg->ttl, ip[9]};
+
+	pe_pkt_swap_4x2(ip + 12);
+	pe_csum_set16(ip + 10, ip + 8, pe_ld16(ttl_proto));
+	pe_eth_reply(cfg, rx->f, rx->f + 6);
+	*len = rx->l3 + tot;
+}
+
+static inline enum pe_drop icmp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
+				      uint32_t hl, uint32_t tot, uint32_t *len)
+{
+	uint8_t *ic = ip + hl;
+	uint32_t n = tot - hl;
+
+	if (PE_UNLIKELY(n < 8))
+		return PE_DROP_RUNT;
+	if (PE_UNLIKELY(pe_ld16(ic) != PE_BE16(0x0800))) /* type 8 (echo request), code 0 */
+		return PE_DROP_ICMP_TYPE;
+	if (PE_LIKELY(cfg->verify_csum) &&
+	    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(ic, n, 0)) != 0xffff))
+		return PE_DROP_ICMP_CSUM;
+	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000)); /* type 0: echo reply */
+	ip4_reply(cfg, rx, ip, tot, len);
+	return PE_DROP_NONE;
+}
+
+static inline enum pe_drop udp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
+				     uint32_t hl, uint32_t tot, uint32_t *len)
+{
+	uint64_t pseudo = (uint64_t)pe_ld32(ip + 12) + pe_ld32(ip + 16) + PE_BE16(17);
+	uint32_t ulen;
+	enum pe_drop d = pe_udp_echo(cfg, ip + hl, tot - hl, pseudo, 0, &ulen);
+
+	if (PE_UNLIKELY(d != PE_DROP_NONE))
+		return d;
+	if (PE_UNLIKELY(hl + ulen < tot)) { /* echo only the UDP datagram (Linux: short_packet) */
+		tot = hl + ulen;
+		pe_csum_set16(ip + 10, ip + 2, PE_BE16(tot));
+	}
+	ip4_reply(cfg, rx, ip, tot, len);
+	return PE_DROP_NONE;
+}
+
+/* Header checks in the order Linux ip_rcv_core makes them, then fragments and options. */
+static inline enum pe_drop ip4_check(const struct pe_pkt_cfg *cfg, const uint8_t *ip, uint32_t room,
+				     uint32_t *hl_out, uint32_t *tot_out)
+{
+	uint32_t hl, tot;
+
+	if (PE_UNLIKELY(room < 20))
+		return PE_DROP_RUNT;
+	if (PE_UNLIKELY((ip[0] >> 4) != 4))
+		return PE_DROP_IP_VERSION;
+	hl = (ip[0] & 0xfu) * 4;
+	if (PE_UNLIKELY(hl < 20 || hl > room))
+		return PE_DROP_IP_HDR_LEN;
+	tot = pe_be16(ip + 2);
+	if (PE_UNLIKELY(tot < hl || tot > room))
+		return PE_DROP_IP_LEN;
+	if (PE_LIKELY(cfg->verify_csum) &&
+	    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(ip, hl, 0)) != 0xffff))
+		return PE_DROP_IP_CSUM;
+	if (PE_UNLIKELY(pe_ld16(ip + 6) & PE_BE16(0x3fff))) /* MF or a fragment offset */
+		return PE_DROP_IP_FRAG;
+	if (PE_UNLIKELY(hl > 20) && ip4_opts_bad(ip + 20, hl - 20))
+		return PE_DROP_IP_OPTIONS;
+	*hl_out = hl;
+	*tot_out = tot;
+	return PE_DROP_NONE;
+}
+
+static inline enum pe_drop ip4_addr_check(const struct pe_pkt_cfg *cfg, const struct pe_rx *rx,
+					  const uint8_t *ip)
+{
+	uint32_t src = pe_ld32(ip + 12), dst = pe_ld32(ip + 16);
+
+	if (PE_UNLIKELY(!pe_pkt_ip4_src_ok(cfg, src)))
+		return PE_DROP_BAD_SRC_IP;
+	if (PE_UNLIKELY(!pe_pkt_ip4_ours(cfg, dst)))
+		return pe_pkt_ip4_group(cfg, dst) ? PE_DROP_DST_MULTICAST : PE_DROP_NOT_OUR_IP;
+	/* RFC 1122 3.3.6: a unicast IP datagram received via link-layer broadcast is discarded. */
+	if (PE_UNLIKELY(rx->mac != PE_MAC_OURS))
+		return PE_DROP_DST_MULTICAST;
+	return PE_DROP_NONE;
+}
+
+static inline enum pe_drop ip4_rx(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len)
+{
+	uint8_t *ip = rx->f + rx->l3;
+	uint32_t hl, tot;
+	enum pe_drop d = ip4_check(cfg, ip, rx->len - rx->l3, &hl, &tot);
+
+	if (PE_UNLIKELY(d != PE_DROP_NONE))
+		return d;
+	d = ip4_addr_check(cfg, rx, ip);
+	if (PE_UNLIKELY(d != PE_DROP_NONE))
+		return d;
+	if (PE_LIKELY(ip[9] == 17))
+		return udp4_echo(cfg, rx, ip, hl, tot, len);
+	if (PE_LIKELY(ip[9] == 1))
+		return icmp4_echo(cfg, rx, ip, hl, tot, len);
+	return PE_DROP_PROTO;
+}
+
+/* Source MAC must be a unicast host that is not us: a reply to a group address would storm. */
+static inline enum pe_drop eth_check(const struct pe_pkt_cfg *cfg, struct pe_rx *rx)
+{
+	const uint8_t *f = rx->f;
+
+	if (PE_UNLIKELY((f[6] & 1) || pe_mac_zero(f + 6) || pe_mac_eq(f + 6, cfg->mac)))
+		return PE_DROP_BAD_SRC_MAC;
+	if (PE_LIKELY(pe_mac_eq(f, cfg->mac))) {
+		rx->mac = PE_MAC_OURS;
+	} else if (f[0] & 1) {
+		static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+		rx->mac = pe_mac_eq(f, bcast) ? PE_MAC_BCAST : PE_MAC_MCAST;
+	} else if (cfg->promisc) {
+		rx->mac = PE_MAC_OURS;
+	} else {
+		return PE_DROP_NOT_OUR_MAC;
+	}
+	return PE_DROP_NONE;
+}
+
+/* Walk up to PE_PKT_MAX_VLAN tags; the tags stay in place, so the reply carries them. */
+static enum pe_drop vlan_walk(struct pe_rx *rx, uint16_t *et)
+{
+	uint32_t off = 12;
+
+	for (int depth = 0; pe_pkt_is_vlan(*et); depth++) {
+		if (depth == PE_PKT_MAX_VLAN)
+			return PE_DROP_VLAN_DEPTH;
+		if (off + 6 > rx->len)
+			return PE_DROP_RUNT;
+		off += 4;
+		*et = pe_ld16(rx->f + off);
+	}
+	rx->l3 = off + 2;
+	return PE_DROP_NONE;
+}
+
+static enum pe_drop service_other(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint16_t et,
+				  uint32_t *len)
+{
+	enum pe_drop d = vlan_walk(rx, &et);
+
+	if (d != PE_DROP_NONE)
+		return d;
+	if (et == PE_BE16(0x0800))
+		return ip4_rx(cfg, rx, len);
+	if (et == PE_BE16(0x86dd))
+		return pe_pkt_ip6(cfg, rx, len);
+	if (et == PE_BE16(0x0806))
+		return pe_pkt_arp(cfg, rx, len);
+	return PE_DROP_ETHERTYPE;
+}
+
+enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+{
+	struct pe_rx rx = {.f = frame, .len = *len, .l3 = 14};
+	enum pe_drop d;
+	uint16_t et;
+
+	if (PE_UNLIKELY(rx.len < 14))
+		return PE_DROP_RUNT;
+	d = eth_check(cfg, &rx);
+	if (PE_UNLIKELY(d != PE_DROP_NONE))
+		return d;
+	et = pe_ld16(frame + 12);
+	if (PE_LIKELY(et == PE_BE16(0x0800)))
+		return ip4_rx(cfg, &rx, len);
+	return service_other(cfg, &rx, et, len);
+}
+
+enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+{
+	switch (cfg->mode) {
+	case PE_MODE_SERVICE:
+		return pe_pkt_service(cfg, frame, len);
+	case PE_MODE_L2:
+		return pe_pkt_l2(frame, len);
+	case PE_MODE_L4:
+		return pe_pkt_l4(frame, len);
+	}
+	return PE_DROP_PROTO;
+}

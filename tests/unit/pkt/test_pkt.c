@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of lib/pkt: every golden case (exact reply bytes or exact drop reason) as its own
+ * test, plus configuration parsing, the address policy, checksum helpers, the swap modes on
+ * truncated frames, and a property test over random and mutated frames. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "pe_pkt.h"
+#include "pe_testframes.h"
+
+/* Run one frame through pe_pkt_echo on a private copy. */
+static enum pe_drop run(const struct pe_pkt_cfg *cfg, const struct pe_tf *req, uint8_t *out,
+			uint32_t *len)
+{
+	memcpy(out, req->b, req->len);
+	*len = req->len;
+	return pe_pkt_echo(cfg, out, len);
+}
+
+static void assert_verdict(enum pe_drop got, enum pe_drop want)
+{
+	assert_string_equal(pe_drop_name(got), pe_drop_name(want));
+}
+
+/* ---- golden cases: one cmocka test each ---- */
+
+static void test_golden(void **state)
+{
+	const struct pe_golden_case *c = *state;
+	struct pe_golden *g = malloc(sizeof(*g));
+	uint8_t *out = malloc(PE_TF_MAX);
+	uint32_t len;
+	enum pe_drop d;
+
+	assert_non_null(g);
+	assert_non_null(out);
+	pe_golden_make(c, NULL, g);
+	d = run(&g->cfg, &g->req, out, &len);
+	assert_verdict(d, g->expect);
+	if (d == PE_DROP_NONE) {
+		assert_true(len <= g->req.len);
+		assert_int_equal(len, g->rep.len);
+		assert_memory_equal(out, g->rep.b, len);
+		if (c->mode == PE_MODE_SERVICE)
+			assert_true(pe_tf_csums_ok(out, len));
+	}
+	/* The per-mode entry point gives the same answer as the dispatcher. */
+	if (c->mode == PE_MODE_SERVICE) {
+		memcpy(out, g->req.b, g->req.len);
+		len = g->req.len;
+		assert_verdict(pe_pkt_service(&g->cfg, out, &len), g->expect);
+	}
+	free(out);
+	free(g);
+}
+
+/* Every drop reason the packet core can produce appears in the golden table. */
+static void test_golden_covers_every_reason(void **state)
+{
+	/* Produced elsewhere: TCP_LEN (reserved), TX_FULL, MULTISEG (DPDK), TRUNCATED (sockets),
+	 * RATE_LIMIT (services). */
+	static const enum pe_drop not_pkt[] = {PE_DROP_TCP_LEN, PE_DROP_TX_FULL, PE_DROP_MULTISEG,
+					       PE_DROP_TRUNCATED, PE_DROP_RATE_LIMIT};
+	(void)state;
+	for (unsigned r = 0; r < PE_DROP_MAX; r++) {
+		int found = 0, skip = 0;
+
+		for (unsigned i = 0; i < sizeof(not_pkt) / sizeof(not_pkt[0]); i++)
+			skip |= not_pkt[i] == (enum pe_drop)r;
+		for (unsigned i = 0; i < pe_golden_count; i++)
+			found |= pe_golden_cases[i].expect == (enum pe_drop)r;
+		if (!skip && !found)
+			fail_msg("no golden case for drop reason %s",
+				 pe_drop_name((enum pe_drop)r));
+	}
+}
+
+/* The golden table itself: unique names, replies only where a reply is expected. */
+static void test_golden_table_sane(void **state)
+{
+	struct pe_golden *g = malloc(sizeof(*g));
+
+	(void)state;
+	assert_non_null(g);
+	for (unsigned i = 0; i < pe_golden_count; i++) {
+		const struct pe_golden_case *c = &pe_golden_cases[i];
+
+		assert_ptr_equal(pe_golden_find(c->name), c);
+		pe_golden_make(c, NULL, g);
+		assert_true(g->req.len > 0 || c->expect == PE_DROP_RUNT);
+		assert_true((g->rep.len > 0) == (c->expect == PE_DROP_NONE));
+		if (c->expect == PE_DROP_NONE && c->mode == PE_MODE_SERVICE)
+			assert_true(pe_tf_csums_ok(g->req.b, g->req.len));
+	}
+	assert_null(pe_golden_find("no such case"));
+	free(g);
+}
+
+/* The golden replies follow our MAC when the caller uses another one (DPDK ports). */
+static void test_golden_other_mac(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0x70, 0x63, 0x61, 0x70, 0x00};
+	struct pe_golden *g = malloc(sizeof(*g));
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+
+	(void)state;
+	assert_non_null(g);
+	pe_golden_make(pe_golden_find("ndp_ns_multicast"), mac, g);
+	assert_verdict(run(&g->cfg, &g->req, out, &len), PE_DROP_NONE);
+	assert_int_equal(len, g->rep.len);
+	assert_memory_equal(out, g->rep.b, len);
+	assert_memory_equal(out + 6, mac, 6);
+	free(g);
+}
+
+/* ---- configuration ---- */
+
+static void test_cfg_defaults(void **state)
+{
+	struct pe_pkt_cfg cfg;
+	static const uint16_t loop[] = {7, 9, 13, 17, 19, 37};
+
+	(void)state;
+	pe_pkt_cfg_init(&cfg);
+	assert_int_equal(cfg.mode, PE_MODE_SERVICE);
+	assert_int_equal(cfg.ttl, 64);
+	assert_true(cfg.verify_csum);
+	assert_false(cfg.promisc);
+	assert_int_equal(cfg.n_ip4 + cfg.n_ip6, 0);
+	for (unsigned p = 0; p < 65536; p++) {
+		int want = 0;
+
+		for (unsigned i = 0; i < 6; i++)
+			want |= loop[i] == p;
+		assert_int_equal(pe_pkt_port_in(cfg.loop_ports, (uint16_t)p), want);
+		assert_int_equal(pe_pkt_port_in(cfg.echo_ports, (uint16_t)p), p == 7);
+	}
+}
+
+static void test_cfg_add_ip(void **state)
+{
+	struct pe_pkt_cfg cfg;
+	static const char *const bad[] = {"",
+					  "/24",
+					  "198.18.0.1/",
+					  "198.18.0.1/0",
+					  "198.18.0.1/33",
+					  "198.18.0.1/2x",
+					  "198.18.0.256",
+					  "2001:2::1/129",
+					  "2001:2::g",
+					  "198.18.0.1/-1",
+					  "198.18.0.1 ",
+					  "x"};
+
+	(void)state;
+	pe_pkt_cfg_init(&cfg);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "198.18.0.2/24"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "198.19.0.2"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "2001:2::2/64"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "fe80::2"), 0);
+	assert_int_equal(cfg.n_ip4, 2);
+	assert_int_equal(cfg.n_ip6, 2);
+	assert_int_equal(cfg.ip4[0].addr, inet_addr("198.18.0.2"));
+	assert_int_equal(cfg.ip4[0].prefix, 24);
+	assert_int_equal(cfg.ip4[1].prefix, 32);
+	assert_int_equal(cfg.ip6[0].prefix, 64);
+	assert_int_equal(cfg.ip6[1].prefix, 128);
+	assert_int_equal(cfg.ip6[1].addr[0], 0xfe);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(pe_pkt_cfg_add_ip(&cfg, bad[i]), -EINVAL);
+	for (unsigned i = 2; i < PE_PKT_MAX_ADDRS; i++)
+		assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "198.18.1.1"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "198.18.1.1"), -ENOSPC);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "300.1.1.1"), -EINVAL);
+	assert_int_equal(cfg.n_ip4, PE_PKT_MAX_ADDRS);
+	for (unsigned i = 2; i < PE_PKT_MAX_ADDRS; i++)
+		assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "2001:2::9/128"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "2001:2::9"), -ENOSPC);
+	assert_int_equal(cfg.n_ip6, PE_PKT_MAX_ADDRS);
+}
+
+static void test_cfg_ports(void **state)
+{
+	struct pe_pkt_cfg cfg;
+	static const char *const bad[] = {"7,", ",7", "7,,9", "a",     "65536", "10-5",
+					  "1-", "-1", "7 ",   "1-2-3", "999999"};
+
+	(void)state;
+	pe_pkt_cfg_init(&cfg);
+	assert_int_equal(pe_pkt_cfg_set_ports(cfg.echo_ports, "9,1000-1002,65535,0"), 0);
+	for (unsigned p = 0; p < 65536; p++)
+		assert_int_equal(pe_pkt_port_in(cfg.echo_ports, (uint16_t)p),
+				 p == 0 || p == 9 || (p >= 1000 && p <= 1002) || p == 65535);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(pe_pkt_cfg_set_ports(cfg.echo_ports, bad[i]), -EINVAL);
+		assert_true(pe_pkt_port_in(cfg.echo_ports, 1001)); /* unchanged on error */
+	}
+	assert_int_equal(pe_pkt_cfg_set_ports(cfg.loop_ports, "0-1023"), 0);
+	assert_true(pe_pkt_port_in(cfg.loop_ports, 1023));
+	assert_false(pe_pkt_port_in(cfg.loop_ports, 1024));
+	assert_int_equal(pe_pkt_cfg_set_ports(cfg.loop_ports, ""), 0); /* the empty set */
+	for (unsigned p = 0; p < 65536; p++)
+		assert_false(pe_pkt_port_in(cfg.loop_ports, (uint16_t)p));
+}
+
+static void test_cfg_mode(void **state)
+{
+	enum pe_pkt_mode m = PE_MODE_SERVICE;
+
+	(void)state;
+	assert_int_equal(pe_pkt_mode_parse("l2", &m), 0);
+	assert_int_equal(m, PE_MODE_L2);
+	assert_int_equal(pe_pkt_mode_parse("l4", &m), 0);
+	assert_int_equal(m, PE_MODE_L4);
+	assert_int_equal(pe_pkt_mode_parse("service", &m), 0);
+	assert_int_equal(m, PE_MODE_SERVICE);
+	assert_int_equal(pe_pkt_mode_parse("L2", &m), -EINVAL);
+	assert_int_equal(pe_pkt_mode_parse("", &m), -EINVAL);
+	assert_string_equal(pe_pkt_mode_name(PE_MODE_L4), "l4");
+	assert_string_equal(pe_pkt_mode_name(PE_MODE_SERVICE), "service");
+	assert_string_equal(pe_pkt_mode_name((enum pe_pkt_mode)42), "unknown");
+}
+
+static void test_drop_names(void **state)
+{
+	(void)state;
+	for (unsigned r = 0; r < PE_DROP_MAX; r++) {
+		assert_int_equal(pe_drop_from_name(pe_drop_name((enum pe_drop)r)), r);
+		assert_true(strlen(pe_drop_desc((enum pe_drop)r)) > 0);
+	}
+	assert_string_equal(pe_drop_name(PE_DROP_LOOP), "loop_refused");
+	assert_string_equal(pe_drop_name(PE_DROP_MAX), "unknown");
+	assert_int_equal(pe_drop_from_name("nope"), PE_DROP_MAX);
+}
+
+/* ---- address policy (A4, A5) ---- */
+
+static void test_src_policy(void **state)
+{
+	struct pe_pkt_cfg cfg;
+	uint8_t a6[16];
+	static const char *const bad4[] = {"0.0.0.0",	  "0.9.9.9",	     "127.0.0.1",
+					   "127.255.0.9", "224.0.0.1",	     "239.1.2.3",
+					   "240.0.0.1",	  "255.255.255.255", "198.18.0.255",
+					   "198.18.0.2",  "10.0.255.255",    "10.0.0.1"};
+	static const char *const good4[] = {"198.18.0.1",   "198.18.1.255", "10.1.0.255",
+					    "10.1.255.255", "1.1.1.1",	    "223.255.255.254"};
+	static const char *const bad6[] = {
+		"::", "::1", "ff02::1", "ff0e::5", "::ffff:1.2.3.4", "2001:2::2", "fe80::2"};
+	static const char *const good6[] = {"2001:2::1", "fe80::1", "::2", "fc00::1"};
+
+	(void)state;
+	pe_pkt_cfg_init(&cfg);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "198.18.0.2/24"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "10.0.0.1/16"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "10.1.0.1/31"), 0); /* /31: no broadcast */
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "2001:2::2/64"), 0);
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfg, "fe80::2/64"), 0);
+	for (unsigned i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++)
+		if (pe_pkt_ip4_src_ok(&cfg, inet_addr(bad4[i])))
+			fail_msg("%s accepted as a source", bad4[i]);
+	for (unsigned i = 0; i < sizeof(good4) / sizeof(good4[0]); i++)
+		if (!pe_pkt_ip4_src_ok(&cfg, inet_addr(good4[i])))
+			fail_msg("%s refused as a source", good4[i]);
+	for (unsigned i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET6, bad6[i], a6), 1);
+		if (pe_pkt_ip6_src_ok(&cfg, a6))
+			fail_msg("%s accepted as a source", bad6[i]);
+	}
+	for (unsigned i = 0; i < sizeof(good6) / sizeof(good6[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET6, good6[i], a6), 1);
+		if (!pe_pkt_ip6_src_ok(&cfg, a6))
+			fail_msg("%s refused as a source", good6[i]);
+	}
+}
+
+/* ---- checksum helpers against the reference ---- */
+
+static uint32_t rng_state = 0x2545f491u;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+static void test_csum_helpers(void **state)
+{
+	uint8_t buf[1600];
+
+	(void)state;
+	for (unsigned iter = 0; iter < 2000; iter++) {
+		uint32_t n = rnd() % 1500, off = rnd() % 64, init = rnd() % 0x20000;
+
+		for (uint32_t i = 0; i < n + off; i++)
+			buf[i] = (uint8_t)rnd();
+		if (iter % 7 == 0)
+			memset(buf + off, 0xff, n); /* all-ones data: carries everywhere */
+		assert_int_equal(pe_csum_fold(pe_csum_partial(buf + off, n, init)),
+				 pe_tf_csum(buf + off, n, init));
+	}
+	assert_int_equal(pe_csum_fold(pe_csum_partial(buf, 0, 0)), 0xffff);
+	assert_int_equal(pe_csum_fold(pe_csum_partial(buf, 0, 0xffffffffu)), 0);
+	buf[0] = 0x45;
+	assert_int_equal(pe_csum_partial(buf, 1, 0), 0x4500);
+}
+
+/* ---- behaviour the golden table does not pin ---- */
+
+static struct pe_golden *golden(const char *name)
+{
+	struct pe_golden *g = malloc(sizeof(*g));
+
+	assert_non_null(g);
+	assert_non_null(pe_golden_find(name));
+	pe_golden_make(pe_golden_find(name), NULL, g);
+	return g;
+}
+
+/* A13: the configured TTL is used, with the IPv4 checksum kept right. */
+static void test_ttl_configured(void **state)
+{
+	struct pe_golden *g = golden("icmp4_echo_ttl1");
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+
+	(void)state;
+	g->cfg.ttl = 200;
+	assert_verdict(run(&g->cfg, &g->req, out, &len), PE_DROP_NONE);
+	assert_int_equal(out[g->rep.l3 + 8], 200);
+	assert_true(pe_tf_csums_ok(out, len));
+	free(g);
+}
+
+/* With verification off (fuzzing), a bad checksum is not looked at but stays bad. */
+static void test_verify_off(void **state)
+{
+	static const char *const names[] = {"ip4_bad_checksum",	 "icmp4_bad_checksum",
+					    "udp4_bad_checksum", "icmp6_bad_checksum",
+					    "ndp_bad_checksum",	 "udp6_bad_checksum"};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct pe_golden *g = golden(names[i]);
+		uint8_t out[PE_TF_MAX];
+		uint32_t len;
+
+		g->cfg.verify_csum = false;
+		assert_verdict(run(&g->cfg, &g->req, out, &len), PE_DROP_NONE);
+		assert_true(len <= g->req.len);
+		/* NDP recomputes its checksum; the echoes carry the error along. */
+		assert_int_equal(pe_tf_csums_ok(out, len),
+				 strcmp(names[i], "ndp_bad_checksum") == 0);
+		free(g);
+	}
+	/* The IPv6 zero UDP checksum is policy (RFC 8200), not verification. */
+	struct pe_golden *g = golden("udp6_checksum_zero");
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+
+	g->cfg.verify_csum = false;
+	assert_verdict(run(&g->cfg, &g->req, out, &len), PE_DROP_UDP_CSUM);
+	free(g);
+}
+
+/* Several addresses: each one answers; the directed broadcast of the second prefix is refused. */
+static void test_second_address(void **state)
+{
+	struct pe_golden *g = golden("icmp4_echo");
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+	struct pe_tf req;
+
+	(void)state;
+	assert_int_equal(pe_pkt_cfg_add_ip(&g->cfg, "203.0.113.7/28"), 0);
+	pe_tf_init(&req);
+	pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
+	pe_tf_ip4(&req, "203.0.113.1", "203.0.113.7", 64);
+	pe_tf_icmp(&req, 8, 0, 1, 2);
+	pe_tf_finish(&req);
+	assert_verdict(run(&g->cfg, &req, out, &len), PE_DROP_NONE);
+	assert_true(pe_tf_csums_ok(out, len));
+	pe_tf_init(&req);
+	pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
+	pe_tf_ip4(&req, "203.0.113.15", "203.0.113.7", 64);
+	pe_tf_icmp(&req, 8, 0, 1, 2);
+	pe_tf_finish(&req);
+	assert_verdict(run(&g->cfg, &req, out, &len), PE_DROP_BAD_SRC_IP);
+	free(g);
+}
+
+/* l4 mode on truncated frames: swaps what is there, never reads past the end. */
+static void test_l4_truncated(void **state)
+{
+	struct pe_golden *g = golden("udp4_echo_qinq");
+	uint8_t *buf;
+
+	(void)state;
+	g->cfg.mode = PE_MODE_L4;
+	for (uint32_t n = 0; n <= g->req.len; n++) {
+		uint32_t len = n;
+
+		buf = malloc(n ? n : 1); /* exact size: ASan sees any overread */
+		assert_non_null(buf);
+		memcpy(buf, g->req.b, n);
+		assert_verdict(pe_pkt_echo(&g->cfg, buf, &len),
+			       n < 14 ? PE_DROP_RUNT : PE_DROP_NONE);
+		assert_int_equal(len, n);
+		if (n >= 14) {
+			assert_memory_equal(buf, g->req.b + 6, 6);
+			assert_memory_equal(buf + 6, g->req.b, 6);
+		}
+		free(buf);
+	}
+	free(g);
+}
+
+/* l4 mode leaves the ports of a non-first fragment alone (they are payload). */
+static void test_l4_fragment(void **state)
+{
+	struct pe_golden *g = golden("ip4_frag_offset");
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+
+	(void)state;
+	g->cfg.mode = PE_MODE_L4;
+	assert_verdict(run(&g->cfg, &g->req, out, &len), PE_DROP_NONE);
+	assert_memory_equal(out + g->req.l4, g->req.b + g->req.l4, 4);
+	assert_memory_equal(out + g->req.l3 + 12, g->req.b + g->req.l3 + 16, 4);
+	free(g);
+}
+
+/* Every frame of the golden table, cut at every length, through every mode: exact-size
+ * buffers, so ASan reports any read or write outside [0, len). */
+static void test_truncations(void **state)
+{
+	struct pe_golden *g = malloc(sizeof(*g));
+
+	(void)state;
+	assert_non_null(g);
+	for (unsigned i = 0; i < pe_golden_count; i++) {
+		pe_golden_make(&pe_golden_cases[i], NULL, g);
+		for (uint32_t n = 0; n <= g->req.len && n < 200; n++) {
+			for (int mode = PE_MODE_SERVICE; mode <= PE_MODE_L4; mode++) {
+				uint8_t *buf = malloc(n ? n : 1);
+				uint32_t len = n;
+				enum pe_drop d;
+
+				assert_non_null(buf);
+				memcpy(buf, g->req.b, n);
+				g->cfg.mode = (enum pe_pkt_mode)mode;
+				d = pe_pkt_echo(&g->cfg, buf, &len);
+				assert_true(d < PE_DROP_MAX);
+				assert_true(d != PE_DROP_NONE || len <= n);
+				free(buf);
+			}
+		}
+	}
+	free(g);
+}
+
+/* Property: for random and mutated frames, a reply is never longer than the request and carries
+ * valid checksums (verification on); with verification off, right checksums stay right. */
+static void test_property(void **state)
+{
+	struct pe_golden *all = calloc(pe_golden_count, sizeof(*all));
+	struct pe_tf *t = malloc(sizeof(*t));
+	uint8_t *out = malloc(PE_TF_MAX);
+	unsigned replies = 0;
+
+	(void)state;
+	assert_non_null(all);
+	assert_non_null(t);
+	assert_non_null(out);
+	for (unsigned i = 0; i < pe_golden_count; i++)
+		pe_golden_make(&pe_golden_cases[i], NULL, &all[i]);
+	for (unsigned iter = 0; iter < 100000; iter++) {
+		unsigned ci = rnd() % pe_golden_count;
+		struct pe_golden *g = &all[ci];
+		uint32_t n, len;
+		enum pe_drop d;
+
+		*t = g->req;
+		n = t->len;
+		if (iter % 10 == 0) { /* pure noise behind a plausible Ethernet header */
+			n = 14 + rnd() % 200;
+			for (uint32_t i = 14; i < n; i++)
+				t->b[i] = (uint8_t)rnd();
+		}
+		for (unsigned k = rnd() % 4; k > 0 && n; k--) /* flip bits */
+			t->b[rnd() % n] ^= (uint8_t)(1u << (rnd() % 8));
+		if (iter % 10 != 0 && t->l3end && rnd() % 2 == 0)
+			pe_tf_fix_csums(t); /* so that the mutation gets past the checksums */
+		if (rnd() % 4 == 0 && n)    /* truncate */
+			n = rnd() % n;
+		g->cfg.mode = PE_MODE_SERVICE;
+		g->cfg.verify_csum = rnd() % 4 != 0;
+		memcpy(out, t->b, n);
+		len = n;
+		d = pe_pkt_service(&g->cfg, out, &len);
+		if (d != PE_DROP_NONE)
+			continue;
+		replies++;
+		assert_true(len <= n);
+		if (g->cfg.verify_csum || pe_tf_csums_ok(t->b, n))
+			if (!pe_tf_csums_ok(out, len))
+				fail_msg("case %s iter %u: reply with a bad checksum",
+					 pe_golden_cases[ci].name, iter);
+	}
+	assert_true(replies > 1000);
+	free(out);
+	free(t);
+	free(all);
+}
+
+int main(void)
+{
+	const struct CMUnitTest unit[] = {
+		cmocka_unit_test(test_golden_covers_every_reason),
+		cmocka_unit_test(test_golden_table_sane),
+		cmocka_unit_test(test_golden_other_mac),
+		cmocka_unit_test(test_cfg_defaults),
+		cmocka_unit_test(test_cfg_add_ip),
+		cmocka_unit_test(test_cfg_ports),
+		cmocka_unit_test(test_cfg_mode),
+		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_src_policy),
+		cmocka_unit_test(test_csum_helpers),
+		cmocka_unit_test(test_ttl_configured),
+		cmocka_unit_test(test_verify_off),
+		cmocka_unit_test(test_second_address),
+		cmocka_unit_test(test_l4_truncated),
+		cmocka_unit_test(test_l4_fragment),
+		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_property),
+	};
+	struct CMUnitTest *gold = calloc(pe_golden_count, sizeof(*gold));
+	int failed;
+
+	if (!gold)
+		return 1;
+	for (unsigned i = 0; i < pe_golden_count; i++) {
+		gold[i].name = pe_golden_cases[i].name;
+		gold[i].test_func = test_golden;
+		gold[i].initial_state = (void *)&pe_golden_cases[i];
+	}
+	failed = _cmocka_run_group_tests("pkt_golden", gold, pe_golden_count, NULL, NULL);
+	failed += cmocka_run_group_tests_name("pkt", unit, NULL, NULL);
+	free(gold);
+	return failed ? 1 : 0;
+}
