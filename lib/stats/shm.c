@@ -70,14 +70,15 @@ const char *pe_stats_strerror(int err)
 	}
 }
 
-/* Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 when unknown. */
-static uint64_t proc_starttime(int pid)
+/* From /proc/<pid>/stat: the state letter (field 3) and the start time in clock ticks since boot
+ * (field 22). 0 when the process does not exist or the file cannot be read. */
+static int proc_stat(int pid, char *state, uint64_t *starttime)
 {
 	char path[64], buf[1024];
+	unsigned long long t;
 	FILE *f;
 	size_t n;
 	char *p;
-	unsigned long long t = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
@@ -88,28 +89,40 @@ static uint64_t proc_starttime(int pid)
 	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || sscanf(p + 1, " %c", state) != 1)
 		return 0;
-	/* After ") " come fields 3..; starttime is the 20th of them. */
 	p++;
 	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
-	if (p && sscanf(p, " %llu", &t) != 1)
-		t = 0;
-	return t;
+	if (!p || sscanf(p, " %llu", &t) != 1)
+		return 0;
+	*starttime = t;
+	return 1;
+}
+
+static uint64_t proc_starttime(int pid)
+{
+	uint64_t t = 0;
+	char state;
+
+	return proc_stat(pid, &state, &t) ? t : 0;
 }
 
 static int pid_alive(int pid, uint64_t starttime)
 {
-	uint64_t now_start;
+	uint64_t now_start = 0;
+	char state = '?';
 
 	if (pid <= 0)
 		return 0;
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return 0;
-	/* The pid exists: the same process only if its start time matches (pids get reused). */
-	now_start = proc_starttime(pid);
-	return !(starttime && now_start && now_start != starttime);
+	if (!proc_stat(pid, &state, &now_start))
+		return 1; /* exists, but /proc says nothing (another pid namespace): assume alive */
+	/* A zombie has exited; a different start time means the pid was reused. */
+	if (state == 'Z' || state == 'X')
+		return 0;
+	return !(starttime && now_start != starttime);
 }
 
 /* Map an fd's segment read-only and validate the header. */
