@@ -75,6 +75,15 @@ struct pe_prom_server;
  * NULL with errno (EINVAL for a bad HOST:PORT, EADDRINUSE, ...). */
 struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn,
 					    void *arg);
+/* The usual render function: a snapshot of stats rendered by pe_report_prometheus with meta.
+ * Pass a struct pe_prom_source that outlives the server as arg:
+ *   static struct pe_prom_source src = {stats, {"pktecho", name, mode}};
+ *   srv = pe_prom_server_start(host_port, pe_prom_render_stats, &src); */
+struct pe_prom_source {
+	const struct pe_stats *stats;
+	struct pe_report_meta meta;
+};
+int pe_prom_render_stats(FILE *out, void *source);
 /* The bound port (useful after PORT 0). */
 unsigned pe_prom_server_port(const struct pe_prom_server *srv);
 /* Stops the thread and closes the socket. Accepts NULL. */

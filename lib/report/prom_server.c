@@ -61,39 +61,61 @@ static int split_host_port(const char *hp, char *host, size_t hlen, char *port, 
 	return atoi(port) > 65535 ? -EINVAL : 0;
 }
 
+/* A listening socket on the first usable address; for ":PORT", IPv6 dual-stack first (so both
+ * families are served), then IPv4. Returns the fd or -errno. */
+static int bind_first(struct addrinfo *res, int any, unsigned *bound_port)
+{
+	int rc = -EADDRNOTAVAIL;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+			struct sockaddr_storage ss;
+			socklen_t slen = sizeof(ss);
+			int fd, one = 1, zero = 0;
+
+			if (any && (pass == 0) != (ai->ai_family == AF_INET6))
+				continue;
+			if (!any && pass == 1)
+				break;
+			fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0) {
+				rc = -errno;
+				continue;
+			}
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (ai->ai_family == AF_INET6 && any)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0 &&
+			    getsockname(fd, (struct sockaddr *)&ss, &slen) == 0) {
+				*bound_port =
+					ntohs(ss.ss_family == AF_INET6
+						      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						      : ((struct sockaddr_in *)&ss)->sin_port);
+				return fd;
+			}
+			rc = -errno;
+			close(fd);
+		}
+	}
+	return rc;
+}
+
 static int listen_on(const char *host_port, unsigned *bound_port)
 {
 	char host[256], port[8];
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG};
 	struct addrinfo *res;
-	struct sockaddr_storage ss;
-	socklen_t slen = sizeof(ss);
-	int fd, one = 1, rc;
+	int rc;
 
 	if (split_host_port(host_port, host, sizeof(host), port, sizeof(port)) < 0)
 		return -EINVAL;
 	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (rc != 0)
 		return rc == EAI_SYSTEM ? -errno : -EINVAL;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		freeaddrinfo(res);
-		return rc;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 16) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
-		rc = -errno;
-		close(fd);
-		freeaddrinfo(res);
-		return rc;
-	}
+	rc = bind_first(res, !host[0], bound_port);
 	freeaddrinfo(res);
-	*bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						     : ((struct sockaddr_in *)&ss)->sin_port);
-	return fd;
+	return rc;
 }
 
 static void write_all(int fd, const char *buf, size_t len)

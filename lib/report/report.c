@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -283,10 +284,11 @@ static void text_line(FILE *f, const char *prefix, const char *label, const stru
 
 	fprintf(f,
 		"[%s %s] RX-packets: %llu TX-packets: %llu Rx-pps: %.0f Tx-pps: %.0f "
-		"RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
+		"Rx-bps: %.0f Tx-bps: %.0f RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
 		prefix, text_safe(label, safe, sizeof(safe)), (unsigned long long)v->c.rx_packets,
 		(unsigned long long)v->c.tx_packets, finite0(v->r.rx_pps), finite0(v->r.tx_pps),
-		(unsigned long long)v->c.rx_missed, (unsigned long long)v->c.rx_nombuf,
+		finite0(v->r.rx_bps), finite0(v->r.tx_bps), (unsigned long long)v->c.rx_missed,
+		(unsigned long long)v->c.rx_nombuf,
 		(unsigned long long)v->c.drops[PE_DROP_TX_FULL]);
 	text_drops(f, &v->c);
 }
@@ -523,4 +525,25 @@ int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 		}
 	}
 	return finish(out);
+}
+
+/* ------------------------- a ready-made /metrics source ------------------------- */
+
+int pe_prom_render_stats(FILE *out, void *source)
+{
+	const struct pe_prom_source *src = source;
+	struct pe_stats_snapshot *snap;
+	int rc;
+
+	if (!out || !src || !src->stats)
+		return -EINVAL;
+	/* Off the hot path (the endpoint's own thread): a heap snapshot keeps its stack small. */
+	snap = malloc(sizeof(*snap));
+	if (!snap)
+		return -ENOMEM;
+	rc = pe_stats_snapshot(src->stats, snap);
+	if (rc == 0)
+		rc = pe_report_prometheus(out, &src->meta, snap);
+	free(snap);
+	return rc;
 }

@@ -223,6 +223,30 @@ static void test_prom_server(void **state)
 	pe_stats_destroy(ctx.stats);
 }
 
+/* The ready-made render function behind a real endpoint. */
+static void test_prom_render_stats(void **state)
+{
+	struct pe_stats *st = pe_stats_create(2, NULL);
+	struct pe_prom_source src = {st, {"pktecho", "n1", "epoll"}};
+	struct pe_prom_server *srv;
+	char *resp;
+
+	(void)state;
+	assert_non_null(st);
+	pe_ctr_add(&pe_stats_block(st, 1)->c.drops[PE_DROP_LOOP], 9);
+	srv = pe_prom_server_start("127.0.0.1:0", pe_prom_render_stats, &src);
+	assert_non_null(srv);
+	resp = http(pe_prom_server_port(srv), "GET /metrics HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(resp, "pktecho_info{service=\"pktecho\",name=\"n1\","
+				     "mode=\"epoll\",schema=\"1\"} 1\n"));
+	assert_non_null(strstr(resp, "pktecho_drops_total{service=\"pktecho\",name=\"n1\","
+				     "block=\"block1\",reason=\"loop_refused\"} 9\n"));
+	free(resp);
+	pe_prom_server_stop(srv);
+	assert_int_equal(pe_prom_render_stats(stdout, NULL), -EINVAL);
+	pe_stats_destroy(st);
+}
+
 static void test_prom_server_bad_address(void **state)
 {
 	const char *bad[] = {"",
@@ -278,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_hist_json),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
+		cmocka_unit_test(test_prom_render_stats),
 		cmocka_unit_test(test_prom_server_bad_address),
 		cmocka_unit_test(test_prom_server_v6),
 	};
