@@ -54,7 +54,7 @@ static int split_host_port(const char *hp, char *host, size_t hlen, char *port, 
 		return -EINVAL;
 	memcpy(host, hp, n);
 	host[n] = '\0';
-	strcpy(port, colon + 1);
+	memcpy(port, colon + 1, strlen(colon + 1) + 1); /* length checked above */
 	for (const char *p = port; *p; p++)
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
@@ -69,8 +69,13 @@ static int bind_first(struct addrinfo *res, int any, unsigned *bound_port)
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-			struct sockaddr_storage ss;
-			socklen_t slen = sizeof(ss);
+			union {
+				struct sockaddr sa;
+				struct sockaddr_in in;
+				struct sockaddr_in6 in6;
+				struct sockaddr_storage ss;
+			} addr = {0};
+			socklen_t slen = sizeof(addr);
 			int fd, one = 1, zero = 0;
 
 			if (any && (pass == 0) != (ai->ai_family == AF_INET6))
@@ -86,11 +91,10 @@ static int bind_first(struct addrinfo *res, int any, unsigned *bound_port)
 			if (ai->ai_family == AF_INET6 && any)
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0 &&
-			    getsockname(fd, (struct sockaddr *)&ss, &slen) == 0) {
+			    getsockname(fd, &addr.sa, &slen) == 0) {
 				*bound_port =
-					ntohs(ss.ss_family == AF_INET6
-						      ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						      : ((struct sockaddr_in *)&ss)->sin_port);
+					ntohs(addr.sa.sa_family == AF_INET6 ? addr.in6.sin6_port
+									    : addr.in.sin_port);
 				return fd;
 			}
 			rc = -errno;

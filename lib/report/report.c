@@ -271,8 +271,13 @@ static const char *text_safe(const char *in, char *buf, size_t len)
 {
 	size_t i = 0;
 
-	for (; in[i] && i < len - 1; i++)
-		buf[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	for (; i < len - 1 && in[i]; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		buf[i] = in[i];
+		if (c < 0x20 || c == 0x7f)
+			buf[i] = '?';
+	}
 	buf[i] = '\0';
 	return buf;
 }

@@ -140,10 +140,10 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
 	if (map == MAP_FAILED)
 		return -errno;
 	h = map;
-	if (h->magic != PE_STATS_SHM_MAGIC || h->hdr_size != sizeof(*h) ||
-	    h->block_size != sizeof(struct pe_stats_block) || h->n_blocks == 0 ||
-	    h->n_blocks > PE_STATS_MAX_BLOCKS || h->size != (uint64_t)st.st_size ||
-	    h->size != pe_stats_map_size(h->n_blocks)) {
+	if (h->magic != PE_STATS_SHM_MAGIC || h->version != PE_STATS_SHM_VERSION ||
+	    h->hdr_size != sizeof(*h) || h->block_size != sizeof(struct pe_stats_block) ||
+	    h->n_blocks == 0 || h->n_blocks > PE_STATS_MAX_BLOCKS ||
+	    h->size != (uint64_t)st.st_size || h->size != pe_stats_map_size(h->n_blocks)) {
 		munmap(map, (size_t)st.st_size);
 		return -EINVAL;
 	}

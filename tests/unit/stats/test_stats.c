@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "pe_stats.h"
+#include "stats_shm.h" /* the header layout, to corrupt it */
 
 static char name_buf[PE_STATS_NAME_MAX + 1];
 
@@ -365,6 +367,21 @@ static void test_shm_stale_recovered(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_true(path_exists(name));
+	{
+		/* Pretend it came from another version: the fixed header prefix still tells it
+		 * apart. */
+		char key[96];
+		int fd;
+		uint32_t other = PE_STATS_SHM_VERSION + 6;
+
+		snprintf(key, sizeof(key), "/pktecho-%s", name);
+		fd = shm_open(key, O_RDWR, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, &other, sizeof(other),
+					offsetof(struct pe_stats_shm_hdr, version)),
+				 sizeof(other));
+		close(fd);
+	}
 
 	s = pe_stats_create(2, name);
 	assert_non_null(s);
@@ -399,7 +416,8 @@ static void test_shm_concurrent_processes(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		write_rounds(s, stop); /* the inherited shared mapping */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
+		write_rounds(s, stop);		  /* the inherited shared mapping */
 		_exit(0);
 	}
 	moved = read_checked(r, stop);
@@ -414,6 +432,55 @@ static void test_shm_concurrent_processes(void **state)
 	assert_false(path_exists(name));
 	munmap((void *)stop, 4096);
 	free(snap);
+}
+
+/* A reader validates everything it will trust: each corruption is refused, none crashes it. */
+static void test_attach_validates(void **state)
+{
+	const char *name = uname_("valid");
+	struct pe_stats *s = pe_stats_create(2, name), *r;
+	struct pe_stats_shm_hdr *h, saved;
+	char key[96];
+	int fd;
+
+	(void)state;
+	assert_non_null(s);
+	snprintf(key, sizeof(key), "/pktecho-%s", name);
+	fd = shm_open(key, O_RDWR, 0);
+	assert_true(fd >= 0);
+	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(h != MAP_FAILED);
+	saved = *h;
+#define REFUSED_(field, value, err)                                                                \
+	do {                                                                                       \
+		h->field = (value);                                                                \
+		errno = 0;                                                                         \
+		assert_null(pe_stats_attach(name));                                                \
+		assert_int_equal(errno, err);                                                      \
+		*h = saved;                                                                        \
+	} while (0)
+	REFUSED_(magic, 0x1234, EINVAL);
+	REFUSED_(version, PE_STATS_SHM_VERSION + 1, EINVAL);
+	REFUSED_(hdr_size, 128, EINVAL);
+	REFUSED_(n_blocks, 0, EINVAL);
+	REFUSED_(n_blocks, 3, EINVAL); /* more blocks than the object holds */
+	REFUSED_(n_blocks, PE_STATS_MAX_BLOCKS + 1, EINVAL);
+	REFUSED_(block_size, 64, EINVAL);
+	REFUSED_(size, saved.size * 2, EINVAL);
+	REFUSED_(state, PE_STATS_INIT, EAGAIN);
+#undef REFUSED_
+	r = pe_stats_attach(name); /* restored: fine again */
+	assert_non_null(r);
+	pe_stats_destroy(r);
+	/* An object cut short after creation. */
+	assert_int_equal(ftruncate(fd, 128), 0);
+	errno = 0;
+	assert_null(pe_stats_attach(name));
+	assert_int_equal(errno, EINVAL);
+	munmap(h, sizeof(*h));
+	close(fd);
+	pe_stats_destroy(s);
+	assert_false(path_exists(name));
 }
 
 static void test_attach_missing(void **state)
@@ -456,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_shm_squat_refused),
 		cmocka_unit_test(test_shm_stale_recovered),
 		cmocka_unit_test(test_shm_concurrent_processes),
+		cmocka_unit_test(test_attach_validates),
 		cmocka_unit_test(test_attach_missing),
 	};
 
