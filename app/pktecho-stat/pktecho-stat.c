@@ -21,7 +21,8 @@ enum out_kind { OUT_LIVE, OUT_JSON, OUT_PROM };
 
 struct opts {
 	double interval;
-	int once;
+	unsigned long count; /* refreshes before exiting; 0 = until stopped */
+	int count_set;
 	enum out_kind kind;
 	const char *name;
 };
@@ -42,9 +43,10 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: " PROG " [options] NAME\n"
 		   "Show the live counters of the pktecho service started with --stats-name NAME.\n"
 		   "  -i, --interval SEC  refresh period (default 1; fractions allowed)\n"
-		   "  -1, --once          one refresh, then exit\n"
-		   "  -j, --json          one NDJSON interval object (rates over one interval), "
-		   "then exit\n"
+		   "  -1, --once          one refresh, then exit (= --count 1)\n"
+		   "  -n, --count N       N refreshes, then exit (default: until Ctrl-C; 1 with "
+		   "--json)\n"
+		   "  -j, --json          NDJSON interval objects (rates over each interval)\n"
 		   "  -p, --prometheus    the Prometheus text exposition once, then exit\n"
 		   "  -h, --help          this text;  -V, --version\n"
 		   "Exit: 0 ok (or the service stopped cleanly), 1 no such segment or the service "
@@ -72,21 +74,32 @@ static int parse_interval(const char *arg, double *out)
 	return 0;
 }
 
+static int parse_count(const char *arg, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > 1000000000ul)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {{"interval", required_argument, NULL, 'i'},
-						 {"once", no_argument, NULL, '1'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"prometheus", no_argument, NULL, 'p'},
-						 {"help", no_argument, NULL, 'h'},
-						 {"version", no_argument, NULL, 'V'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		{"interval", required_argument, NULL, 'i'}, {"once", no_argument, NULL, '1'},
+		{"count", required_argument, NULL, 'n'},    {"json", no_argument, NULL, 'j'},
+		{"prometheus", no_argument, NULL, 'p'},	    {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	    {NULL, 0, NULL, 0}};
 	char msg[160];
 	int c;
 
 	*o = (struct opts){.interval = 1.0, .kind = OUT_LIVE};
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:1jphV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:1n:jphV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o->interval) < 0) {
@@ -97,7 +110,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case '1':
-			o->once = 1;
+			o->count = 1;
+			o->count_set = 1;
+			break;
+		case 'n':
+			if (parse_count(optarg, &o->count) < 0) {
+				snprintf(msg, sizeof(msg),
+					 "--count '%.40s': expected a whole number from 1 to "
+					 "1000000000",
+					 optarg);
+				return bad_usage(msg);
+			}
+			o->count_set = 1;
 			break;
 		case 'j':
 		case 'p':
@@ -123,6 +147,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return bad_usage(optind >= argc ? "missing NAME (the service's --stats-name)"
 						: "exactly one NAME expected");
 	o->name = argv[optind];
+	if (o->kind == OUT_JSON && !o->count_set)
+		o->count = 1;
 	if (pe_stats_shm_path(o->name, msg, sizeof(msg)) < 0)
 		return bad_usage(
 			"NAME: 1 to 63 characters of A-Z a-z 0-9 . _ - (not starting with .)");
@@ -181,7 +207,7 @@ static void render_table(const struct opts *o, const struct pe_stats_info *info,
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((uint64_t)now.tv_sec * 1000000000ull > info->start_unix_ns)
 		up = ((uint64_t)now.tv_sec * 1000000000ull - info->start_unix_ns) / 1000000000ull;
-	if (isatty(STDOUT_FILENO) && !o->once)
+	if (isatty(STDOUT_FILENO) && o->count != 1)
 		fputs("\033[H\033[2J", stdout); /* top-like: redraw in place */
 	printf("%s: %s%s%s, pid %d, up %llu:%02llu:%02llu, every %.2f s\n", o->name,
 	       info->service[0] ? info->service : "service", info->mode[0] ? " mode " : "",
@@ -194,7 +220,7 @@ static void render_table(const struct opts *o, const struct pe_stats_info *info,
 			  &prev->blocks[i].c, &cur->blocks[i].c, prev->time_ns, cur->time_ns);
 	table_row("total", "", &prev->total, &cur->total, prev->time_ns, cur->time_ns);
 	interval_drops(&prev->total, &cur->total);
-	if (!isatty(STDOUT_FILENO) && !o->once)
+	if (!isatty(STDOUT_FILENO) && o->count != 1)
 		putchar('\n');
 	fflush(stdout);
 }
@@ -261,7 +287,7 @@ static enum watch_end watch(const struct opts *o, const struct pe_stats *s,
 		return e;
 	if (o->kind == OUT_PROM)
 		return pe_report_prometheus(stdout, &meta, prev) < 0 ? WATCH_ERROR : WATCH_OK;
-	for (;;) {
+	for (unsigned long n = 1;; n++) {
 		struct pe_stats_snapshot *t;
 
 		e = wait_interval(s, o->interval, info);
@@ -269,13 +295,14 @@ static enum watch_end watch(const struct opts *o, const struct pe_stats *s,
 			e = take(s, cur, info);
 		if (e != WATCH_OK)
 			return e;
-		if (o->kind == OUT_JSON)
-			return pe_report_interval(stdout, PE_REPORT_JSON, &meta, prev, cur, NULL) <
-					       0
-				       ? WATCH_ERROR
-				       : WATCH_OK;
-		render_table(o, info, prev, cur);
-		if (o->once)
+		if (o->kind == OUT_JSON) {
+			if (pe_report_interval(stdout, PE_REPORT_JSON, &meta, prev, cur, NULL) < 0)
+				return WATCH_ERROR;
+			fflush(stdout);
+		} else {
+			render_table(o, info, prev, cur);
+		}
+		if (n == o->count)
 			return WATCH_OK;
 		t = prev;
 		prev = cur;

@@ -52,7 +52,8 @@ def one_line(err, what):
 
 def check_usage_errors():
     for args in [[], ["--interval", "0", NAME], ["--interval", "abc", NAME], ["--bogus", NAME],
-                 ["--json", "--prometheus", NAME], ["a", "b"], ["bad/name"], ["-i"]]:
+                 ["--json", "--prometheus", NAME], ["a", "b"], ["bad/name"], ["-i"],
+                 ["--count", "0", NAME], ["-n", "x", NAME], ["--count", "-1", NAME]]:
         r = stat(*args)
         eq(r.returncode, 2, f"exit code of {args}")
         one_line(r.stderr, f"{args}")
@@ -113,6 +114,15 @@ def check_busy():
     eq(o["rx_packets"], o["tx_packets"] + o["drops_total"], "busy: rx == tx + drops")
     for b in o["blocks"]:
         eq(b["rx_packets"], b["tx_packets"] + b["drops_total"], f"busy block {b['name']}")
+    # A stream: one object per interval, counts never going backwards.
+    r = stat("--json", "--count", "3", "--interval", "0.1", NAME)
+    eq(r.returncode, 0, "busy --json --count 3 exit code")
+    objs = [json.loads(line) for line in r.stdout.splitlines()]
+    eq(len(objs), 3, "--count 3 prints three objects")
+    eq(sorted(o["rx_packets"] for o in objs), [o["rx_packets"] for o in objs],
+       "cumulative counts never go backwards")
+    for o in objs:
+        eq(o["rx_packets"], o["tx_packets"] + o["drops_total"], "stream: rx == tx + drops")
     stop_clean(p)
 
 
