@@ -22,9 +22,9 @@ enum pe_drop pe_pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t
 		return PE_DROP_ARP_NOT_REQUEST;
 	if ((sha[0] & 1) || pe_mac_zero(sha) || pe_mac_eq(sha, cfg->mac))
 		return PE_DROP_BAD_SRC_MAC;
-	if (pe_ld32(spa) != 0 && !pe_pkt_ip4_src_ok(cfg, pe_ld32(spa)))
+	if (pe_ld32(spa) != 0 && pe_ip4_src_bad(cfg, pe_ld32(spa)))
 		return PE_DROP_BAD_SRC_IP;
-	if (!pe_pkt_ip4_ours(cfg, pe_ld32(tpa)))
+	if (!pe_ip4_ours(cfg, pe_ld32(tpa)))
 		return PE_DROP_ARP_NOT_OURS;
 	if (rx->mac == PE_MAC_MCAST) /* requests are broadcast or unicast to us */
 		return PE_DROP_DST_MULTICAST;

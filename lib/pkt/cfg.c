@@ -141,14 +141,6 @@ const char *pe_pkt_mode_name(enum pe_pkt_mode mode)
 									   : "unknown";
 }
 
-int pe_pkt_ip4_ours(const struct pe_pkt_cfg *cfg, uint32_t addr)
-{
-	for (unsigned i = 0; i < cfg->n_ip4; i++)
-		if (cfg->ip4[i].addr == addr)
-			return 1;
-	return 0;
-}
-
 int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])
 {
 	for (unsigned i = 0; i < cfg->n_ip6; i++)
@@ -157,37 +149,9 @@ int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])
 	return 0;
 }
 
-/* Directed broadcast of one of our prefixes (host bits all ones; /31 and /32 have none). */
-static int ip4_directed_bcast(const struct pe_pkt_cfg *cfg, uint32_t host_addr)
-{
-	for (unsigned i = 0; i < cfg->n_ip4; i++) {
-		unsigned prefix = cfg->ip4[i].prefix;
-		uint32_t mask = prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
-
-		if (prefix <= 30 && ((host_addr ^ ntohl(cfg->ip4[i].addr)) & mask) == 0 &&
-		    (host_addr | mask) == 0xffffffffu)
-			return 1;
-	}
-	return 0;
-}
-
-int pe_pkt_ip4_group(const struct pe_pkt_cfg *cfg, uint32_t addr)
-{
-	uint32_t a = ntohl(addr);
-
-	return a == 0xffffffffu || (a >> 28) == 0xe || ip4_directed_bcast(cfg, a);
-}
-
 bool pe_pkt_ip4_src_ok(const struct pe_pkt_cfg *cfg, uint32_t addr)
 {
-	uint32_t a = ntohl(addr);
-	unsigned first = a >> 24;
-
-	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 class E incl. 255.255.255.255
-	 */
-	if (first == 0 || first == 127 || first >= 224)
-		return false;
-	return !pe_pkt_ip4_ours(cfg, addr) && !ip4_directed_bcast(cfg, a);
+	return !pe_ip4_src_bad(cfg, addr);
 }
 
 bool pe_pkt_ip6_src_ok(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])

@@ -175,5 +175,7 @@ enum pe_drop pe_pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t
 		return udp6_echo(cfg, rx, ip, pos, end, len);
 	if (nh == NH_ICMP6)
 		return icmp6_echo(cfg, rx, ip, pos, end, len);
+	if (nh == NH_TCP)
+		return pe_tcp_drop(ip + pos, end - pos);
 	return PE_DROP_PROTO;
 }

@@ -21,44 +21,59 @@ struct pe_rx {
 	enum pe_mac_class mac;
 };
 
-/* Checksums are computed in "native" space: 32-bit native-order loads summed into a 64-bit
- * accumulator, folded with end-around carry. Folding gives the byte-swapped (on little endian)
- * 16-bit one's complement sum, which is what a native 16-bit store writes back correctly, and a
- * right checksum still folds to 0xffff. */
+/* Checksums are computed in "native" space: native-order loads summed with end-around carry.
+ * Since 2^16, 2^32 and 2^64 are all 1 modulo 0xffff, 64-bit words summed into a 128-bit
+ * accumulator (add/adc) and folded give the byte-swapped (on little endian) 16-bit one's
+ * complement sum: what a native 16-bit store writes back correctly, and a right checksum still
+ * folds to 0xffff. */
+__extension__ typedef unsigned __int128 pe_u128;
+
 static inline uint64_t pe_csum_words(const uint8_t *p, uint32_t n, uint64_t acc)
 {
-	while (n >= 16) {
-		acc += (uint64_t)pe_ld32(p) + pe_ld32(p + 4) + pe_ld32(p + 8) + pe_ld32(p + 12);
-		p += 16;
-		n -= 16;
+	pe_u128 s = acc;
+	uint64_t lo, hi;
+
+	while (n >= 32) {
+		s += pe_ld64(p);
+		s += pe_ld64(p + 8);
+		s += pe_ld64(p + 16);
+		s += pe_ld64(p + 24);
+		p += 32;
+		n -= 32;
 	}
-	while (n >= 4) {
-		acc += pe_ld32(p);
+	while (n >= 8) {
+		s += pe_ld64(p);
+		p += 8;
+		n -= 8;
+	}
+	if (n & 4) {
+		s += pe_ld32(p);
 		p += 4;
-		n -= 4;
 	}
-	if (n >= 2) {
-		acc += pe_ld16(p);
+	if (n & 2) {
+		s += pe_ld16(p);
 		p += 2;
-		n -= 2;
 	}
-	if (n) {
+	if (n & 1) {
 		uint8_t last[2] = {p[0], 0};
 
-		acc += pe_ld16(last);
+		s += pe_ld16(last);
 	}
-	return acc;
+	lo = (uint64_t)s;
+	hi = (uint64_t)(s >> 64);
+	lo += hi;
+	return lo + (lo < hi); /* end-around carry */
 }
 
 /* 64-bit accumulator -> 16-bit one's complement sum (not complemented). */
 static inline uint16_t pe_csum_fold64(uint64_t acc)
 {
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	return (uint16_t)acc;
+	uint32_t hi = (uint32_t)(acc >> 32), s = (uint32_t)acc + hi;
+
+	s += s < hi; /* end-around carry */
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for one 16-bit word m -> m' (any byte order, as long
@@ -102,18 +117,56 @@ static inline int pe_ip6_unspec(const uint8_t *a)
 /* Reply source MAC is always ours (also in promiscuous mode); destination is the requester. */
 static inline void pe_eth_reply(const struct pe_pkt_cfg *cfg, uint8_t *f, const uint8_t *dst)
 {
-	uint8_t d[6];
+	uint32_t d0 = pe_ld32(dst);
+	uint16_t d1 = pe_ld16(dst + 4);
 
-	memcpy(d, dst, 6);
-	memcpy(f, d, 6);
+	pe_st32(f, d0);
+	pe_st16(f + 4, d1);
 	memcpy(f + 6, cfg->mac, 6);
 }
 
-/* Address lookups (cfg.c). */
-int pe_pkt_ip4_ours(const struct pe_pkt_cfg *cfg, uint32_t addr);
-int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
+/* Our IPv4 addresses: one of them? (addr in network order) */
+static inline int pe_ip4_ours(const struct pe_pkt_cfg *cfg, uint32_t addr)
+{
+	for (unsigned i = 0; i < cfg->n_ip4; i++)
+		if (cfg->ip4[i].addr == addr)
+			return 1;
+	return 0;
+}
+
+/* Directed broadcast of one of our prefixes (host bits all ones; /31 and /32 have none). */
+static inline int pe_ip4_directed_bcast(const struct pe_pkt_cfg *cfg, uint32_t addr)
+{
+	for (unsigned i = 0; i < cfg->n_ip4; i++) {
+		unsigned prefix = cfg->ip4[i].prefix;
+		uint32_t hostmask = prefix >= 32 ? 0 : 0xffffffffu >> prefix;
+
+		if (prefix <= 30 && addr == (cfg->ip4[i].addr | PE_BE32(hostmask)))
+			return 1;
+	}
+	return 0;
+}
+
+/* A source that must never get a reply: 0/8 "this network", 127/8 loopback, 224/4 multicast,
+ * 240/4 class E with 255.255.255.255, a directed broadcast of ours, or ours (LAND). */
+static inline int pe_ip4_src_bad(const struct pe_pkt_cfg *cfg, uint32_t addr)
+{
+	unsigned first = PE_BE32(addr) >> 24;
+
+	if (first == 0 || first == 127 || first >= 224)
+		return 1;
+	return pe_ip4_ours(cfg, addr) || pe_ip4_directed_bcast(cfg, addr);
+}
+
 /* IPv4 destination that is broadcast (limited or directed of our prefixes) or multicast. */
-int pe_pkt_ip4_group(const struct pe_pkt_cfg *cfg, uint32_t addr);
+static inline int pe_ip4_group(const struct pe_pkt_cfg *cfg, uint32_t addr)
+{
+	uint32_t a = PE_BE32(addr);
+
+	return a == 0xffffffffu || (a >> 28) == 0xe || pe_ip4_directed_bcast(cfg, addr);
+}
+
+int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
 
 /* Per-protocol handlers: each returns the verdict and, on PE_DROP_NONE, sets *len. */
 enum pe_drop pe_pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
@@ -121,6 +174,20 @@ enum pe_drop pe_pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t
 /* NS at ip + pos, ICMPv6 ending at ip + end (ip = rx->f + rx->l3). */
 enum pe_drop pe_pkt_ndp_ns(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t pos,
 			   uint32_t end, uint32_t *len);
+
+/* TCP is not served in service mode: a malformed header is named as such, a sound one is an
+ * unsupported protocol. */
+static inline enum pe_drop pe_tcp_drop(const uint8_t *t, uint32_t n)
+{
+	uint32_t doff;
+
+	if (n < 20)
+		return PE_DROP_RUNT;
+	doff = (uint32_t)(t[12] >> 4) * 4;
+	if (doff < 20 || doff > n)
+		return PE_DROP_TCP_LEN;
+	return PE_DROP_PROTO;
+}
 
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,
  * pseudo = pseudo-header sum without the length. On success swaps the ports and stores the UDP

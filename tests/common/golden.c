@@ -843,14 +843,28 @@ static void b_ip6_bad(const struct pe_golden_case *c, struct pe_golden *g, const
 		f->len = (uint32_t)f->l3 + 30;
 }
 
-/* A protocol we do not serve: "tcp4", "tcp6", "gre". */
+/* A protocol we do not serve: "tcp4", "tcp6", "gre"; TCP with a bad data offset: "tcp4_doff4",
+ * "tcp6_doff15"; a TCP header cut short: "tcp4_short". */
 static void b_proto(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
 {
-	struct flow fl = strcmp(c->arg, "tcp6") == 0 ? udp6(mac) : udp4(mac);
+	struct flow fl = strncmp(c->arg, "tcp6", 4) == 0 ? udp6(mac) : udp4(mac);
+	struct pe_tf *f = &g->req;
 
 	fl.l4 = strcmp(c->arg, "gre") == 0 ? 47 : 6;
 	fl.dport = 7;
-	flow_build(&g->req, &fl);
+	if (strcmp(c->arg, "tcp4_short") == 0) {
+		fl.l4 = 255;
+		fl.plen = 12;
+	}
+	flow_build(f, &fl);
+	if (strcmp(c->arg, "tcp4_short") == 0) {
+		f->b[f->nh_off] = 6;
+		pe_tf_fix_csums(f);
+	}
+	if (strcmp(c->arg, "tcp4_doff4") == 0 || strcmp(c->arg, "tcp6_doff15") == 0) {
+		f->b[f->l4 + 12] = strcmp(c->arg, "tcp4_doff4") == 0 ? 0x40 : 0xf0;
+		pe_tf_fix_csums(f);
+	}
 }
 
 /* ICMP variants: "type0", "type13", "type17", "type5", "type42", "code1", "csum", "short",
@@ -1085,6 +1099,9 @@ const struct pe_golden_case pe_golden_cases[] = {
 	{"tcp4", SVC, false, NULL, D(PROTO), b_proto, "tcp4"},
 	{"tcp6", SVC, false, NULL, D(PROTO), b_proto, "tcp6"},
 	{"gre4", SVC, false, NULL, D(PROTO), b_proto, "gre"},
+	{"tcp4_data_offset_4", SVC, false, NULL, D(TCP_LEN), b_proto, "tcp4_doff4"},
+	{"tcp6_data_offset_15", SVC, false, NULL, D(TCP_LEN), b_proto, "tcp6_doff15"},
+	{"tcp4_header_cut", SVC, false, NULL, D(RUNT), b_proto, "tcp4_short"},
 	/* drops: ICMP */
 	{"icmp4_echo_reply", SVC, false, NULL, D(ICMP_TYPE), b_icmp_bad, "type0"},
 	{"icmp4_redirect", SVC, false, NULL, D(ICMP_TYPE), b_icmp_bad, "type5"},

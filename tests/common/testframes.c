@@ -267,16 +267,20 @@ static uint32_t pseudo(const uint8_t *ip, int v, uint8_t proto, uint32_t l4len)
 
 void pe_tf_fix_csums(struct pe_tf *f)
 {
-	uint8_t *ip = f->b + f->l3, *l4 = f->b + f->l4;
+	uint8_t *ip, *l4;
 	uint32_t n, ck_off;
 	uint16_t ck;
 
+	if (f->ip == 0)
+		return;
+	ip = f->b + f->l3;
 	if (f->ip == 4) {
 		pe_tf_put16(f, (uint32_t)f->l3 + 10, 0);
 		pe_tf_put16(f, (uint32_t)f->l3 + 10, pe_tf_csum(ip, (ip[0] & 0xfu) * 4, 0));
 	}
-	if (f->ip == 0 || f->l4 < 0)
+	if (f->l4 < 0)
 		return;
+	l4 = f->b + f->l4;
 	n = f->l3end - (uint32_t)f->l4;
 	switch (f->l4p) {
 	case 1:
