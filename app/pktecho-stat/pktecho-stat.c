@@ -280,8 +280,10 @@ static enum watch_end watch(const struct opts *o, const struct pe_stats *s,
 			    struct pe_stats_snapshot *prev, struct pe_stats_snapshot *cur,
 			    struct pe_stats_info *info)
 {
-	const struct pe_report_meta meta = {info->service, o->name, info->mode};
 	enum watch_end e = take(s, prev, info);
+	/* A service that never set its meta shows null, not "". */
+	const struct pe_report_meta meta = {info->service[0] ? info->service : NULL, o->name,
+					    info->mode[0] ? info->mode : NULL};
 
 	if (e != WATCH_OK)
 		return e;
