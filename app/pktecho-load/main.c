@@ -145,29 +145,88 @@ static int report_summary(struct pe_load *l, const struct load_opts *o,
 	return rc;
 }
 
-int main(int argc, char **argv)
+static const char *create_error(const struct load_opts *o, int err)
 {
-	struct load_opts o;
+	if (!o->cfg.dpdk)
+		return strerror(err);
+	switch (err) {
+	case ENODEV:
+		return "no such DPDK port (give one with --vdev or a PCI device, and --port)";
+	case ENOLINK:
+		return "the DPDK port's link stayed down (--link-wait)";
+	case EHOSTUNREACH:
+		return "no ARP/NDP answer from the target (--dst-mac skips the lookup)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* "--dpdk [EAL options] --" in front: initialise the EAL and shift it away. 0 or exit code. */
+static int dpdk_front(int *argc, char ***argv, bool *dpdk)
+{
+	int n;
+
+	*dpdk = *argc > 1 && strcmp((*argv)[1], "--dpdk") == 0;
+	if (!*dpdk)
+		return 0;
+	n = pe_load_dpdk_eal_init(*argc - 1, *argv + 1);
+	if (n == -ENOTSUP) {
+		fprintf(stderr, "pktecho-load: --dpdk: this build has no DPDK (install libdpdk-dev "
+				"and rebuild)\n");
+		return 2;
+	}
+	if (n < 0) {
+		fprintf(stderr, "pktecho-load: --dpdk: EAL initialisation failed: %s\n",
+			strerror(-n));
+		return 2;
+	}
+	*argc -= n + 1;
+	*argv += n + 1;
+	return 0;
+}
+
+static int run(const struct load_opts *o)
+{
 	struct pe_report_meta meta = {.service = "pktecho-load"};
 	struct pe_load *l;
-	int rc = load_opts_parse(argc, argv, &o);
+	int rc;
 
-	if (rc != 0)
-		return rc < 0 ? 2 : 0;
-	meta.mode = o.cfg.target.proto == PE_LOAD_UDP ? "udp" : "tcp";
-	signals_install();
-	l = pe_load_create(&o.cfg);
+	if (o->cfg.dpdk)
+		meta.mode = "dpdk";
+	else
+		meta.mode = o->cfg.target.proto == PE_LOAD_UDP ? "udp" : "tcp";
+	l = pe_load_create(&o->cfg);
 	if (!l) {
-		fprintf(stderr, "pktecho-load: %s: %s\n", o.target_text, strerror(errno));
+		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));
 		return 1;
 	}
 	rc = pe_load_start(l);
 	if (rc == 0)
-		rc = run_wait(l, &o, &meta);
+		rc = run_wait(l, o, &meta);
 	if (rc == 0)
-		rc = report_summary(l, &o, &meta);
+		rc = report_summary(l, o, &meta);
 	if (rc < 0)
 		fprintf(stderr, "pktecho-load: %s\n", strerror(-rc));
 	pe_load_destroy(l);
 	return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct load_opts o;
+	bool dpdk;
+	int rc = dpdk_front(&argc, &argv, &dpdk);
+
+	if (rc != 0)
+		return rc;
+	rc = load_opts_parse(argc, argv, dpdk, &o);
+	if (rc == 0) {
+		signals_install();
+		rc = run(&o);
+	} else {
+		rc = rc < 0 ? 2 : 0;
+	}
+	if (dpdk)
+		pe_load_dpdk_cleanup();
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Option parsing: one parse function per kind of value, each with an end-pointer check and a
  * range, and one line naming the option on error. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -29,7 +30,13 @@ void load_opts_usage(FILE *out)
 		"  --flows N         flows = sockets = source ports, >= threads (= threads)\n"
 		"  --report text|json  summary format (text)\n"
 		"  --interval S      live report lines every S seconds (0 = off)\n"
-		"  --help, --version\n",
+		"  --help, --version\n"
+		"DPDK mode: pktecho-load --dpdk [EAL options] -- [options] udp://IP:PORT\n"
+		"  --src-ip ADDR     our address (required; IPv4 or IPv6 like the target)\n"
+		"  --port N          DPDK port id (0)\n"
+		"  --src-mac MAC     our MAC (the port's)\n"
+		"  --dst-mac MAC     the target's MAC (found by ARP / NDP)\n"
+		"  --link-wait S     wait for the link and the target's MAC (5)\n",
 		PE_LOAD_HDR_LEN, PE_LOAD_MAX_SIZE);
 }
 
@@ -92,7 +99,12 @@ enum {
 	OPT_REPORT,
 	OPT_INTERVAL,
 	OPT_HELP,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_SRC_IP,
+	OPT_PORT,
+	OPT_SRC_MAC,
+	OPT_DST_MAC,
+	OPT_LINK_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -106,10 +118,88 @@ static const struct option long_opts[] = {
 	{"flows", required_argument, NULL, OPT_FLOWS},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"src-ip", required_argument, NULL, OPT_SRC_IP},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"src-mac", required_argument, NULL, OPT_SRC_MAC},
+	{"dst-mac", required_argument, NULL, OPT_DST_MAC},
+	{"link-wait", required_argument, NULL, OPT_LINK_WAIT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
 };
+
+static int parse_mac(const char *opt, const char *text, uint8_t mac[6], bool *set)
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6)
+		return opt_error(opt, text, "expected a MAC address like 02:00:00:00:00:01");
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	*set = true;
+	return 0;
+}
+
+static int parse_src_ip(const char *text, struct load_opts *o)
+{
+	struct pe_load_l2 *l2 = &o->cfg.l2;
+
+	if (inet_pton(AF_INET, text, l2->src_ip) == 1)
+		o->src_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, l2->src_ip) == 1)
+		o->src_family = AF_INET6;
+	else
+		return opt_error("--src-ip", text, "expected an IPv4 or IPv6 address");
+	return 0;
+}
+
+static const char *opt_name(int c)
+{
+	for (const struct option *p = long_opts; p->name; p++)
+		if (p->val == c)
+			return p->name;
+	return "?";
+}
+
+/* DPDK-only options; returns 0 or -1 (error printed). */
+static int opt_dpdk(int c, const char *arg, struct load_opts *o)
+{
+	struct pe_load_cfg *cfg = &o->cfg;
+	uint64_t v = 0;
+	int rc;
+
+	switch (c) {
+	case OPT_SRC_IP:
+		rc = parse_src_ip(arg, o);
+		break;
+	case OPT_PORT:
+		rc = parse_u64("--port", arg, 0, 1023, &v);
+		cfg->dpdk_port = (uint16_t)v;
+		break;
+	case OPT_SRC_MAC:
+		rc = parse_mac("--src-mac", arg, cfg->l2.src_mac, &cfg->src_mac_set);
+		break;
+	case OPT_DST_MAC:
+		rc = parse_mac("--dst-mac", arg, cfg->l2.dst_mac, &cfg->dst_mac_set);
+		break;
+	case OPT_LINK_WAIT:
+		rc = parse_seconds("--link-wait", arg, &cfg->link_wait_ns);
+		break;
+	default:
+		return -1;
+	}
+	if (rc == 0 && !cfg->dpdk) {
+		fprintf(stderr,
+			"pktecho-load: --%s: only in the DPDK mode (pktecho-load --dpdk [EAL "
+			"options] "
+			"-- ...)\n",
+			opt_name(c));
+		return -1;
+	}
+	return rc;
+}
 
 /* One option; returns 0, 1 (help/version printed) or -1 (error printed). */
 static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
@@ -155,8 +245,49 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		printf("pktecho-load %s\n", PE_VERSION);
 		return 1;
 	default:
+		return opt_dpdk(c, arg, o);
+	}
+}
+
+/* The DPDK mode's frame addresses come from the target and --src-ip. */
+static int opts_dpdk_check(struct load_opts *o)
+{
+	struct pe_load_cfg *cfg = &o->cfg;
+	const struct sockaddr_storage *t = &cfg->target.addr;
+
+	if (cfg->target.proto != PE_LOAD_UDP)
+		return opt_error("TARGET", o->target_text, "the DPDK mode sends UDP only");
+	if (cfg->threads != 1) {
+		fprintf(stderr, "pktecho-load: --threads: the DPDK mode runs one thread\n");
 		return -1;
 	}
+	if (!o->src_family || o->src_family != t->ss_family) {
+		fprintf(stderr,
+			"pktecho-load: --src-ip: required in the DPDK mode, of the target's "
+			"family (see pktecho-load --help)\n");
+		return -1;
+	}
+	cfg->l2.family = t->ss_family;
+	if (t->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)t;
+
+		memcpy(cfg->l2.dst_ip, &a->sin_addr, 4);
+		cfg->l2.dst_port = ntohs(a->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)t;
+
+		memcpy(cfg->l2.dst_ip, &a->sin6_addr, 16);
+		cfg->l2.dst_port = ntohs(a->sin6_port);
+	}
+	cfg->l2.size = cfg->size;
+	if (pe_load_frame_len(&cfg->l2) > PE_LOAD_FRAME_MAX) {
+		fprintf(stderr,
+			"pktecho-load: --size %u: a DPDK frame holds at most %u bytes of "
+			"payload here (see pktecho-load --help)\n",
+			cfg->size, cfg->size - (pe_load_frame_len(&cfg->l2) - PE_LOAD_FRAME_MAX));
+		return -1;
+	}
+	return 0;
 }
 
 static int opts_target(int argc, char **argv, struct load_opts *o)
@@ -177,16 +308,17 @@ static int opts_target(int argc, char **argv, struct load_opts *o)
 	if (rc < 0)
 		return opt_error("TARGET", o->target_text,
 				 "expected udp://HOST:PORT or tcp://HOST:PORT, port 1..65535");
-	return 0;
+	return o->cfg.dpdk ? opts_dpdk_check(o) : 0;
 }
 
-int load_opts_parse(int argc, char **argv, struct load_opts *o)
+int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 {
 	uint64_t flows = 0;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	pe_load_cfg_init(&o->cfg);
+	o->cfg.dpdk = dpdk;
 	o->fmt = PE_REPORT_TEXT;
 	opterr = 0;
 	optind = 1;

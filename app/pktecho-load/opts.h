@@ -13,11 +13,12 @@ struct load_opts {
 	const char *target_text;
 	enum pe_report_fmt fmt;
 	double interval_s; /* 0: no interval lines */
+	int src_family;	   /* of --src-ip, 0 when not given */
 };
 
-/* Parse argv (after any EAL part). 0 to run, 1 when --help/--version printed, -1 after printing
- * the one-line error (the caller exits 2). */
-int load_opts_parse(int argc, char **argv, struct load_opts *o);
+/* Parse argv (after the EAL part in the DPDK mode, argv[0] then being a program name). 0 to run, 1
+ * when --help/--version printed, -1 after printing the one-line error (the caller exits 2). */
+int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o);
 void load_opts_usage(FILE *out);
 
 #endif

@@ -32,6 +32,7 @@ void pe_load_cfg_init(struct pe_load_cfg *cfg)
 	cfg->drain_ns = NANO / 2;
 	cfg->threads = 1;
 	cfg->flows = 1;
+	cfg->link_wait_ns = 5 * NANO;
 }
 
 static int cfg_check(const struct pe_load_cfg *cfg)
@@ -44,6 +45,10 @@ static int cfg_check(const struct pe_load_cfg *cfg)
 		return -EINVAL;
 	if (!cfg->rate_max && cfg->rate == 0)
 		return -EINVAL;
+	if (cfg->dpdk &&
+	    (cfg->threads != 1 || cfg->target.proto != PE_LOAD_UDP ||
+	     pe_load_frame_len(&cfg->l2) > PE_LOAD_FRAME_MAX || cfg->l2.size != cfg->size))
+		return -EINVAL;
 	return 0;
 }
 
@@ -55,6 +60,15 @@ static unsigned worker_flows(const struct pe_load_cfg *cfg, unsigned t)
 
 static int load_open_flows(struct pe_load *l)
 {
+	if (l->cfg.dpdk) {
+		int rc = load_dpdk_setup(l);
+
+		for (unsigned i = 0; i < l->cfg.flows; i++) {
+			l->flows[i].id = i;
+			pe_flow_acct_init(&l->flows[i].acct);
+		}
+		return rc < 0 ? rc : load_dpdk_flows(l);
+	}
 	for (unsigned i = 0; i < l->cfg.flows; i++) {
 		struct load_flow *f = &l->flows[i];
 		int rc;
@@ -87,7 +101,7 @@ static int worker_init(struct pe_load *l, struct load_worker *w, unsigned t, uns
 		return -ENOMEM;
 	pe_hist_init(w->lat);
 	pe_load_tmpl_fill(w->tmpl, l->cfg.size);
-	for (unsigned i = 0; i < w->n_flows; i++) {
+	for (unsigned i = 0; !l->cfg.dpdk && i < w->n_flows; i++) {
 		ev.data.u32 = i;
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->flows[i].fd, &ev) < 0)
 			return -errno;
@@ -168,6 +182,7 @@ void pe_load_destroy(struct pe_load *l)
 		free(l->flows[i].txbuf);
 		free(l->flows[i].rxbuf);
 	}
+	load_dpdk_teardown(l);
 	pe_stats_destroy(l->stats);
 	free(l->workers);
 	free(l->flows);
@@ -238,7 +253,7 @@ static void worker_phase(struct load_worker *w, uint64_t now)
 static void worker_send(struct load_worker *w, uint64_t now)
 {
 	uint32_t want = PE_LOAD_BATCH * (w->n_flows < 4 ? w->n_flows : 4), n, sent = 0;
-	bool tcp = w->l->cfg.target.proto == PE_LOAD_TCP;
+	bool tcp = w->l->cfg.target.proto == PE_LOAD_TCP, dpdk = w->l->cfg.dpdk;
 
 	if (w->measuring && w->count_left < want)
 		want = (uint32_t)w->count_left;
@@ -249,7 +264,10 @@ static void worker_send(struct load_worker *w, uint64_t now)
 		uint32_t k = n - sent < PE_LOAD_BATCH ? n - sent : PE_LOAD_BATCH, done;
 
 		w->rr = (w->rr + 1) % w->n_flows;
-		done = tcp ? load_tcp_send(w, f, k, now) : load_udp_send(w, f, k, now);
+		if (dpdk)
+			done = load_dpdk_send(w, f, k, now);
+		else
+			done = tcp ? load_tcp_send(w, f, k, now) : load_udp_send(w, f, k, now);
 		sent += done;
 		if (done < k)
 			w->blocked = true;
@@ -299,9 +317,14 @@ static void worker_poll(struct load_worker *w, uint64_t wait_ns)
 	struct epoll_event ev[64];
 	struct timespec ts = {.tv_sec = (time_t)(wait_ns / NANO),
 			      .tv_nsec = (long)(wait_ns % NANO)};
-	int n = epoll_pwait2(w->ep, ev, 64, &ts, NULL);
 	bool tcp = w->l->cfg.target.proto == PE_LOAD_TCP;
+	int n;
 
+	if (w->l->cfg.dpdk) {
+		load_dpdk_poll(w, wait_ns);
+		return;
+	}
+	n = epoll_pwait2(w->ep, ev, 64, &ts, NULL);
 	for (int i = 0; i < n; i++) {
 		struct load_flow *f = &w->flows[ev[i].data.u32];
 

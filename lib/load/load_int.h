@@ -23,6 +23,7 @@ struct load_flow {
 	/* TCP stream buffers: pending output [tx_off, tx_len), partial input [0, rx_len). */
 	uint8_t *txbuf, *rxbuf;
 	uint32_t tx_off, tx_len, rx_len, cap;
+	uint32_t tmpl_sum; /* DPDK: checksum sum of the frame template in txbuf */
 };
 
 struct load_worker {
@@ -56,7 +57,8 @@ struct pe_load {
 	struct load_worker *workers;
 	struct pe_stats *stats;
 	uint64_t t0, warm_end, end;
-	uint64_t stop_ns; /* atomic; UINT64_MAX until pe_load_stop */
+	uint64_t stop_ns;	/* atomic; UINT64_MAX until pe_load_stop */
+	struct load_dpdk *dpdk; /* DPDK mode: the port (dpdk.c) */
 };
 
 /* Backends: open and connect one flow's socket; send up to n packets on a flow (returns how many
@@ -70,6 +72,12 @@ void load_udp_worker_fini(struct load_worker *w);
 int load_tcp_open(struct pe_load *l, struct load_flow *f);
 uint32_t load_tcp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
 void load_tcp_ready(struct load_worker *w, struct load_flow *f, uint32_t events);
+
+int load_dpdk_setup(struct pe_load *l);
+void load_dpdk_teardown(struct pe_load *l);
+int load_dpdk_flows(struct pe_load *l);
+uint32_t load_dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
+void load_dpdk_poll(struct load_worker *w, uint64_t wait_ns);
 
 /* Shared by the backends: account one echoed payload of len bytes received at now. */
 void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *buf, size_t len,

@@ -115,6 +115,50 @@ int pe_load_target_parse(const char *text, struct pe_load_target *t);
 /* "udp://198.18.0.2:7" form of t into buf. */
 void pe_load_target_format(const struct pe_load_target *t, char *buf, size_t len);
 
+/* ---- Ethernet frames (the DPDK mode; plain bytes, no DPDK types) ----------------------------- */
+
+#define PE_LOAD_SRC_PORT_BASE 49152 /* flow i sends from UDP port base + i */
+#define PE_LOAD_FRAME_MAX     1514  /* frames fit one 2 KiB mbuf and a 1500-byte MTU */
+
+/* The addresses of generated frames. IPv4 addresses sit in the first 4 bytes, network order. */
+struct pe_load_l2 {
+	uint8_t src_mac[6], dst_mac[6];
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t src_ip[16], dst_ip[16];
+	uint16_t dst_port; /* host order */
+	uint32_t size;	   /* UDP payload bytes */
+};
+
+enum pe_frame_kind {
+	PE_FRAME_OTHER = 0, /* not for us: ignored */
+	PE_FRAME_ECHO, /* UDP from the target to one of our flow ports: *flow, *payload, *plen */
+	PE_FRAME_ARP_REQUEST, /* who-has our IPv4 address: answer with pe_load_frame_arp */
+	PE_FRAME_ARP_REPLY,   /* the target's MAC: in mac */
+	PE_FRAME_NDP_NS,      /* solicitation for our IPv6 address: answer with pe_load_frame_na */
+	PE_FRAME_NDP_NA,      /* the target's MAC: in mac */
+};
+
+/* Ethernet + IPv4/IPv6 + UDP + size bytes. */
+uint32_t pe_load_frame_len(const struct pe_load_l2 *c);
+/* Flow flow's frame into buf (pe_load_frame_len bytes): headers, IPv4 header checksum, payload
+ * pattern, UDP checksum 0. Returns the not-yet-folded checksum sum of everything the UDP checksum
+ * covers except the 32-byte payload header: pe_load_frame_stamp adds that per packet. */
+uint32_t pe_load_frame_tmpl(const struct pe_load_l2 *c, uint32_t flow, uint8_t *buf);
+/* Write h into a copy of the template and set its UDP checksum from the template's sum. */
+void pe_load_frame_stamp(const struct pe_load_l2 *c, uint8_t *frame, uint32_t tmpl_sum,
+			 const struct pe_load_hdr *h);
+/* Classify a received frame (see enum pe_frame_kind). flows: how many flow ports are ours. */
+enum pe_frame_kind pe_load_frame_parse(const struct pe_load_l2 *c, uint32_t flows,
+				       const uint8_t *frame, uint32_t len, uint32_t *flow,
+				       const uint8_t **payload, uint32_t *plen, uint8_t mac[6]);
+/* ARP request for the target (req NULL, broadcast) or the reply to req (our MAC for our IP).
+ * Returns the frame length (60, padded). buf: at least 60 bytes. */
+uint32_t pe_load_frame_arp(const struct pe_load_l2 *c, const uint8_t *req, uint8_t *buf);
+/* Neighbour solicitation for the target (to its solicited-node group), or the advertisement
+ * answering the solicitation ns for our address. Returns the length; buf: at least 86 bytes. */
+uint32_t pe_load_frame_ns(const struct pe_load_l2 *c, uint8_t *buf);
+uint32_t pe_load_frame_na(const struct pe_load_l2 *c, const uint8_t *ns, uint8_t *buf);
+
 /* ---- the generator ------------------------------------------------------------------------ */
 
 struct pe_load_cfg {
@@ -127,6 +171,14 @@ struct pe_load_cfg {
 	uint64_t warmup_ns;   /* sent and echoed but not counted */
 	uint64_t drain_ns;    /* after the last send, wait this long at most for echoes */
 	unsigned threads, flows;
+	/* DPDK mode (after pe_load_dpdk_eal_init): generate frames on an ethdev port, one thread,
+	 * UDP targets only. l2's IPs and ports come from the target and --src-ip; its MACs from the
+	 * options, else the port's own and ARP/NDP for the target's. */
+	bool dpdk;
+	uint16_t dpdk_port;
+	struct pe_load_l2 l2;
+	bool src_mac_set, dst_mac_set;
+	uint64_t link_wait_ns; /* wait for the link and the target's MAC (5 s) */
 };
 
 /* Defaults: size 64, rate 1000 pps, duration 10 s, no warm-up, drain 0.5 s, 1 thread, 1 flow. */
@@ -144,7 +196,14 @@ struct pe_load_result {
 
 struct pe_load; /* opaque: flows, threads, counters */
 
-/* Check cfg, open and connect the flows' sockets. NULL with errno (EINVAL: bad cfg; ECONNREFUSED
+/* Initialise DPDK's EAL from argv (argv[0] is a program name, EAL options up to "--"). Returns
+ * how many arguments it took, like rte_eal_init, or -errno; -ENOTSUP in a build without DPDK. */
+int pe_load_dpdk_eal_init(int argc, char **argv);
+void pe_load_dpdk_cleanup(void);
+
+/* Check cfg, open and connect the flows' sockets (DPDK mode: set the port up, wait for its link
+ * and resolve the target's MAC: ENODEV no such port, ENOLINK link down, EHOSTUNREACH no ARP/NDP
+ * answer). NULL with errno (EINVAL: bad cfg; ECONNREFUSED
  * and friends: a TCP target that does not accept). */
 struct pe_load *pe_load_create(const struct pe_load_cfg *cfg);
 void pe_load_destroy(struct pe_load *l); /* accepts NULL; joins threads still running */

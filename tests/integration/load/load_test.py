@@ -7,6 +7,7 @@ Servers listen on 127.0.0.1 / ::1 on free ports; namespaces, where used, are the
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +19,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("PE_BUILD_ROOT", os.path.join(HERE, "../../../build"))
 LOAD = os.path.join(BUILD, "app/pktecho-load/pktecho-load")
 PKTECHO = os.path.join(BUILD, "app/pktecho/pktecho")
+PKTECHO_DPDK = os.path.join(BUILD, "app/pktecho-dpdk/pktecho-dpdk")
+SRC = os.environ.get("PE_SOURCE_ROOT", os.path.join(HERE, "../../.."))
+NETNS = os.path.join(SRC, "scripts/netns")
 SKIP = 77
+# DPDK runs: no hugepages, no PCI, a unique file prefix per process.
+EAL = ["--no-huge", "-m", "256", "--no-pci", "--log-level=warning"]
 
 
 class Skip(Exception):
@@ -34,9 +40,11 @@ def check(cond, msg):
         raise Fail(msg)
 
 
-def run_load(args, timeout=30, ok=True):
-    """Run pktecho-load with --report json; return the summary object."""
-    cmd = [LOAD, "--report", "json"] + args
+def run_load(args, timeout=30, ok=True, pre=(), eal=None):
+    """Run pktecho-load with --report json; return the summary object. pre: a command prefix
+    (ip netns exec NS); eal: EAL options for the DPDK mode."""
+    cmd = list(pre) + [LOAD] + (["--dpdk"] + eal + ["--"] if eal is not None else [])
+    cmd += ["--report", "json"] + args
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if ok and p.returncode != 0:
         raise Fail("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
@@ -54,9 +62,9 @@ def run_load(args, timeout=30, ok=True):
 class EchoServer:
     """The stdlib echo server of echo_server.py in a child process."""
 
-    def __init__(self, proto="udp", host="127.0.0.1", extra=()):
+    def __init__(self, proto="udp", host="127.0.0.1", extra=(), pre=()):
         self.count_file = tempfile.NamedTemporaryFile(prefix="pe-echo-", delete=False).name
-        cmd = [sys.executable, os.path.join(HERE, "echo_server.py"), "--proto", proto,
+        cmd = list(pre) + [sys.executable, os.path.join(HERE, "echo_server.py"), "--proto", proto,
                "--host", host, "--count-file", self.count_file] + list(extra)
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
@@ -327,11 +335,190 @@ def case_pktecho():
     run_pktecho_case("tcp", "epoll", 2000, 4000, 256)
 
 
+# ---- the DPDK mode and pktecho-dpdk, in namespaces of the test's own ----
+
+class Netns:
+    """scripts/netns topology NAME-a / NAME-b, removed on exit whatever happens."""
+    seq = 0
+
+    def __init__(self, bare=None):
+        Netns.seq += 1
+        self.name = "pe-lt-%d-%d" % (os.getpid(), Netns.seq)
+        args = [NETNS, "up", self.name] + (["--bare", bare] if bare else [])
+        subprocess.run(args, check=True, timeout=30)
+
+    def pre(self, side):
+        return ["ip", "netns", "exec", "%s-%s" % (self.name, side)]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run([NETNS, "down", self.name], timeout=30)
+
+
+def eal(tag, vdev, lcores="0"):
+    return EAL + ["--file-prefix", "pe-test-%d-%s" % (os.getpid(), tag), "--vdev", vdev,
+                  "-l", lcores]
+
+
+def need_dpdk_load():
+    probe = EAL + ["--file-prefix", "pe-test-%d-probe" % os.getpid(), "--", "--version"]
+    p = subprocess.run([LOAD, "--dpdk"] + probe, capture_output=True, text=True, timeout=30)
+    if "no DPDK" in p.stderr:
+        raise Skip("this build has no DPDK")
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        raise Skip("namespaces need root and iproute2")
+
+
+def need_pktecho_dpdk():
+    need_dpdk_load()
+    if not os.access(PKTECHO_DPDK, os.X_OK):
+        raise Skip("pktecho-dpdk is not built yet (%s)" % PKTECHO_DPDK)
+
+
+def case_dpdk_options():
+    """DPDK-mode option errors: exit 2, one line naming the option."""
+    need_dpdk_load()
+    e = EAL + ["--file-prefix", "pe-test-%d-opt" % os.getpid(), "--vdev", "net_null0"]
+    bad = [
+        (["udp://198.18.0.2:7"], "--src-ip"),
+        (["--src-ip", "2001:2::1", "udp://198.18.0.2:7"], "--src-ip"),
+        (["--src-ip", "198.18.0.1", "tcp://198.18.0.2:7"], "TARGET"),
+        (["--src-ip", "198.18.0.1", "--threads", "2", "--flows", "2", "udp://198.18.0.2:7"],
+         "--threads"),
+        (["--src-ip", "198.18.0.1", "--size", "1473", "udp://198.18.0.2:7"], "--size"),
+        (["--src-ip", "198.18.0.x", "udp://198.18.0.2:7"], "--src-ip"),
+        (["--src-ip", "198.18.0.1", "--dst-mac", "02:00:00:00:00", "udp://198.18.0.2:7"],
+         "--dst-mac"),
+    ]
+    for args, name in bad:
+        p = subprocess.run([LOAD, "--dpdk"] + e + ["--"] + args, capture_output=True, text=True,
+                           timeout=30)
+        lines = [x for x in p.stderr.splitlines() if x.startswith("pktecho-load")]
+        check(p.returncode == 2, "%r: exit %d, expected 2" % (args, p.returncode))
+        check(len(lines) == 1 and name in lines[0], "%r: stderr %r" % (args, p.stderr))
+    p = subprocess.run([LOAD, "--src-ip", "198.18.0.1", "udp://198.18.0.2:7"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 2 and "DPDK mode" in p.stderr, "--src-ip without --dpdk: %r" % p.stderr)
+    # No answer to ARP (net_null swallows everything): a clear error, exit 1.
+    p = subprocess.run([LOAD, "--dpdk"] + e + ["--", "--src-ip", "198.18.0.1", "--link-wait",
+                       "0.5", "udp://198.18.0.2:7"], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1 and "ARP" in p.stderr, "unresolved target: %d %r" %
+          (p.returncode, p.stderr))
+
+
+def case_dpdk_kernel():
+    """The DPDK mode on net_af_packet against the kernel's UDP stack (a stdlib echo server) in
+    another namespace: ARP/NDP both ways, exact counts, IPv4 and IPv6."""
+    need_dpdk_load()
+    for src, host, target in (("198.18.0.1", "198.18.0.2", "udp://198.18.0.2:7"),
+                              ("2001:2::1", "2001:2::2", "udp://[2001:2::2]:7")):
+        with Netns(bare="b") as ns, EchoServer("udp", host, ["--port", "7"],
+                                               pre=ns.pre("a")) as srv:
+            s, _ = run_load(["--src-ip", src, "--rate", "2000", "--count", "1000", "--flows",
+                             "3", target], pre=ns.pre("b"),
+                            eal=eal("kern", "net_af_packet0,iface=vb"))
+            got = srv.stop()
+        expect_clean(s, 1000)
+        check(got == 1000, "kernel echo server got %d, expected 1000" % got)
+
+
+class DpdkServer:
+    """pktecho-dpdk in the background; stop() sends SIGINT and returns its JSON summary."""
+
+    def __init__(self, eal_args, opts, pre=()):
+        cmd = list(pre) + [PKTECHO_DPDK] + eal_args + ["--", "--report", "json"] + opts
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        try:
+            out, err = self.p.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, err = self.p.communicate()
+        check(self.p.returncode == 0, "pktecho-dpdk exit %d: %s" % (self.p.returncode,
+                                                                    err.strip()[-400:]))
+        return pktecho_summary(out)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def wait_ping(pre, addr, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ping = ["ping", "-6"] if ":" in addr else ["ping"]
+        if subprocess.run(list(pre) + ping + ["-c", "1", "-W", "1", addr],
+                          capture_output=True).returncode == 0:
+            return
+        time.sleep(0.2)
+    raise Fail("no ping answer from %s" % addr)
+
+
+def case_pktecho_dpdk():
+    """pktecho-dpdk on net_af_packet in one namespace; from the other, pktecho-load with kernel
+    sockets, then in the DPDK mode on net_af_packet: no loss, exact counts, IPv4 and IPv6."""
+    need_pktecho_dpdk()
+    srv_opts = ["--ip", "198.18.0.2/24", "--ip", "2001:2::2/64", "--mode", "service"]
+    with Netns() as ns:
+        with DpdkServer(eal("srv", "net_af_packet0,iface=va", "1"), srv_opts,
+                        ns.pre("a")) as srv:
+            wait_ping(ns.pre("b"), "198.18.0.2")
+            for target in ("udp://198.18.0.2:7", "udp://[2001:2::2]:7"):
+                s, _ = run_load(["--rate", "2000", "--count", "1000", "--flows", "2", target],
+                                pre=ns.pre("b"))
+                expect_clean(s, 1000)
+            summ = srv.stop()
+        check(summ["tx_packets"] >= 2000, "pktecho-dpdk sent %d" % summ["tx_packets"])
+    with Netns(bare="b") as ns:
+        with DpdkServer(eal("srv2", "net_af_packet0,iface=va", "1"), srv_opts,
+                        ns.pre("a")) as srv:
+            for src, target in (("198.18.0.1", "udp://198.18.0.2:7"),
+                                ("2001:2::1", "udp://[2001:2::2]:7")):
+                s, _ = run_load(["--src-ip", src, "--rate", "2000", "--count", "1000",
+                                 "--link-wait", "10", target], pre=ns.pre("b"),
+                                eal=eal("ld", "net_af_packet0,iface=vb"))
+                expect_clean(s, 1000)
+            summ = srv.stop()
+        check(summ["tx_packets"] >= 2000, "pktecho-dpdk sent %d" % summ["tx_packets"])
+
+
+def case_dpdk_memif():
+    """DPDK to DPDK over net_memif: pktecho-dpdk (server role) and pktecho-load --dpdk."""
+    need_pktecho_dpdk()
+    sock = "/tmp/pe-test-%d-memif.sock" % os.getpid()
+    try:
+        with DpdkServer(eal("msrv", "net_memif0,role=server,socket=%s" % sock, "1"),
+                        ["--ip", "198.18.0.2/24", "--mode", "service"]) as srv:
+            s, _ = run_load(["--src-ip", "198.18.0.1", "--rate", "5000", "--count", "5000",
+                             "--flows", "4", "--link-wait", "10", "udp://198.18.0.2:7"],
+                            eal=eal("mld", "net_memif0,role=client,socket=%s" % sock))
+            summ = srv.stop()
+    finally:
+        if os.path.exists(sock):
+            os.unlink(sock)
+    expect_clean(s, 5000)
+    check(summ["rx_packets"] >= 5000 and summ["tx_packets"] >= 5000,
+          "pktecho-dpdk rx %d tx %d" % (summ["rx_packets"], summ["tx_packets"]))
+
+
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items()
          if name.startswith("case_")}
 
 
+def on_term(*_):
+    raise SystemExit(1)  # a meson timeout: run the finally/__exit__ cleanups
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print("usage: load_test.py %s" % "|".join(sorted(CASES)), file=sys.stderr)
         return 2
