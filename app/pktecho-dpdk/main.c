@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* pktecho-dpdk: the poll-mode echo service. Parses our options, initialises the EAL, sets up the
+ * ports and lcores (lib/dpdk), reports at each interval and at exit (lib/report), and checks at
+ * the end that every mbuf came back to its pool. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "options.h"
+#include "pe_dpdk.h"
+#include "pe_report.h"
+
+#define PROG "pktecho-dpdk"
+
+static volatile sig_atomic_t signals_seen;
+
+/* First signal: ask the lcores to leave. Second: the user means it, exit at once. */
+static void on_signal(int sig)
+{
+	if (signals_seen++ > 0)
+		_exit(128 + sig);
+	pe_dpdk_request_stop();
+}
+
+static void signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Our options follow "--"; everything before it belongs to the EAL. */
+static int split_args(int argc, char **argv, int *eal_argc)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			*eal_argc = i;
+			return i;
+		}
+	*eal_argc = argc;
+	return argc;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct run {
+	struct app_opts *o;
+	struct pe_dpdk *d;
+	struct pe_report_meta meta;
+	FILE *out;
+	struct pe_stats_snapshot *first, *prev, *cur;
+};
+
+static void report_interval(struct run *r)
+{
+	struct pe_stats_snapshot *t;
+
+	pe_dpdk_poll_ports(r->d);
+	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) != 0)
+		return;
+	pe_report_interval(r->out, r->o->report, &r->meta, r->prev, r->cur, NULL);
+	fflush(r->out);
+	t = r->prev;
+	r->prev = r->cur;
+	r->cur = t;
+}
+
+/* Sleeps in short slices until a signal, --duration, or the next interval report. */
+static void run_until_stopped(struct run *r)
+{
+	const struct timespec slice = {0, 50 * 1000 * 1000};
+	uint64_t start = now_ns(), next = start;
+	uint64_t interval = (uint64_t)r->o->stats_interval * 1000000000u;
+	uint64_t end = r->o->duration ? start + (uint64_t)r->o->duration * 1000000000u : 0;
+
+	next += interval;
+	while (!pe_dpdk_stop_requested()) {
+		uint64_t t = now_ns();
+
+		if (end != 0 && t >= end)
+			break;
+		if (interval != 0 && t >= next) {
+			report_interval(r);
+			next += interval;
+		}
+		nanosleep(&slice, NULL);
+	}
+}
+
+static int finish(struct run *r, bool *stuck)
+{
+	char leaked_txt[32];
+	struct pe_report_kv extra[] = {{"mbufs_leaked", leaked_txt}, {NULL, NULL}};
+	uint64_t leaked;
+
+	if (pe_dpdk_stop(r->d) != 0) {
+		/* An lcore is stuck inside a PMD: report what we have and leave without cleanup. */
+		if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
+			pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, NULL);
+		fflush(r->out);
+		*stuck = true;
+		return 1;
+	}
+	leaked = pe_dpdk_leaked(r->d);
+	snprintf(leaked_txt, sizeof(leaked_txt), "%llu", (unsigned long long)leaked);
+	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
+		pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, extra);
+	fflush(r->out);
+	if (leaked != 0)
+		fprintf(stderr, PROG ": %llu mbuf(s) leaked: not every mbuf came back to its pool\n",
+			(unsigned long long)leaked);
+	pe_dpdk_destroy(r->d);
+	return leaked != 0 ? 1 : 0;
+}
+
+static int run(struct app_opts *o, bool *stuck)
+{
+	struct run r = {.o = o};
+	int rc = 1;
+
+	r.out = stdout;
+	r.meta = (struct pe_report_meta){PROG, o->conf.stats_name, pe_pkt_mode_name(o->conf.pkt.mode)};
+	r.first = malloc(sizeof(*r.first));
+	r.prev = malloc(sizeof(*r.prev));
+	r.cur = malloc(sizeof(*r.cur));
+	if (r.first == NULL || r.prev == NULL || r.cur == NULL) {
+		fprintf(stderr, PROG ": out of memory for the report snapshots\n");
+		goto out;
+	}
+	r.d = pe_dpdk_create(&o->conf);
+	if (r.d == NULL)
+		goto out;
+	pe_dpdk_print_placement(r.d, o->report == PE_REPORT_JSON ? stderr : stdout);
+	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
+		fprintf(stderr, PROG ": warning: telemetry command /pktecho/stats not registered\n");
+	if (pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 || pe_dpdk_start(r.d) != 0) {
+		pe_dpdk_destroy(r.d);
+		goto out;
+	}
+	memcpy(r.prev, r.first, sizeof(*r.first));
+	run_until_stopped(&r);
+	rc = finish(&r, stuck);
+out:
+	free(r.first);
+	free(r.prev);
+	free(r.cur);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app_opts opts;
+	char err[256];
+	bool stuck = false;
+	int eal_argc, dd, ret;
+
+	dd = split_args(argc, argv, &eal_argc);
+	if (dd == argc && argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		app_usage(stdout);
+		return 0;
+	}
+	/* Our options first: a typo costs no EAL start. argv[dd] becomes our argv[0]. */
+	if (dd < argc)
+		argv[dd] = argv[0];
+	ret = app_opts_parse(dd < argc ? argc - dd : 1, dd < argc ? &argv[dd] : argv, &opts);
+	if (ret == 1)
+		return 0;
+	if (ret != 0)
+		return 2;
+	rte_openlog_stream(stderr); /* stdout carries the reports */
+	ret = rte_eal_init(eal_argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": EAL initialisation failed: %s (check the EAL options and "
+				"vdevs before --)\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	signals_install();
+	if (pe_dpdk_conf_check(&opts.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		app_usage_hint();
+		rte_eal_cleanup();
+		return 2;
+	}
+	/* A startup failure was printed (one line) by lib/dpdk. */
+	ret = run(&opts, &stuck);
+	if (!stuck)
+		rte_eal_cleanup();
+	return ret;
+}

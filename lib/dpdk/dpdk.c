@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/* The service as a whole: the (port, queue) -> lcore map, creation of ports, counters and workers,
+ * start, the stop sequence (workers leave, queues drain, ports stop and close) and the leak check. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dpdk_priv.h"
+
+/* How long a worker may take to leave its loop before it is interrupted, and given up on. */
+#define PE_KICK_AFTER_MS 100
+#define PE_GIVE_UP_MS 1000
+
+void pe_dpdk_conf_init(struct pe_dpdk_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	pe_pkt_cfg_init(&conf->pkt);
+	conf->rxq = 1;
+	conf->txq = 1;
+	conf->rxd = 1024;
+	conf->txd = 1024;
+	conf->burst = 32;
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static int parse_uint(const char **s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	*s = skip_space(*s);
+	if (**s < '0' || **s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(*s, &end, 10);
+	if (errno != 0 || *out > max)
+		return -EINVAL;
+	*s = skip_space(end);
+	return 0;
+}
+
+static int expect(const char **s, char c)
+{
+	*s = skip_space(*s);
+	if (**s != c)
+		return -EINVAL;
+	(*s)++;
+	return 0;
+}
+
+int pe_dpdk_map_parse(struct pe_dpdk_conf *conf, const char *text)
+{
+	const char *s = text;
+	unsigned long port, queue, lcore;
+
+	conf->n_map = 0;
+	for (;;) {
+		if (expect(&s, '(') || parse_uint(&s, UINT16_MAX, &port) || expect(&s, ',') ||
+		    parse_uint(&s, UINT16_MAX, &queue) || expect(&s, ',') ||
+		    parse_uint(&s, RTE_MAX_LCORE - 1, &lcore) || expect(&s, ')'))
+			return -EINVAL;
+		if (conf->n_map == PE_DPDK_MAX_MAP)
+			return -ENOSPC;
+		conf->map[conf->n_map++] = (struct pe_dpdk_map){(uint16_t)port, (uint16_t)queue,
+								 (unsigned)lcore};
+		s = skip_space(s);
+		if (*s == '\0')
+			return 0;
+		if (expect(&s, ','))
+			return -EINVAL;
+	}
+}
+
+static unsigned worker_lcore_count(void)
+{
+	unsigned l, n = 0;
+
+	RTE_LCORE_FOREACH_WORKER(l)
+	n++;
+	return n;
+}
+
+static int check_map(const struct pe_dpdk_conf *conf, uint16_t n_ports, char *err, size_t len)
+{
+	for (unsigned i = 0; i < conf->n_map; i++) {
+		const struct pe_dpdk_map *m = &conf->map[i];
+
+		if (m->port >= n_ports || !rte_eth_dev_is_valid_port(m->port)) {
+			snprintf(err, len, "--config: (%u,%u,%u): there is no port %u", m->port,
+				 m->queue, m->lcore, m->port);
+			return -EINVAL;
+		}
+		if (m->queue >= conf->rxq) {
+			snprintf(err, len, "--config: (%u,%u,%u): queue %u, but --rxq is %u", m->port,
+				 m->queue, m->lcore, m->queue, conf->rxq);
+			return -EINVAL;
+		}
+		if (!rte_lcore_is_enabled(m->lcore) || m->lcore == rte_get_main_lcore()) {
+			snprintf(err, len,
+				 "--config: (%u,%u,%u): lcore %u is not a worker lcore (see -l)",
+				 m->port, m->queue, m->lcore, m->lcore);
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (conf->map[j].port == m->port && conf->map[j].queue == m->queue) {
+				snprintf(err, len, "--config: port %u queue %u is mapped twice",
+					 m->port, m->queue);
+				return -EINVAL;
+			}
+	}
+	if (conf->n_map != 0 && conf->n_map != (unsigned)n_ports * conf->rxq) {
+		snprintf(err, len,
+			 "--config: %u entries, but %u ports x %u queues need one lcore each",
+			 conf->n_map, n_ports, conf->rxq);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pe_dpdk_conf_check(const struct pe_dpdk_conf *conf, char *err, size_t len)
+{
+	uint16_t n_ports = rte_eth_dev_count_avail();
+
+	if (worker_lcore_count() == 0) {
+		snprintf(err, len, "-l/--lcores: need a worker lcore besides the main one "
+				   "(for example -l 0,1)");
+		return -EINVAL;
+	}
+	if (conf->txq < conf->rxq) {
+		snprintf(err, len, "--txq: %u is fewer than --rxq %u (a reply leaves on its RX queue)",
+			 conf->txq, conf->rxq);
+		return -EINVAL;
+	}
+	if (n_ports > PE_DPDK_MAX_PORTS) {
+		snprintf(err, len, "too many ports (%u, at most %u): restrict them with -a/--vdev",
+			 n_ports, PE_DPDK_MAX_PORTS);
+		return -EINVAL;
+	}
+	return check_map(conf, n_ports, err, len);
+}
+
+/* Default map: every (port, queue) in order, round-robin over the worker lcores. */
+static void map_default(struct pe_dpdk_conf *conf, uint16_t n_ports)
+{
+	unsigned lcores[RTE_MAX_LCORE], n = 0, l, k = 0;
+
+	RTE_LCORE_FOREACH_WORKER(l)
+	lcores[n++] = l;
+	conf->n_map = 0;
+	for (uint16_t p = 0; p < n_ports; p++)
+		for (uint16_t q = 0; q < conf->rxq; q++)
+			conf->map[conf->n_map++] = (struct pe_dpdk_map){p, q, lcores[k++ % n]};
+}
+
+static int stats_setup(struct pe_dpdk *d)
+{
+	unsigned nb = d->conf.n_map + d->n_ports, b = 0;
+	char name[PE_STATS_LABEL_LEN];
+
+	d->stats = pe_stats_create(nb, d->conf.stats_name);
+	if (d->stats == NULL) {
+		int err = errno;
+
+		PE_DPDK_LOG("counters%s%s: %s", d->conf.stats_name ? " --stats-name " : "",
+			    d->conf.stats_name ? d->conf.stats_name : "", strerror(err));
+		return -err;
+	}
+	for (unsigned i = 0; i < d->conf.n_map; i++) {
+		const struct pe_dpdk_map *m = &d->conf.map[i];
+
+		snprintf(name, sizeof(name), "p%uq%u", m->port, m->queue);
+		pe_stats_block_label(pe_stats_block(d->stats, b++), name, m->port, m->queue, -1);
+	}
+	for (uint16_t p = 0; p < d->n_ports; p++) {
+		d->ports[p].blk = pe_stats_block(d->stats, b++);
+		snprintf(name, sizeof(name), "p%u", d->ports[p].id);
+		pe_stats_block_label(d->ports[p].blk, name, d->ports[p].id, UINT32_MAX, -1);
+	}
+	return 0;
+}
+
+static struct pe_dpdk_port *port_by_id(struct pe_dpdk *d, uint16_t id)
+{
+	for (uint16_t p = 0; p < d->n_ports; p++)
+		if (d->ports[p].id == id)
+			return &d->ports[p];
+	return NULL;
+}
+
+static int workers_setup(struct pe_dpdk *d)
+{
+	for (unsigned i = 0; i < d->conf.n_map; i++) {
+		const struct pe_dpdk_map *m = &d->conf.map[i];
+		struct pe_dpdk_worker *w = d->workers[m->lcore];
+		struct pe_dpdk_port *p = port_by_id(d, m->port);
+
+		if (w == NULL) {
+			w = rte_zmalloc_socket("pe_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+					       (int)rte_lcore_to_socket_id(m->lcore));
+			if (w == NULL)
+				w = rte_zmalloc("pe_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+			if (w == NULL) {
+				PE_DPDK_LOG("lcore %u: cannot allocate its state", m->lcore);
+				return -ENOMEM;
+			}
+			w->lcore = m->lcore;
+			w->burst = d->conf.burst;
+			w->mode = d->conf.pkt.mode;
+			d->workers[m->lcore] = w;
+			d->n_workers++;
+		}
+		w->rxq[w->n_rxq++] = (struct pe_dpdk_rxq){
+			.port = m->port,
+			.queue = m->queue,
+			.vlan_hw = p->vlan_hw,
+			.cfg = &p->cfg,
+			.st = pe_stats_block(d->stats, i),
+		};
+	}
+	return 0;
+}
+
+struct pe_dpdk *pe_dpdk_create(const struct pe_dpdk_conf *conf)
+{
+	struct pe_dpdk *d;
+	uint16_t pid;
+	int ret = 0;
+
+	d = rte_zmalloc("pe_dpdk", sizeof(*d), RTE_CACHE_LINE_SIZE);
+	if (d == NULL) {
+		PE_DPDK_LOG("cannot allocate the service state (%zu bytes): give EAL more memory",
+			    sizeof(*d));
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->conf = *conf;
+	RTE_ETH_FOREACH_DEV(pid)
+	{
+		if (d->n_ports < PE_DPDK_MAX_PORTS)
+			d->ports[d->n_ports++].id = pid;
+	}
+	if (d->n_ports == 0) {
+		PE_DPDK_LOG("no ports: add a vdev (--vdev net_...) or bind a NIC (docs/dpdk.md)");
+		ret = -ENODEV;
+		goto fail;
+	}
+	if (d->conf.n_map == 0)
+		map_default(&d->conf, d->n_ports);
+	for (uint16_t p = 0; p < d->n_ports && ret == 0; p++)
+		ret = pe_dpdk_port_setup(d, &d->ports[p], d->ports[p].id);
+	if (ret == 0)
+		ret = stats_setup(d);
+	if (ret == 0)
+		ret = workers_setup(d);
+	if (ret == 0)
+		return d;
+fail:
+	pe_dpdk_destroy(d);
+	errno = -ret;
+	return NULL;
+}
+
+void pe_dpdk_destroy(struct pe_dpdk *d)
+{
+	if (d == NULL)
+		return;
+	if (pe_dpdk_stop(d) != 0)
+		return; /* an lcore still runs over this state: leave it to the process exit */
+	pe_dpdk_telemetry_register(NULL);
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
+		rte_free(d->workers[l]);
+	for (uint16_t p = 0; p < d->n_ports; p++)
+		rte_mempool_free(d->ports[p].pool);
+	pe_stats_destroy(d->stats);
+	rte_free(d);
+}
+
+static const char *socket_name(int socket, char *buf, size_t len)
+{
+	if (socket < 0)
+		return "any";
+	snprintf(buf, len, "%d", socket);
+	return buf;
+}
+
+void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
+{
+	char s1[16];
+
+	fprintf(out, "pktecho-dpdk: mode %s, %u port(s), %u worker lcore(s), burst %u\n",
+		pe_pkt_mode_name(d->conf.pkt.mode), d->n_ports, d->n_workers, d->conf.burst);
+	for (uint16_t i = 0; i < d->n_ports; i++) {
+		const struct pe_dpdk_port *p = &d->ports[i];
+		const uint8_t *m = p->cfg.mac;
+
+		fprintf(out,
+			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd %u "
+			"txd %u rss %s, pool %u mbufs (cache %u) on socket %d\n",
+			p->id, p->name, m[0], m[1], m[2], m[3], m[4], m[5],
+			socket_name(p->socket, s1, sizeof(s1)), p->rxq, p->txq, p->rxd, p->txd,
+			p->rss ? "on" : "off", p->pool_size, p->pool_cache, p->pool_socket);
+	}
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct pe_dpdk_worker *w = d->workers[l];
+
+		if (w == NULL)
+			continue;
+		fprintf(out, "lcore %u socket %u:", l, rte_lcore_to_socket_id(l));
+		for (uint16_t i = 0; i < w->n_rxq; i++)
+			fprintf(out, " p%uq%u", w->rxq[i].port, w->rxq[i].queue);
+		fputc('\n', out);
+		for (uint16_t i = 0; i < w->n_rxq; i++) {
+			const struct pe_dpdk_port *p = NULL;
+
+			for (uint16_t k = 0; k < d->n_ports; k++)
+				if (d->ports[k].id == w->rxq[i].port)
+					p = &d->ports[k];
+			if (p != NULL && p->socket >= 0 && (unsigned)p->socket != rte_lcore_to_socket_id(l))
+				PE_DPDK_LOG("warning: lcore %u (socket %u) serves port %u on socket %d: "
+					    "every packet crosses NUMA nodes; pick lcores of socket %d",
+					    l, rte_lcore_to_socket_id(l), p->id, p->socket, p->socket);
+		}
+	}
+}
+
+static void on_kick(int sig)
+{
+	(void)sig; /* only interrupts a blocking syscall in a PMD (af_packet TX poll) */
+}
+
+int pe_dpdk_start(struct pe_dpdk *d)
+{
+	struct sigaction sa;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_kick; /* no SA_RESTART: the blocked call returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	__atomic_store_n(&pe_dpdk_quit, 0, __ATOMIC_RELAXED);
+	for (uint16_t p = 0; p < d->n_ports; p++) {
+		ret = pe_dpdk_port_start(&d->ports[p], d->conf.pkt.promisc);
+		if (ret != 0)
+			return ret;
+	}
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		if (d->workers[l] == NULL)
+			continue;
+		ret = rte_eal_remote_launch(pe_dpdk_worker_main, d->workers[l], l);
+		if (ret != 0) {
+			PE_DPDK_LOG("lcore %u: launch failed: %s", l, strerror(-ret));
+			pe_dpdk_request_stop();
+			rte_eal_mp_wait_lcore();
+			return ret;
+		}
+		d->launched = true;
+	}
+	return 0;
+}
+
+void pe_dpdk_request_stop(void)
+{
+	__atomic_store_n(&pe_dpdk_quit, 1, __ATOMIC_RELAXED);
+}
+
+bool pe_dpdk_stop_requested(void)
+{
+	return __atomic_load_n(&pe_dpdk_quit, __ATOMIC_RELAXED) != 0;
+}
+
+void pe_dpdk_poll_ports(struct pe_dpdk *d)
+{
+	struct rte_eth_stats es;
+
+	for (uint16_t i = 0; i < d->n_ports; i++) {
+		struct pe_dpdk_port *p = &d->ports[i];
+
+		if (!p->started || rte_eth_stats_get(p->id, &es) != 0)
+			continue;
+		pe_stats_begin(p->blk);
+		pe_ctr_set(&p->blk->c.rx_nombuf, es.rx_nombuf);
+		pe_ctr_set(&p->blk->c.rx_missed, es.imissed);
+		pe_stats_end(p->blk);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits until every worker has left its loop. A PMD may block in a syscall (af_packet TX polls
+ * with no timeout when its ring is full): SIGUSR1 makes that call return EINTR. */
+static int workers_leave(struct pe_dpdk *d)
+{
+	uint64_t start = now_ms();
+	struct timespec tick = {0, 10 * 1000 * 1000};
+
+	for (;;) {
+		unsigned busy = 0;
+		uint64_t waited = now_ms() - start;
+
+		for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+			struct pe_dpdk_worker *w = d->workers[l];
+
+			if (w == NULL || !__atomic_load_n(&w->in_loop, __ATOMIC_ACQUIRE))
+				continue;
+			busy++;
+			if (waited >= PE_KICK_AFTER_MS)
+				pthread_kill(w->thread, SIGUSR1);
+		}
+		if (busy == 0)
+			return 0;
+		if (waited >= PE_GIVE_UP_MS) {
+			PE_DPDK_LOG("%u lcore(s) did not leave the loop within %u ms", busy,
+				    PE_GIVE_UP_MS);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+int pe_dpdk_stop(struct pe_dpdk *d)
+{
+	if (d->stopped)
+		return d->stuck ? -ETIMEDOUT : 0;
+	d->stopped = true;
+	pe_dpdk_request_stop();
+	if (d->launched) {
+		if (workers_leave(d) != 0) {
+			/* Closing ports under a running lcore would crash it: leave them open. */
+			PE_DPDK_LOG("ports left open; exiting without cleanup");
+			d->stuck = true;
+			return -ETIMEDOUT;
+		}
+		rte_eal_mp_wait_lcore();
+		d->launched = false;
+	}
+	pe_dpdk_poll_ports(d);
+	for (uint16_t p = 0; p < d->n_ports; p++)
+		pe_dpdk_port_drain(&d->ports[p]);
+	for (uint16_t p = 0; p < d->n_ports; p++)
+		pe_dpdk_port_close(&d->ports[p]);
+	return 0;
+}
+
+uint64_t pe_dpdk_leaked(const struct pe_dpdk *d)
+{
+	uint64_t leaked = 0;
+
+	if (d->stuck)
+		return 0; /* the pools are still in use: nothing to count */
+	for (uint16_t i = 0; i < d->n_ports; i++) {
+		const struct pe_dpdk_port *p = &d->ports[i];
+		unsigned avail;
+
+		if (p->pool == NULL)
+			continue;
+		avail = rte_mempool_avail_count(p->pool);
+		if (avail != p->pool->size) {
+			PE_DPDK_LOG("leak: port %u pool %s: %u of %u mbufs not returned", p->id,
+				    p->pool->name, p->pool->size - avail, p->pool->size);
+			leaked += p->pool->size - avail;
+		}
+	}
+	return leaked;
+}
+
+struct pe_stats *pe_dpdk_stats(struct pe_dpdk *d)
+{
+	return d->stats;
+}
+
+uint16_t pe_dpdk_port_count(const struct pe_dpdk *d)
+{
+	return d->n_ports;
+}
