@@ -2,6 +2,7 @@
 /* pktecho-dpdk: the poll-mode echo service. Parses our options, initialises the EAL, sets up the
  * ports and lcores (lib/dpdk), reports at each interval and at exit (lib/report), and checks at
  * the end that every mbuf came back to its pool. */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 
@@ -49,6 +51,44 @@ static int split_args(int argc, char **argv, int *eal_argc)
 		}
 	*eal_argc = argc;
 	return argc;
+}
+
+/* The EAL goes on when a vdev fails to probe (it logs why); we stop, naming the vdev. The names
+ * are taken before rte_eal_init, which rewrites argv. */
+#define MAX_VDEVS 16
+struct vdevs {
+	unsigned n;
+	char name[MAX_VDEVS][RTE_ETH_NAME_MAX_LEN];
+};
+
+static void vdevs_collect(int eal_argc, char **argv, struct vdevs *v)
+{
+	v->n = 0;
+	for (int i = 1; i < eal_argc && v->n < MAX_VDEVS; i++) {
+		const char *arg = NULL;
+
+		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < eal_argc)
+			arg = argv[++i];
+		else if (strncmp(argv[i], "--vdev=", 7) == 0)
+			arg = argv[i] + 7;
+		if (arg != NULL)
+			snprintf(v->name[v->n++], RTE_ETH_NAME_MAX_LEN, "%.*s",
+				 (int)strcspn(arg, ","), arg);
+	}
+}
+
+static int vdevs_check(const struct vdevs *v)
+{
+	uint16_t pid;
+
+	for (unsigned i = 0; i < v->n; i++)
+		if (rte_eth_dev_get_port_by_name(v->name[i], &pid) != 0) {
+			fprintf(stderr, PROG ": --vdev %s: the device did not come up (the PMD's "
+					"message above says why)\n",
+				v->name[i]);
+			return -ENODEV;
+		}
+	return 0;
 }
 
 static uint64_t now_ns(void)
@@ -166,6 +206,7 @@ out:
 int main(int argc, char **argv)
 {
 	static struct app_opts opts;
+	static struct vdevs vdevs;
 	char err[256];
 	bool stuck = false;
 	int eal_argc, dd, ret;
@@ -183,6 +224,7 @@ int main(int argc, char **argv)
 		return 0;
 	if (ret != 0)
 		return 2;
+	vdevs_collect(eal_argc, argv, &vdevs);
 	rte_openlog_stream(stderr); /* stdout carries the reports */
 	ret = rte_eal_init(eal_argc, argv);
 	if (ret < 0) {
@@ -192,6 +234,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signals_install();
+	if (vdevs_check(&vdevs) != 0) {
+		rte_eal_cleanup();
+		return 1;
+	}
 	if (pe_dpdk_conf_check(&opts.conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		app_usage_hint();

@@ -3,6 +3,7 @@
  * start, the stop sequence (workers leave, queues drain, ports stop and close) and the leak check. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,17 @@
 /* How long a worker may take to leave its loop before it is interrupted, and given up on. */
 #define PE_KICK_AFTER_MS 100
 #define PE_GIVE_UP_MS 1000
+
+void pe_dpdk_log(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "pktecho-dpdk: %s\n", line);
+}
 
 void pe_dpdk_conf_init(struct pe_dpdk_conf *conf)
 {

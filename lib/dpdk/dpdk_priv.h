@@ -12,7 +12,8 @@
 #include "pe_dpdk.h"
 
 /* One log line per event, prefixed with the program name; errors and warnings to stderr. */
-#define PE_DPDK_LOG(fmt, ...) fprintf(stderr, "pktecho-dpdk: " fmt "\n", ##__VA_ARGS__)
+#define PE_DPDK_LOG(...) pe_dpdk_log(__VA_ARGS__)
+void pe_dpdk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* TX VLAN restore capabilities of a port (what its TX offloads can insert). */
 #define PE_VLAN_HW_VLAN 1u

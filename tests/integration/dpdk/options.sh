@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# pktecho-dpdk's command line: every bad option or value exits 2 with one line naming the option;
+# a missing or bad vdev, and no ports at all, exit non-zero with one clear line.
+# Usage: options.sh PKTECHO_DPDK
+set -u
+bin=$1
+fails=0
+eal=(--no-huge -m 256 --no-pci -l 0,1 --log-level warning)
+prefix() { echo "pe-test-$$-opt$1"; }
+
+# expect RC PATTERN ARGS...: the exit code is RC and stderr matches PATTERN (grep -E).
+expect() {
+	local want=$1 pat=$2 err rc
+	shift 2
+	err=$(timeout -s KILL 60 "$bin" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" != "$want" ] || ! grep -Eq -- "$pat" <<<"$err"; then
+		echo "FAIL: pktecho-dpdk $* -> rc $rc (want $want), stderr:"
+		sed 's/^/    /' <<<"$err"
+		fails=$((fails + 1))
+	else
+		echo "ok: rc $rc: $(grep -E -m1 -- "$pat" <<<"$err")"
+	fi
+}
+
+null=(--vdev net_null0)
+n=0
+opt() { n=$((n + 1)); expect 2 "$1" "${eal[@]}" --file-prefix "$(prefix $n)" "${null[@]}" -- "${@:2}"; }
+
+opt "unknown option" --bogus
+opt "^pktecho-dpdk: --rxq: 'abc' is not a whole number" --mode l2 --rxq abc
+opt "^pktecho-dpdk: --rxq: '0'" --mode l2 --rxq 0
+opt "^pktecho-dpdk: --burst: '1000'" --mode l2 --burst 1000
+opt "^pktecho-dpdk: --mode: 'bridge' is not service, l2 or l4" --mode bridge
+opt "^pktecho-dpdk: --ip: service mode needs at least one address" --mode service
+opt "^pktecho-dpdk: --ip: '198.18.0.300'" --ip 198.18.0.300
+opt "^pktecho-dpdk: --ip: '2001:2::1/129'" --ip 2001:2::1/129
+opt "^pktecho-dpdk: --udp-ports: '70000'" --ip 198.18.0.1 --udp-ports 70000
+opt "^pktecho-dpdk: --report: 'xml'" --mode l2 --report xml
+opt "^pktecho-dpdk: --stats-interval: '-1'" --mode l2 --stats-interval -1
+opt "^pktecho-dpdk: --duration: '1s'" --mode l2 --duration 1s
+opt "^pktecho-dpdk: --mac: '01:00:5e:00:00:01' is a group" --mode l2 --mac 01:00:5e:00:00:01
+opt "^pktecho-dpdk: --mac: 'zz'" --mode l2 --mac zz
+opt "^pktecho-dpdk: --stats-name: 'a/b'" --mode l2 --stats-name a/b
+opt "^pktecho-dpdk: --config: '\(0,0\)'" --mode l2 --config "(0,0)"
+opt "needs a value" --mode l2 --rxq
+opt "unexpected argument" --mode l2 stray
+# Checked after the EAL is up: lcores and ports that do not exist.
+opt "^pktecho-dpdk: --config: \(0,0,5\): lcore 5 is not a worker lcore" --mode l2 --config "(0,0,5)"
+opt "^pktecho-dpdk: --config: \(3,0,1\): there is no port 3" --mode l2 --config "(3,0,1)"
+opt "^pktecho-dpdk: --txq: 1 is fewer than --rxq 2" --mode l2 --rxq 2 --txq 1
+n=$((n + 1))
+expect 2 "^-l/--lcores: need a worker lcore|pktecho-dpdk: -l/--lcores" --no-huge -m 256 --no-pci \
+	-l 0 --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2
+
+# Startup failures: one clear line, non-zero (not 2: the options were fine).
+n=$((n + 1))
+expect 1 "^pktecho-dpdk: --vdev net_af_packet0: the device did not come up" "${eal[@]}" \
+	--file-prefix "$(prefix $n)" --vdev "net_af_packet0,iface=pe-nope-$$" -- --mode l2
+n=$((n + 1))
+expect 1 "^pktecho-dpdk: EAL initialisation failed" "${eal[@]}" --file-prefix "$(prefix $n)" \
+	--vdev "net_bogus0" -- --mode l2
+n=$((n + 1))
+expect 1 "^pktecho-dpdk: no ports" "${eal[@]}" --file-prefix "$(prefix $n)" -- --mode l2
+n=$((n + 1))
+expect 1 "^pktecho-dpdk: port 0 \(net_null0\): cannot create a pool of 16777216 mbufs" \
+	"${eal[@]}" --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2 --mbufs 16777216
+
+# --help is not an error.
+if ! "$bin" -- --help | grep -q -- "--stats-interval"; then
+	echo "FAIL: --help does not list the options"
+	fails=$((fails + 1))
+fi
+echo "$fails failure(s)"
+[ "$fails" = 0 ]

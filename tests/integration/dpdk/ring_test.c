@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* net_ring harness for the lcore loop (reliability C1, C2, C4, C8):
+ *  - port 0 (flood): the test floods the RX ring with a bounded number of UDP frames carrying
+ *    stale RX offload flags while not reading the 63-entry TX ring, so tx_burst comes back short;
+ *    then reads every reply: byte-identical to pe_pkt_echo's reply, ol_flags cleared.
+ *  - port 1 (self-loop): one ring is both RX and TX; a few frames circulate until stop.
+ * Oracles: counters add up (rx = tx + tx_full), and every mbuf the test allocated is back in its
+ * pool after pe_dpdk_stop (no leak, no double free), as is every mbuf of lib/dpdk's own pools. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "pe_dpdk.h"
+
+#define FLOOD_PKTS 20000u
+#define LOOP_PKTS 256u
+#define LOOP_TARGET 50000u /* loop port: packets echoed before the test stops */
+#define POOL_SIZE 8191u
+#define FRAME_LEN 64u
+#define STALE_FLAGS (RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD | \
+		     RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_FDIR)
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A valid Ethernet / IPv4 / UDP datagram 198.18.0.2:40000 -> 198.18.0.1:7, 64 bytes on the wire. */
+static void build_frame(uint8_t *f, uint16_t id)
+{
+	static const uint8_t head[] = {
+		0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00, /* Ethernet */
+		0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0,                /* IPv4 */
+		198, 18, 0, 2, 198, 18, 0, 1,                               /* src, dst */
+		0x9c, 0x40, 0, 7, 0, 30, 0, 0,                              /* UDP */
+	};
+	uint32_t sum;
+
+	memset(f, 0, FRAME_LEN);
+	memcpy(f, head, sizeof(head));
+	f[18] = (uint8_t)(id >> 8);
+	f[19] = (uint8_t)id;
+	for (unsigned i = 0; i < 22; i++)
+		f[42 + i] = (uint8_t)(id + i);
+	f[24] = f[25] = 0;
+	sum = pe_csum_partial(f + 14, 20, 0);
+	f[24] = (uint8_t)(pe_csum_fold(sum) >> 8);
+	f[25] = (uint8_t)pe_csum_fold(sum);
+	/* UDP checksum: pseudo-header (addresses, protocol, length) + header + data. */
+	sum = pe_csum_partial(f + 26, 8, 0) + 17 + 30;
+	sum = pe_csum_partial(f + 34, 30, sum);
+	f[40] = (uint8_t)(pe_csum_fold(sum) >> 8);
+	f[41] = (uint8_t)pe_csum_fold(sum);
+}
+
+static struct rte_mbuf *make_mbuf(struct rte_mempool *mp, uint16_t id)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m == NULL)
+		return NULL;
+	build_frame(rte_pktmbuf_mtod(m, uint8_t *), id);
+	m->data_len = m->pkt_len = FRAME_LEN;
+	m->ol_flags |= STALE_FLAGS; /* what a PMD leaves on a received mbuf */
+	return m;
+}
+
+static void check_reply(const struct pe_pkt_cfg *cfg, struct rte_mbuf *m, unsigned *checked)
+{
+	uint8_t want[FRAME_LEN];
+	uint32_t len = FRAME_LEN;
+	const uint8_t *got = rte_pktmbuf_mtod(m, const uint8_t *);
+	/* The request's IP id is still at offset 18 (the l4 echo swaps only addresses and ports). */
+	uint16_t id = (uint16_t)(got[18] << 8 | got[19]);
+
+	build_frame(want, id);
+	CHECK(pe_pkt_echo(cfg, want, &len) == PE_DROP_NONE, "reference echo refused the frame");
+	CHECK(m->pkt_len == len && m->data_len == len, "reply length %u, want %u", m->pkt_len,
+	      len);
+	CHECK(memcmp(got, want, len) == 0, "reply %u differs from the reference echo", id);
+	CHECK((m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0,
+	      "stale ol_flags 0x%llx left on a reply", (unsigned long long)m->ol_flags);
+	(*checked)++;
+}
+
+/* Floods port 0's RX ring without reading its TX ring (so TX fills), then drains the TX ring. */
+static unsigned flood(struct rte_mempool *mp, struct rte_ring *rx, struct rte_ring *tx,
+		      const struct pe_pkt_cfg *cfg, unsigned *checked)
+{
+	unsigned sent = 0;
+	uint64_t deadline = now_ms() + 10000;
+
+	while (sent < FLOOD_PKTS && now_ms() < deadline) {
+		struct rte_mbuf *m = make_mbuf(mp, (uint16_t)sent);
+
+		if (m == NULL) {
+			sleep_ms(1);
+			continue;
+		}
+		if (rte_ring_enqueue(rx, m) != 0) {
+			rte_pktmbuf_free(m);
+			sleep_ms(1);
+			continue;
+		}
+		sent++;
+	}
+	/* Let the worker take everything, then read the replies that fitted into the TX ring. */
+	while (rte_ring_count(rx) > 0 && now_ms() < deadline)
+		sleep_ms(1);
+	sleep_ms(50);
+	for (void *obj = NULL; rte_ring_dequeue(tx, &obj) == 0;) {
+		check_reply(cfg, obj, checked);
+		rte_pktmbuf_free(obj);
+	}
+	return sent;
+}
+
+static void seed_loop(struct rte_mempool *mp, struct rte_ring *loop)
+{
+	for (unsigned i = 0; i < LOOP_PKTS; i++) {
+		struct rte_mbuf *m = make_mbuf(mp, (uint16_t)i);
+
+		if (m != NULL && rte_ring_enqueue(loop, m) != 0)
+			rte_pktmbuf_free(m);
+	}
+}
+
+static const struct pe_counters *block_of(const struct pe_stats_snapshot *s, const char *name)
+{
+	for (unsigned i = 0; i < s->n_blocks; i++)
+		if (strcmp(s->blocks[i].name, name) == 0)
+			return &s->blocks[i].c;
+	return NULL;
+}
+
+static void wait_loop(struct pe_dpdk *d, struct pe_stats_snapshot *s)
+{
+	uint64_t deadline = now_ms() + 10000;
+
+	while (now_ms() < deadline) {
+		const struct pe_counters *c;
+
+		if (pe_stats_snapshot(pe_dpdk_stats(d), s) == 0 && (c = block_of(s, "p1q0")) != NULL &&
+		    c->rx_packets >= LOOP_TARGET)
+			return;
+		sleep_ms(10);
+	}
+}
+
+static void check_counters(const struct pe_stats_snapshot *s, unsigned sent, unsigned checked)
+{
+	const struct pe_counters *f = block_of(s, "p0q0"), *l = block_of(s, "p1q0");
+
+	CHECK(f != NULL && l != NULL, "counter blocks p0q0 / p1q0 missing");
+	if (f == NULL || l == NULL)
+		return;
+	CHECK(f->rx_packets == sent, "flood port: rx_packets %llu, sent %u",
+	      (unsigned long long)f->rx_packets, sent);
+	CHECK(f->tx_packets == checked, "flood port: tx_packets %llu, replies read %u",
+	      (unsigned long long)f->tx_packets, checked);
+	CHECK(f->drops[PE_DROP_TX_FULL] > 0, "flood port: the TX ring never filled");
+	CHECK(f->tx_packets + f->drops[PE_DROP_TX_FULL] == f->rx_packets,
+	      "flood port: tx %llu + tx_full %llu != rx %llu", (unsigned long long)f->tx_packets,
+	      (unsigned long long)f->drops[PE_DROP_TX_FULL], (unsigned long long)f->rx_packets);
+	CHECK(f->rx_bytes == (uint64_t)sent * FRAME_LEN, "flood port: rx_bytes %llu",
+	      (unsigned long long)f->rx_bytes);
+	CHECK(l->rx_packets >= LOOP_TARGET, "loop port: only %llu packets echoed",
+	      (unsigned long long)l->rx_packets);
+	CHECK(l->tx_packets + l->drops[PE_DROP_TX_FULL] == l->rx_packets,
+	      "loop port: tx + tx_full != rx");
+	printf("flood: sent %u, replies %u, tx_full %llu; loop: %llu echoed\n", sent, checked,
+	       (unsigned long long)f->drops[PE_DROP_TX_FULL], (unsigned long long)l->rx_packets);
+}
+
+static int eal_start(const char *argv0)
+{
+	char prefix[64];
+	char *eal[] = {(char *)argv0, "--no-huge", "-m", "256", "--no-pci", "-l", "0,1",
+		       "--log-level", "warning", "--file-prefix", prefix, NULL};
+
+	snprintf(prefix, sizeof(prefix), "pe-test-%d-ring", (int)getpid());
+	return rte_eal_init((int)RTE_DIM(eal) - 1, eal);
+}
+
+int main(int argc, char **argv)
+{
+	static struct pe_dpdk_conf conf;
+	static struct pe_stats_snapshot snap;
+	struct rte_ring *rx, *tx, *loop;
+	struct rte_mempool *mp;
+	struct pe_dpdk *d;
+	unsigned sent, checked = 0;
+
+	(void)argc;
+	if (eal_start(argv[0]) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("test_pool", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rx = rte_ring_create("t_rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	tx = rte_ring_create("t_tx", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	loop = rte_ring_create("t_loop", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (mp == NULL || rx == NULL || tx == NULL || loop == NULL ||
+	    rte_eth_from_rings("net_ring_flood", &rx, 1, &tx, 1, 0) < 0 ||
+	    rte_eth_from_ring(loop) < 0) {
+		fprintf(stderr, "test setup (pool, rings, ring ports) failed\n");
+		return 1;
+	}
+	pe_dpdk_conf_init(&conf);
+	conf.pkt.mode = PE_MODE_L4;
+	/* Seeded before start: the loop ring is single-producer, and then the worker produces. */
+	seed_loop(mp, loop);
+	d = pe_dpdk_create(&conf);
+	if (d == NULL || pe_dpdk_start(d) != 0) {
+		fprintf(stderr, "pe_dpdk_create/start failed\n");
+		return 1;
+	}
+	sent = flood(mp, rx, tx, &conf.pkt, &checked);
+	wait_loop(d, &snap);
+	CHECK(pe_dpdk_stop(d) == 0, "workers did not stop");
+	CHECK(pe_stats_snapshot(pe_dpdk_stats(d), &snap) == 0, "snapshot failed");
+	check_counters(&snap, sent, checked);
+	CHECK(pe_dpdk_leaked(d) == 0, "lib/dpdk pools leaked");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "test pool: %u of %u mbufs back",
+	      rte_mempool_avail_count(mp), POOL_SIZE);
+	pe_dpdk_destroy(d);
+	rte_eal_cleanup();
+	printf("%s\n", failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
