@@ -83,8 +83,9 @@ static int vdevs_check(const struct vdevs *v)
 
 	for (unsigned i = 0; i < v->n; i++)
 		if (rte_eth_dev_get_port_by_name(v->name[i], &pid) != 0) {
-			fprintf(stderr, PROG ": --vdev %s: the device did not come up (the PMD's "
-					"message above says why)\n",
+			fprintf(stderr,
+				PROG ": --vdev %s: the device did not come up (the PMD's "
+				     "message above says why)\n",
 				v->name[i]);
 			return -ENODEV;
 		}
@@ -163,7 +164,8 @@ static int finish(struct run *r, bool *stuck)
 		pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, extra);
 	fflush(r->out);
 	if (leaked != 0)
-		fprintf(stderr, PROG ": %llu mbuf(s) leaked: not every mbuf came back to its pool\n",
+		fprintf(stderr,
+			PROG ": %llu mbuf(s) leaked: not every mbuf came back to its pool\n",
 			(unsigned long long)leaked);
 	pe_dpdk_destroy(r->d);
 	return leaked != 0 ? 1 : 0;
@@ -175,7 +177,8 @@ static int run(struct app_opts *o, bool *stuck)
 	int rc = 1;
 
 	r.out = stdout;
-	r.meta = (struct pe_report_meta){PROG, o->conf.stats_name, pe_pkt_mode_name(o->conf.pkt.mode)};
+	r.meta = (struct pe_report_meta){PROG, o->conf.stats_name,
+					 pe_pkt_mode_name(o->conf.pkt.mode)};
 	r.first = malloc(sizeof(*r.first));
 	r.prev = malloc(sizeof(*r.prev));
 	r.cur = malloc(sizeof(*r.cur));
@@ -188,7 +191,8 @@ static int run(struct app_opts *o, bool *stuck)
 		goto out;
 	pe_dpdk_print_placement(r.d, o->report == PE_REPORT_JSON ? stderr : stdout);
 	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
-		fprintf(stderr, PROG ": warning: telemetry command /pktecho/stats not registered\n");
+		fprintf(stderr,
+			PROG ": warning: telemetry command /pktecho/stats not registered\n");
 	if (pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 || pe_dpdk_start(r.d) != 0) {
 		pe_dpdk_destroy(r.d);
 		goto out;
@@ -228,8 +232,9 @@ int main(int argc, char **argv)
 	rte_openlog_stream(stderr); /* stdout carries the reports */
 	ret = rte_eal_init(eal_argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, PROG ": EAL initialisation failed: %s (check the EAL options and "
-				"vdevs before --)\n",
+		fprintf(stderr,
+			PROG ": EAL initialisation failed: %s (check the EAL options and "
+			     "vdevs before --)\n",
 			rte_strerror(rte_errno));
 		return 1;
 	}

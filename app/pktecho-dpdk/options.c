@@ -28,12 +28,14 @@ void app_usage(FILE *out)
 		"  --rxd N --txd N           descriptors per queue (default 1024)\n"
 		"  --burst N                 packets per rx_burst, 1..%d (default 32)\n"
 		"  --mbufs N                 mbufs per port pool (default: sized from the rings)\n"
-		"  --stats-interval SEC      interval reports every SEC seconds (0 = off, default)\n"
+		"  --stats-interval SEC      interval reports every SEC seconds (0 = off, "
+		"default)\n"
 		"  --report text|json        report format (json: one object per line)\n"
 		"  --duration SEC            stop after SEC seconds (0 = at SIGINT/SIGTERM)\n"
 		"  --stats-name NAME         export live counters as shared memory /pktecho-NAME\n"
 		"  -h, --help                this text\n"
-		"example: " PROG " -l 0,1 --vdev net_af_packet0,iface=veth0 -- --ip 198.18.0.1/24\n",
+		"example: " PROG
+		" -l 0,1 --vdev net_af_packet0,iface=veth0 -- --ip 198.18.0.1/24\n",
 		PE_DPDK_MAX_BURST);
 }
 
@@ -106,8 +108,8 @@ static int parse_name(const char *text)
 	for (size_t i = 0; i < n; i++)
 		if (!((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z') ||
 		      (text[i] >= '0' && text[i] <= '9') || strchr("_.-", text[i]) != NULL))
-			return fail("--stats-name", "'%s' may hold only letters, digits, '_', '.', '-'",
-				    text);
+			return fail("--stats-name",
+				    "'%s' may hold only letters, digits, '_', '.', '-'", text);
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 struct app_opts {
 	struct pe_dpdk_conf conf;
 	unsigned stats_interval; /* seconds; 0 = no interval reports */
-	unsigned duration;       /* seconds; 0 = until SIGINT/SIGTERM */
+	unsigned duration;	 /* seconds; 0 = until SIGINT/SIGTERM */
 	enum pe_report_fmt report;
 	const char *prometheus; /* HOST:PORT or NULL */
 };

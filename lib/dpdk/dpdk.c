@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The service as a whole: the (port, queue) -> lcore map, creation of ports, counters and workers,
- * start, the stop sequence (workers leave, queues drain, ports stop and close) and the leak check. */
+ * start, the stop sequence (workers leave, queues drain, ports stop and close) and the leak check.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +18,7 @@
 
 /* How long a worker may take to leave its loop before it is interrupted, and given up on. */
 #define PE_KICK_AFTER_MS 100
-#define PE_GIVE_UP_MS 1000
+#define PE_GIVE_UP_MS	 1000
 
 void pe_dpdk_log(const char *fmt, ...)
 {
@@ -85,8 +86,8 @@ int pe_dpdk_map_parse(struct pe_dpdk_conf *conf, const char *text)
 			return -EINVAL;
 		if (conf->n_map == PE_DPDK_MAX_MAP)
 			return -ENOSPC;
-		conf->map[conf->n_map++] = (struct pe_dpdk_map){(uint16_t)port, (uint16_t)queue,
-								 (unsigned)lcore};
+		conf->map[conf->n_map++] =
+			(struct pe_dpdk_map){(uint16_t)port, (uint16_t)queue, (unsigned)lcore};
 		s = skip_space(s);
 		if (*s == '\0')
 			return 0;
@@ -115,8 +116,8 @@ static int check_map(const struct pe_dpdk_conf *conf, uint16_t n_ports, char *er
 			return -EINVAL;
 		}
 		if (m->queue >= conf->rxq) {
-			snprintf(err, len, "--config: (%u,%u,%u): queue %u, but --rxq is %u", m->port,
-				 m->queue, m->lcore, m->queue, conf->rxq);
+			snprintf(err, len, "--config: (%u,%u,%u): queue %u, but --rxq is %u",
+				 m->port, m->queue, m->lcore, m->queue, conf->rxq);
 			return -EINVAL;
 		}
 		if (!rte_lcore_is_enabled(m->lcore) || m->lcore == rte_get_main_lcore()) {
@@ -146,12 +147,14 @@ int pe_dpdk_conf_check(const struct pe_dpdk_conf *conf, char *err, size_t len)
 	uint16_t n_ports = rte_eth_dev_count_avail();
 
 	if (worker_lcore_count() == 0) {
-		snprintf(err, len, "-l/--lcores: need a worker lcore besides the main one "
-				   "(for example -l 0,1)");
+		snprintf(err, len,
+			 "-l/--lcores: need a worker lcore besides the main one "
+			 "(for example -l 0,1)");
 		return -EINVAL;
 	}
 	if (conf->txq < conf->rxq) {
-		snprintf(err, len, "--txq: %u is fewer than --rxq %u (a reply leaves on its RX queue)",
+		snprintf(err, len,
+			 "--txq: %u is fewer than --rxq %u (a reply leaves on its RX queue)",
 			 conf->txq, conf->rxq);
 		return -EINVAL;
 	}
@@ -318,7 +321,8 @@ void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
 		const uint8_t *m = p->cfg.mac;
 
 		fprintf(out,
-			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd %u "
+			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd "
+			"%u "
 			"txd %u rss %s, pool %u mbufs (cache %u) on socket %d\n",
 			p->id, p->name, m[0], m[1], m[2], m[3], m[4], m[5],
 			socket_name(p->socket, s1, sizeof(s1)), p->rxq, p->txq, p->rxd, p->txd,
@@ -339,10 +343,13 @@ void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
 			for (uint16_t k = 0; k < d->n_ports; k++)
 				if (d->ports[k].id == w->rxq[i].port)
 					p = &d->ports[k];
-			if (p != NULL && p->socket >= 0 && (unsigned)p->socket != rte_lcore_to_socket_id(l))
-				PE_DPDK_LOG("warning: lcore %u (socket %u) serves port %u on socket %d: "
-					    "every packet crosses NUMA nodes; pick lcores of socket %d",
-					    l, rte_lcore_to_socket_id(l), p->id, p->socket, p->socket);
+			if (p != NULL && p->socket >= 0 &&
+			    (unsigned)p->socket != rte_lcore_to_socket_id(l))
+				PE_DPDK_LOG(
+					"warning: lcore %u (socket %u) serves port %u on socket "
+					"%d: "
+					"every packet crosses NUMA nodes; pick lcores of socket %d",
+					l, rte_lcore_to_socket_id(l), p->id, p->socket, p->socket);
 		}
 	}
 }

@@ -48,7 +48,7 @@ struct pe_dpdk_worker {
 	uint16_t n_rxq;
 	enum pe_pkt_mode mode;
 	pthread_t thread; /* to interrupt a PMD blocked in a syscall at stop */
-	int in_loop;      /* 1 while inside the loop (atomic) */
+	int in_loop;	  /* 1 while inside the loop (atomic) */
 	struct pe_dpdk_rxq rxq[PE_DPDK_MAX_MAP];
 } __rte_cache_aligned;
 

@@ -15,10 +15,10 @@
 #include "pe_pkt.h"
 #include "pe_stats.h"
 
-#define PE_DPDK_MAX_PORTS 8
+#define PE_DPDK_MAX_PORTS  8
 #define PE_DPDK_MAX_QUEUES 16 /* RX (and TX) queues per port */
-#define PE_DPDK_MAX_MAP (PE_DPDK_MAX_PORTS * PE_DPDK_MAX_QUEUES)
-#define PE_DPDK_MAX_BURST 256
+#define PE_DPDK_MAX_MAP	   (PE_DPDK_MAX_PORTS * PE_DPDK_MAX_QUEUES)
+#define PE_DPDK_MAX_BURST  256
 
 /* One entry of --config: RX queue `queue` of `port` is served by `lcore` (its replies leave on
  * TX queue `queue` of the same port). */
@@ -28,15 +28,16 @@ struct pe_dpdk_map {
 };
 
 struct pe_dpdk_conf {
-	struct pe_pkt_cfg pkt; /* mode, addresses, ports, promisc; the MAC is taken from each port */
-	uint16_t rxq, txq;     /* queues per port; txq >= rxq (a reply leaves on its RX queue) */
-	uint16_t rxd, txd;     /* descriptors per queue (adjusted to the device's limits) */
-	uint16_t burst;        /* 1..PE_DPDK_MAX_BURST */
-	uint32_t mbufs;        /* mbufs per port pool; 0 = sized from the rings (reliability C3) */
-	bool set_mac;          /* give every port the MAC below (vdevs, tests) */
+	struct pe_pkt_cfg
+		pkt;	   /* mode, addresses, ports, promisc; the MAC is taken from each port */
+	uint16_t rxq, txq; /* queues per port; txq >= rxq (a reply leaves on its RX queue) */
+	uint16_t rxd, txd; /* descriptors per queue (adjusted to the device's limits) */
+	uint16_t burst;	   /* 1..PE_DPDK_MAX_BURST */
+	uint32_t mbufs;	   /* mbufs per port pool; 0 = sized from the rings (reliability C3) */
+	bool set_mac;	   /* give every port the MAC below (vdevs, tests) */
 	uint8_t mac[6];
 	const char *stats_name; /* shared-memory counters "/pktecho-<name>", or NULL */
-	unsigned n_map;         /* 0: queues spread round-robin over the worker lcores */
+	unsigned n_map;		/* 0: queues spread round-robin over the worker lcores */
 	struct pe_dpdk_map map[PE_DPDK_MAX_MAP];
 };
 

@@ -39,9 +39,10 @@ static int pool_create(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 
 	p->pool_size = d->conf.mbufs ? d->conf.mbufs : round_pool_size(need);
 	if (p->pool_size < need)
-		PE_DPDK_LOG("warning: port %u: --mbufs %u is below the %u its rings and caches need; "
-			    "expect RX-nombuf under load",
-			    p->id, p->pool_size, need);
+		PE_DPDK_LOG(
+			"warning: port %u: --mbufs %u is below the %u its rings and caches need; "
+			"expect RX-nombuf under load",
+			p->id, p->pool_size, need);
 	/* The mempool refuses a cache larger than size / 1.5. */
 	p->pool_cache = PE_POOL_CACHE;
 	while (p->pool_cache > 0 && p->pool_cache * 3 / 2 > p->pool_size)
@@ -81,9 +82,9 @@ static int configure(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 	}
 	if (p->rxq > 1 && info.flow_type_rss_offloads != 0) {
 		pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		pc.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
-						  RTE_ETH_RSS_TCP) &
-						 info.flow_type_rss_offloads;
+		pc.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
+			info.flow_type_rss_offloads;
 		p->rss = pc.rx_adv_conf.rss_conf.rss_hf != 0;
 		if (!p->rss)
 			pc.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;

@@ -35,7 +35,8 @@ static void add_drops(struct rte_tel_data *t, const struct pe_counters *c)
 	rte_tel_data_start_dict(drops);
 	for (unsigned r = 1; r < PE_DROP_MAX; r++)
 		if (c->drops[r] != 0)
-			rte_tel_data_add_dict_u64(drops, pe_drop_name((enum pe_drop)r), c->drops[r]);
+			rte_tel_data_add_dict_u64(drops, pe_drop_name((enum pe_drop)r),
+						  c->drops[r]);
 	if (rte_tel_data_add_dict_container(t, "drops", drops, 0) != 0)
 		rte_tel_data_free(drops);
 }

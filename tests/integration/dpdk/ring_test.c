@@ -20,20 +20,21 @@
 
 #include "pe_dpdk.h"
 
-#define FLOOD_PKTS 20000u
-#define LOOP_PKTS 256u
+#define FLOOD_PKTS  20000u
+#define LOOP_PKTS   256u
 #define LOOP_TARGET 50000u /* loop port: packets echoed before the test stops */
-#define POOL_SIZE 8191u
-#define FRAME_LEN 64u
-#define STALE_FLAGS (RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD | \
-		     RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_FDIR)
+#define POOL_SIZE   8191u
+#define FRAME_LEN   64u
+#define STALE_FLAGS                                                                                \
+	(RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_RSS_HASH |       \
+	 RTE_MBUF_F_RX_FDIR)
 
 static int failures;
 
 #define CHECK(cond, ...)                                                                           \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
 			fprintf(stderr, __VA_ARGS__);                                              \
 			fputc('\n', stderr);                                                       \
 			failures++;                                                                \
@@ -59,10 +60,10 @@ static void sleep_ms(unsigned ms)
 static void build_frame(uint8_t *f, uint16_t id)
 {
 	static const uint8_t head[] = {
-		0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00, /* Ethernet */
-		0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0,                /* IPv4 */
-		198, 18, 0, 2, 198, 18, 0, 1,                               /* src, dst */
-		0x9c, 0x40, 0, 7, 0, 30, 0, 0,                              /* UDP */
+		0x02, 0,    0, 0,  0,	0x01, 0x02, 0, 0,  0,  0, 0x02, 0x08, 0x00, /* Ethernet */
+		0x45, 0,    0, 50, 0,	0,    0x40, 0, 64, 17, 0, 0,		    /* IPv4 */
+		198,  18,   0, 2,  198, 18,   0,    1,				    /* src, dst */
+		0x9c, 0x40, 0, 7,  0,	30,   0,    0,				    /* UDP */
 	};
 	uint32_t sum;
 
@@ -100,13 +101,13 @@ static void check_reply(const struct pe_pkt_cfg *cfg, struct rte_mbuf *m, unsign
 	uint8_t want[FRAME_LEN];
 	uint32_t len = FRAME_LEN;
 	const uint8_t *got = rte_pktmbuf_mtod(m, const uint8_t *);
-	/* The request's IP id is still at offset 18 (the l4 echo swaps only addresses and ports). */
+	/* The request's IP id is still at offset 18 (the l4 echo swaps only addresses and ports).
+	 */
 	uint16_t id = (uint16_t)(got[18] << 8 | got[19]);
 
 	build_frame(want, id);
 	CHECK(pe_pkt_echo(cfg, want, &len) == PE_DROP_NONE, "reference echo refused the frame");
-	CHECK(m->pkt_len == len && m->data_len == len, "reply length %u, want %u", m->pkt_len,
-	      len);
+	CHECK(m->pkt_len == len && m->data_len == len, "reply length %u, want %u", m->pkt_len, len);
 	CHECK(memcmp(got, want, len) == 0, "reply %u differs from the reference echo", id);
 	CHECK((m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0,
 	      "stale ol_flags 0x%llx left on a reply", (unsigned long long)m->ol_flags);
@@ -170,8 +171,8 @@ static void wait_loop(struct pe_dpdk *d, struct pe_stats_snapshot *s)
 	while (now_ms() < deadline) {
 		const struct pe_counters *c;
 
-		if (pe_stats_snapshot(pe_dpdk_stats(d), s) == 0 && (c = block_of(s, "p1q0")) != NULL &&
-		    c->rx_packets >= LOOP_TARGET)
+		if (pe_stats_snapshot(pe_dpdk_stats(d), s) == 0 &&
+		    (c = block_of(s, "p1q0")) != NULL && c->rx_packets >= LOOP_TARGET)
 			return;
 		sleep_ms(10);
 	}
@@ -205,8 +206,8 @@ static void check_counters(const struct pe_stats_snapshot *s, unsigned sent, uns
 static int eal_start(const char *argv0)
 {
 	char prefix[64];
-	char *eal[] = {(char *)argv0, "--no-huge", "-m", "256", "--no-pci", "-l", "0,1",
-		       "--log-level", "warning", "--file-prefix", prefix, NULL};
+	char *eal[] = {(char *)argv0, "--no-huge",   "-m",	"256",		 "--no-pci", "-l",
+		       "0,1",	      "--log-level", "warning", "--file-prefix", prefix,     NULL};
 
 	snprintf(prefix, sizeof(prefix), "pe-test-%d-ring", (int)getpid());
 	return rte_eal_init((int)RTE_DIM(eal) - 1, eal);
