@@ -117,7 +117,8 @@ enum pe_stats_state {
 struct pe_stats *pe_stats_attach(const char *shm_name);
 
 /* Descriptive fields stored in the header for readers (pktecho-stat, reports). No-op on an
- * attached set. NULLs leave a field unchanged. */
+ * attached set. NULLs leave a field unchanged. A segment's service starts as the creating
+ * program's name. */
 void pe_stats_set_meta(struct pe_stats *s, const char *service, const char *mode);
 
 struct pe_stats_info {

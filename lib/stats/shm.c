@@ -212,6 +212,8 @@ static void hdr_init(struct pe_stats_shm_hdr *h, unsigned n_blocks, size_t len, 
 	h->owner_starttime = proc_starttime(h->owner_pid);
 	h->start_unix_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	snprintf(h->name, sizeof(h->name), "%s", name);
+	/* Until the service says otherwise (pe_stats_set_meta): the program's name. */
+	snprintf(h->service, sizeof(h->service), "%s", program_invocation_short_name);
 }
 
 struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)

@@ -263,6 +263,9 @@ static void test_shm_roundtrip(void **state)
 	assert_int_equal(pe_stats_shm_path(name, path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(pe_stats_info(s, &info), 0);
+	assert_string_equal(info.service, "test_stats"); /* the program, until set */
+	assert_string_equal(info.mode, "");
 	pe_stats_set_meta(s, "pktecho", "epoll");
 	pe_stats_block_label(pe_stats_block(s, 1), "thread1", UINT32_MAX, UINT32_MAX, 1);
 	pe_ctr_add(&pe_stats_block(s, 1)->c.rx_packets, 42);
