@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/sock internals shared by the IO models: the server, its workers and TCP connections. */
+#ifndef PE_SOCK_INT_H
+#define PE_SOCK_INT_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "pe_reactor.h"
+#include "pe_sock.h"
+
+#define PE_UDP_MAX_VLEN 64
+#define UDP_VLEN 64         /* datagrams per recvmmsg */
+#define UDP_BUDGET 4        /* recvmmsg rounds per readiness event (no starvation of others) */
+#define ACCEPT_BUDGET 64    /* accepts per readiness event */
+#define CONN_READ_BUDGET 16 /* reads per service call in edge-like models */
+
+enum conn_kind { CONN_ECHO, CONN_SPLICE, CONN_SENDFILE };
+
+struct worker;
+struct pe_sock_server;
+
+/* One TCP connection. Owned by one worker thread. */
+struct conn {
+	struct pe_channel ch; /* epoll model */
+	struct worker *w;
+	struct conn *prev, *next;
+	int fd;
+	enum conn_kind kind;
+	bool eof;        /* the peer half-closed: no more reading */
+	bool paused;     /* above the high-water mark: not reading until below the low mark */
+	bool rd_blocked; /* the last read met EAGAIN (edge-like models re-check otherwise) */
+	bool done;       /* sendfile: the file went out; waiting for the peer's EOF */
+	struct pe_buf in, out;
+	int pipe_r, pipe_w; /* splice */
+	size_t pipe_len, pipe_cap;
+	int file_fd; /* sendfile: shared read-only fd, explicit offsets */
+	off_t file_off, file_size;
+};
+
+#define CONN_DONE (-1)
+
+/* A worker: one thread's sockets and connections (epoll sub-loop, nonblocking or sigio thread). */
+struct worker {
+	struct pe_sock_server *srv;
+	unsigned index;
+	struct pe_stats_block *st;
+	struct pe_loop *loop;
+	struct pe_udp_batch *batch;
+	unsigned n_udp, n_lis;
+	int udp_fd[PE_SOCK_MAX_ADDRS];
+	struct pe_channel udp_ch[PE_SOCK_MAX_ADDRS];
+	int lis_fd[2 * PE_SOCK_MAX_ADDRS];
+	int lis_sf[2 * PE_SOCK_MAX_ADDRS]; /* -1: echo listener; else sendfile index */
+	struct conn *conns;
+	pthread_t tid;
+	bool started;
+	void *impl; /* model data */
+};
+
+struct pe_sock_server {
+	struct pe_sock_cfg cfg;
+	struct pe_stats *stats;
+	struct pe_stats_block *main_st;
+	struct pe_sock_addr bound[3][PE_SOCK_MAX_ADDRS];
+	/* First socket of each address, bound at create (port 0 resolved); the first worker (or
+	 * the acceptor) takes it over, -1 once taken. */
+	int seed[3][PE_SOCK_MAX_ADDRS];
+	int file_fd[PE_SOCK_MAX_ADDRS];
+	off_t file_size[PE_SOCK_MAX_ADDRS];
+	atomic_bool stop;
+	atomic_uint_fast64_t conns_active, conns_refused, emfile;
+	struct worker *workers; /* cfg.threads of them */
+	void *impl;
+};
+
+struct model_ops {
+	int (*start)(struct pe_sock_server *srv, const char **what);
+	void (*stop)(struct pe_sock_server *srv);
+};
+
+extern const struct model_ops pe_model_epoll, pe_model_blocking, pe_model_nonblocking,
+	pe_model_sigio, pe_model_uring;
+
+/* sockets.c */
+/* A socket for kind/i: the seed when still there, else a new SO_REUSEPORT one bound to the
+ * resolved address. nonblock sets O_NONBLOCK. fd or -errno. */
+int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, bool nonblock);
+int sock_set_nonblock(int fd, bool on);
+/* Accept with the spare-fd trick on EMFILE/ENFILE. fd, or -EAGAIN (nothing more now), -EMFILE
+ * (out of fds and no spare: pause the listener), or another -errno to skip. */
+int srv_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags);
+/* True when a new connection may be kept (counts it), false when --max-conns refuses it. */
+bool srv_conn_admit(struct pe_sock_server *srv);
+
+/* conn.c */
+int conn_open(struct conn *c, struct worker *w, int fd, int sf_index);
+/* Work until the socket would block or budget reads are done. Interest PE_EV_* or CONN_DONE. */
+int conn_service(struct conn *c, unsigned budget);
+/* Close fds, free buffers, count; unlinks from the worker's list. Does not free c. */
+void conn_close(struct conn *c);
+void worker_link(struct worker *w, struct conn *c);
+
+/* worker.c: per-thread setup shared by epoll, nonblocking and sigio workers. */
+int worker_init(struct worker *w, bool own_listeners);
+void worker_fini(struct worker *w);
+
+#endif
