@@ -13,7 +13,4 @@ static void stub_stop(struct pe_sock_server *srv)
 {
 }
 
-const struct model_ops pe_model_blocking = {.start = stub_start, .stop = stub_stop};
-const struct model_ops pe_model_nonblocking = {.start = stub_start, .stop = stub_stop};
-const struct model_ops pe_model_sigio = {.start = stub_start, .stop = stub_stop};
 const struct model_ops pe_model_uring = {.start = stub_start, .stop = stub_stop};

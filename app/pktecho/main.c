@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/* pktecho: the socket fallback echo service. Parses options, wires lib/sock, lib/stats and
+ * lib/report together, runs until SIGINT/SIGTERM or --duration, prints the final report. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "pe_config.h"
+#include "pe_reactor.h"
+#include "pe_report.h"
+#include "pe_sock.h"
+
+#define NS_PER_S 1000000000ull
+
+struct opts {
+	struct pe_sock_cfg sock;
+	double stats_interval, duration;
+	enum pe_report_fmt report;
+	const char *stats_name;
+	const char *prometheus;
+};
+
+struct app {
+	struct opts *o;
+	struct pe_stats *stats;
+	struct pe_sock_server *srv;
+	struct pe_report_meta meta;
+	struct pe_stats_snapshot *first, *prev, *cur;
+	struct pe_loop *loop;
+	char kv_buf[4][32];
+	struct pe_report_kv kv[6];
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: pktecho [--udp HOST:PORT]... [--tcp HOST:PORT]... [options]\n"
+	      "  --udp HOST:PORT        UDP echo on HOST:PORT (repeatable; [v6addr]:PORT, *:PORT)\n"
+	      "  --tcp HOST:PORT        TCP echo on HOST:PORT (repeatable)\n"
+	      "  --threads N            worker threads (1..64, default 1)\n"
+	      "  --io-model M           blocking|nonblocking|epoll|sigio|uring (default epoll)\n"
+	      "  --splice               TCP echo through a pipe with splice (no user-space copy)\n"
+	      "  --sendfile HOST:PORT=FILE  stream FILE to each connection with sendfile, then close\n"
+	      "  --max-conns N          refuse TCP connections beyond N open ones (0: no cap)\n"
+	      "  --high-water BYTES     pending output per connection that pauses reading (4M)\n"
+	      "  --stats-interval SEC   interval reports every SEC seconds (0: off, default)\n"
+	      "  --report text|json     report format (default text)\n"
+	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM)\n"
+	      "  --stats-name NAME      export live counters as shared memory /pktecho-NAME\n"
+	      "  --prometheus HOST:PORT serve Prometheus text at GET /metrics\n"
+	      "  -h, --help             this text;  --version  the version\n",
+	      f);
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "pktecho: %s '%s': %s\n", opt, val, why);
+	fputs("Try 'pktecho --help' for the options.\n", stderr);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-' || *s == '+' || *s == '\0')
+		return -EINVAL;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1024ull * 1024 * 1024, end++;
+	if (errno || *end != '\0' || v > max / mult)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !(v >= 0) || v > 1e7)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int add_addr(struct pe_sock_addr *list, unsigned *n, const char *opt, const char *val)
+{
+	if (*n >= PE_SOCK_MAX_ADDRS)
+		return bad(opt, val, "too many addresses (at most 16)");
+	if (pe_sock_addr_parse(val, &list[*n]) < 0)
+		return bad(opt, val, "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 0..65535)");
+	(*n)++;
+	return 0;
+}
+
+static int add_sendfile(struct pe_sock_cfg *c, const char *val)
+{
+	const char *eq = strchr(val, '=');
+	char addr[128];
+	if (!eq || eq == val || eq[1] == '\0' || (size_t)(eq - val) >= sizeof(addr))
+		return bad("--sendfile", val, "expected HOST:PORT=FILE");
+	if (c->n_sendfile >= PE_SOCK_MAX_ADDRS)
+		return bad("--sendfile", val, "too many addresses (at most 16)");
+	memcpy(addr, val, (size_t)(eq - val));
+	addr[eq - val] = '\0';
+	if (pe_sock_addr_parse(addr, &c->sendfile[c->n_sendfile].addr) < 0)
+		return bad("--sendfile", val, "expected HOST:PORT=FILE");
+	if (access(eq + 1, R_OK) < 0)
+		return bad("--sendfile", val, strerror(errno));
+	c->sendfile[c->n_sendfile++].path = eq + 1;
+	return 0;
+}
+
+enum {
+	OPT_UDP = 256,
+	OPT_TCP,
+	OPT_THREADS,
+	OPT_IO_MODEL,
+	OPT_SPLICE,
+	OPT_SENDFILE,
+	OPT_MAX_CONNS,
+	OPT_HIGH_WATER,
+	OPT_INTERVAL,
+	OPT_REPORT,
+	OPT_DURATION,
+	OPT_STATS_NAME,
+	OPT_PROMETHEUS,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{"udp", required_argument, NULL, OPT_UDP},
+	{"tcp", required_argument, NULL, OPT_TCP},
+	{"threads", required_argument, NULL, OPT_THREADS},
+	{"io-model", required_argument, NULL, OPT_IO_MODEL},
+	{"splice", no_argument, NULL, OPT_SPLICE},
+	{"sendfile", required_argument, NULL, OPT_SENDFILE},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"high-water", required_argument, NULL, OPT_HIGH_WATER},
+	{"stats-interval", required_argument, NULL, OPT_INTERVAL},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* One option's value. 0, 2 (bad value: message printed) or -1 (exit 0 after --help/--version). */
+static int parse_one(struct opts *o, int c, const char *arg)
+{
+	struct pe_sock_cfg *s = &o->sock;
+	uint64_t v;
+	switch (c) {
+	case OPT_UDP:
+		return add_addr(s->udp, &s->n_udp, "--udp", arg);
+	case OPT_TCP:
+		return add_addr(s->tcp, &s->n_tcp, "--tcp", arg);
+	case OPT_THREADS:
+		if (parse_u64(arg, PE_SOCK_MAX_THREADS, &v) < 0 || v == 0)
+			return bad("--threads", arg, "expected a number in 1..64");
+		s->threads = (unsigned)v;
+		return 0;
+	case OPT_IO_MODEL:
+		if (pe_io_model_parse(arg, &s->model) < 0)
+			return bad("--io-model", arg,
+				   "expected blocking, nonblocking, epoll, sigio or uring");
+		if (!pe_io_model_available(s->model))
+			return bad("--io-model", arg, "this build has no io_uring (liburing)");
+		return 0;
+	case OPT_SPLICE:
+		s->splice = true;
+		return 0;
+	case OPT_SENDFILE:
+		return add_sendfile(s, arg);
+	case OPT_MAX_CONNS:
+		if (parse_u64(arg, UINT32_MAX, &v) < 0)
+			return bad("--max-conns", arg, "expected a number (0: no cap)");
+		s->max_conns = (unsigned)v;
+		return 0;
+	case OPT_HIGH_WATER:
+		if (parse_u64(arg, 1ull << 40, &v) < 0 || v < 2)
+			return bad("--high-water", arg, "expected a byte count >= 2 (K/M/G suffixes)");
+		s->high_water = (size_t)v;
+		return 0;
+	case OPT_INTERVAL:
+		if (parse_seconds(arg, &o->stats_interval) < 0)
+			return bad("--stats-interval", arg, "expected seconds >= 0");
+		return 0;
+	case OPT_REPORT:
+		if (pe_report_fmt_parse(arg, &o->report) < 0)
+			return bad("--report", arg, "expected text or json");
+		return 0;
+	case OPT_DURATION:
+		if (parse_seconds(arg, &o->duration) < 0)
+			return bad("--duration", arg, "expected seconds >= 0");
+		return 0;
+	case OPT_STATS_NAME:
+		if (*arg == '\0' || strlen(arg) > PE_STATS_NAME_MAX ||
+		    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+			    strlen(arg) ||
+		    arg[0] == '.')
+			return bad("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
+		o->stats_name = arg;
+		return 0;
+	case OPT_PROMETHEUS:
+		o->prometheus = arg;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return -1;
+	case OPT_VERSION:
+		printf("pktecho %s\n", PE_VERSION);
+		return -1;
+	default:
+		return 2;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "pktecho: %s '%s'\n",
+				c == ':' ? "missing value for option" : "unknown option",
+				argv[optind - 1]);
+			fputs("Try 'pktecho --help' for the options.\n", stderr);
+			return 2;
+		}
+		int rc = parse_one(o, c, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return bad("argument", argv[optind], "unexpected (options only)");
+	struct pe_sock_cfg *s = &o->sock;
+	if (s->n_udp + s->n_tcp + s->n_sendfile == 0)
+		return bad("--udp/--tcp", "", "give at least one address to serve");
+	return 0;
+}
+
+/* ---- reporting ---- */
+
+/* pktecho's own fields after the schema's: model, threads, connection gauges. */
+static const struct pe_report_kv *extras(struct app *a, const struct pe_sock_info *given)
+{
+	struct pe_sock_info info = {0};
+	if (given)
+		info = *given;
+	else if (a->srv)
+		pe_sock_server_info(a->srv, &info);
+	snprintf(a->kv_buf[0], sizeof(a->kv_buf[0]), "%u", a->o->sock.threads);
+	snprintf(a->kv_buf[1], sizeof(a->kv_buf[1]), "%" PRIu64, info.conns_active);
+	snprintf(a->kv_buf[2], sizeof(a->kv_buf[2]), "%" PRIu64, info.conns_refused);
+	snprintf(a->kv_buf[3], sizeof(a->kv_buf[3]), "%" PRIu64, info.emfile);
+	static char model[40];
+	snprintf(model, sizeof(model), "\"%s\"", pe_io_model_name(a->o->sock.model));
+	a->kv[0] = (struct pe_report_kv){"io_model", model};
+	a->kv[1] = (struct pe_report_kv){"threads", a->kv_buf[0]};
+	a->kv[2] = (struct pe_report_kv){"conns_active", a->kv_buf[1]};
+	a->kv[3] = (struct pe_report_kv){"conns_refused", a->kv_buf[2]};
+	a->kv[4] = (struct pe_report_kv){"accept_emfile", a->kv_buf[3]};
+	a->kv[5] = (struct pe_report_kv){NULL, NULL};
+	return a->kv;
+}
+
+static void on_interval(void *arg)
+{
+	struct app *a = arg;
+	if (pe_stats_snapshot(a->stats, a->cur) < 0)
+		return;
+	pe_report_interval(stdout, a->o->report, &a->meta, a->prev, a->cur, extras(a, NULL));
+	fflush(stdout);
+	struct pe_stats_snapshot *t = a->prev;
+	a->prev = a->cur;
+	a->cur = t;
+}
+
+static void on_stop(void *arg)
+{
+	struct app *a = arg;
+	pe_loop_quit(a->loop);
+}
+
+static void on_signal(struct pe_channel *ch)
+{
+	struct signalfd_siginfo si;
+	if (read(ch->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		pe_loop_quit(ch->loop);
+}
+
+static const struct pe_channel_ops signal_ops = {.on_read = on_signal};
+
+static int render_prom(FILE *out, void *arg)
+{
+	struct app *a = arg;
+	struct pe_stats_snapshot *s = malloc(sizeof(*s));
+	if (!s || pe_stats_snapshot(a->stats, s) < 0) {
+		free(s);
+		return -1;
+	}
+	int rc = pe_report_prometheus(out, &a->meta, s);
+	free(s);
+	return rc;
+}
+
+static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_cfg *c)
+{
+	static const char *const kind[] = {"udp", "tcp", "sendfile"};
+	unsigned n[] = {c->n_udp, c->n_tcp, c->n_sendfile};
+	char buf[80];
+	for (int k = 0; k < 3; k++) {
+		for (unsigned i = 0; i < n[k]; i++) {
+			struct pe_sock_addr a;
+			pe_sock_server_addr(srv, (enum pe_sock_kind)k, i, &a);
+			fprintf(stderr, "pktecho: %s %s\n", kind[k], pe_sock_addr_str(&a, buf, sizeof(buf)));
+		}
+	}
+	fprintf(stderr, "pktecho: running (%s, %u thread%s)\n", pe_io_model_name(c->model),
+		c->threads, c->threads == 1 ? "" : "s");
+}
+
+/* The main thread's loop: signals, interval reports, the duration. */
+static int run(struct app *a, int sfd)
+{
+	struct pe_channel sig;
+	struct pe_timer *tick = NULL, *stop = NULL;
+	pe_channel_init(&sig, a->loop, sfd, &signal_ops, a);
+	int rc = pe_channel_set(&sig, PE_EV_READ);
+	if (rc == 0 && a->o->stats_interval > 0) {
+		uint64_t ns = (uint64_t)(a->o->stats_interval * NS_PER_S);
+		tick = pe_timer_create(a->loop, ns, ns, on_interval, a);
+		rc = tick ? 0 : -errno;
+	}
+	if (rc == 0 && a->o->duration > 0) {
+		stop = pe_timer_create(a->loop, (uint64_t)(a->o->duration * NS_PER_S), 0, on_stop, a);
+		rc = stop ? 0 : -errno;
+	}
+	if (rc == 0)
+		rc = pe_loop_run(a->loop);
+	pe_timer_destroy(tick);
+	pe_timer_destroy(stop);
+	pe_channel_remove(&sig);
+	return rc;
+}
+
+static int serve(struct opts *o)
+{
+	struct app a = {.o = o};
+	struct pe_pkt_cfg pkt;
+	struct pe_prom_server *prom = NULL;
+	const char *what = "";
+	int status = 1;
+	pe_pkt_cfg_init(&pkt);
+	o->sock.pkt = &pkt;
+	a.meta = (struct pe_report_meta){"pktecho", o->stats_name, pe_io_model_name(o->sock.model)};
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	/* Blocked before any thread starts, so every thread inherits the mask: only signalfd
+	 * sees them. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN); /* write/splice/sendfile on a reset socket: EPIPE, not death */
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	a.stats = pe_stats_create(pe_sock_stats_blocks(&o->sock), o->stats_name);
+	a.first = malloc(sizeof(*a.first));
+	a.prev = malloc(sizeof(*a.prev));
+	a.cur = malloc(sizeof(*a.cur));
+	a.loop = pe_loop_create();
+	if (sfd < 0 || !a.stats || !a.first || !a.prev || !a.cur || !a.loop) {
+		fprintf(stderr, "pktecho: %s: %s\n", a.stats ? "setup" : "--stats-name",
+			strerror(errno));
+		goto out;
+	}
+	pe_stats_set_meta(a.stats, "pktecho", a.meta.mode);
+	a.srv = pe_sock_server_create(&o->sock, a.stats, &what);
+	if (!a.srv) {
+		fprintf(stderr, "pktecho: %s: %s\n", what, strerror(errno));
+		goto out;
+	}
+	if (o->prometheus) {
+		prom = pe_prom_server_start(o->prometheus, render_prom, &a);
+		if (!prom) {
+			fprintf(stderr, "pktecho: --prometheus '%s': %s\n", o->prometheus,
+				strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "pktecho: prometheus port %u\n", pe_prom_server_port(prom));
+	}
+	pe_stats_snapshot(a.stats, a.first);
+	*a.prev = *a.first;
+	print_bound(a.srv, &o->sock);
+	if (run(&a, sfd) < 0)
+		fprintf(stderr, "pktecho: event loop: %s\n", strerror(errno));
+	pe_prom_server_stop(prom);
+	prom = NULL;
+	/* Stop the workers first: the final counts are then complete. */
+	struct pe_sock_info info;
+	pe_sock_server_info(a.srv, &info); /* connections still open at the stop */
+	pe_sock_server_destroy(a.srv);
+	a.srv = NULL;
+	pe_stats_snapshot(a.stats, a.cur);
+	const struct pe_report_kv *kv = extras(&a, &info);
+	pe_report_summary(stdout, o->report, &a.meta, a.first, a.cur, kv);
+	fflush(stdout);
+	status = 0;
+out:
+	pe_prom_server_stop(prom);
+	pe_sock_server_destroy(a.srv);
+	pe_stats_destroy(a.stats);
+	pe_loop_destroy(a.loop);
+	free(a.first);
+	free(a.prev);
+	free(a.cur);
+	if (sfd >= 0)
+		close(sfd);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.report = PE_REPORT_TEXT};
+	pe_sock_cfg_init(&o.sock);
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	return serve(&o);
+}

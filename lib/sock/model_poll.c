@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/* Two models that share a worker thread per --threads, each with its own SO_REUSEPORT UDP
+ * sockets and TCP listeners (the kernel spreads flows and connections):
+ *  - nonblocking: the thread busy-polls every socket with non-blocking calls (yielding the CPU
+ *    after a pass that found nothing);
+ *  - sigio: every socket is O_ASYNC with F_SETSIG and F_SETOWN_EX to its thread; readiness
+ *    arrives as queued real-time signals taken with sigtimedwait and, in batches, a signalfd.
+ *    A SIGIO means the signal queue overflowed: every socket is serviced. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sock_int.h"
+
+#define PAUSE_NS 100000000ull
+#define SIG_BATCH 64
+
+enum obj_type { OBJ_NONE, OBJ_UDP, OBJ_LIS, OBJ_CONN };
+
+struct fd_obj {
+	uint8_t type;
+	bool in_ready;
+	uint16_t idx; /* UDP socket or listener index */
+	uint32_t gen; /* last signal batch that serviced it */
+	struct conn *c;
+};
+
+struct pthread_state {
+	struct worker *w;
+	bool sigio;
+	int spare;
+	uint64_t lis_resume_ns[2 * PE_SOCK_MAX_ADDRS];
+	/* sigio */
+	int sig, sfd;
+	pid_t tid;
+	struct fd_obj *tab;
+	size_t tab_len;
+	int *ready;
+	size_t n_ready;
+	uint32_t gen;
+};
+
+struct poll_impl {
+	struct pthread_state *ts;
+	bool sigio;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t progress(const struct worker *w)
+{
+	const struct pe_counters *c = &w->st->c;
+	return c->rx_packets + c->rx_bytes + c->tx_bytes + c->conns_opened + c->conns_closed;
+}
+
+/* ---- sigio plumbing ---- */
+
+static int async_on(struct pthread_state *s, int fd)
+{
+	struct f_owner_ex own = {.type = F_OWNER_TID, .pid = s->tid};
+	if (fcntl(fd, F_SETSIG, s->sig) < 0 || fcntl(fd, F_SETOWN_EX, &own) < 0)
+		return -errno;
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_ASYNC | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+static void tab_set(struct pthread_state *s, int fd, enum obj_type t, unsigned idx, struct conn *c)
+{
+	if (!s->sigio || fd < 0 || (size_t)fd >= s->tab_len)
+		return;
+	s->tab[fd] = (struct fd_obj){.type = (uint8_t)t, .idx = (uint16_t)idx, .c = c};
+}
+
+static void mark_ready(struct pthread_state *s, int fd)
+{
+	if (!s->sigio || s->tab[fd].in_ready)
+		return;
+	s->tab[fd].in_ready = true;
+	s->ready[s->n_ready++] = fd;
+}
+
+/* ---- servicing ---- */
+
+static void conn_finish(struct pthread_state *s, struct conn *c)
+{
+	tab_set(s, c->fd, OBJ_NONE, 0, NULL);
+	conn_close(c);
+	free(c);
+}
+
+static void service_conn(struct pthread_state *s, struct conn *c)
+{
+	int ev = conn_service(c, s->sigio ? CONN_READ_BUDGET : 1);
+	if (ev == CONN_DONE)
+		conn_finish(s, c);
+	else if (s->sigio && (ev & PE_EV_READ) && !c->rd_blocked)
+		mark_ready(s, c->fd); /* budget spent with input left: no new signal will say so */
+}
+
+static void service_udp(struct pthread_state *s, unsigned i)
+{
+	struct worker *w = s->w;
+	for (unsigned r = 0; r < UDP_BUDGET; r++)
+		if (pe_udp_echo(w->batch, w->udp_fd[i], MSG_DONTWAIT, w->srv->cfg.pkt, w->st, false) <
+		    UDP_VLEN)
+			return;
+	mark_ready(s, w->udp_fd[i]);
+}
+
+static void service_listener(struct pthread_state *s, unsigned i)
+{
+	struct worker *w = s->w;
+	struct pe_sock_server *srv = w->srv;
+	if (s->lis_resume_ns[i] && now_ns() < s->lis_resume_ns[i])
+		return;
+	s->lis_resume_ns[i] = 0;
+	for (unsigned k = 0; k < ACCEPT_BUDGET; k++) {
+		int fd = srv_accept(srv, w->lis_fd[i], &s->spare, SOCK_NONBLOCK);
+		if (fd == -ECONNREFUSED)
+			continue;
+		if (fd == -EMFILE)
+			s->lis_resume_ns[i] = now_ns() + PAUSE_NS; /* no spare fd: pause, no spin */
+		if (fd < 0)
+			return;
+		if (!srv_conn_admit(srv)) {
+			close(fd);
+			continue;
+		}
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c || (s->sigio && async_on(s, fd) < 0) || conn_open(c, w, fd, w->lis_sf[i]) < 0) {
+			free(c);
+			close(fd);
+			atomic_fetch_sub(&srv->conns_active, 1);
+			continue;
+		}
+		tab_set(s, fd, OBJ_CONN, 0, c);
+		service_conn(s, c); /* input that came before O_ASYNC was set raised no signal */
+	}
+	mark_ready(s, w->lis_fd[i]);
+}
+
+static void service_all(struct pthread_state *s)
+{
+	struct worker *w = s->w;
+	for (unsigned i = 0; i < w->n_udp; i++)
+		service_udp(s, i);
+	for (unsigned i = 0; i < w->n_lis; i++)
+		service_listener(s, i);
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		service_conn(s, c);
+	}
+}
+
+static void service_fd(struct pthread_state *s, int fd)
+{
+	if (fd < 0 || (size_t)fd >= s->tab_len)
+		return;
+	struct fd_obj *o = &s->tab[fd];
+	if (o->gen == s->gen)
+		return; /* already serviced in this batch of signals */
+	o->gen = s->gen;
+	if (o->type == OBJ_UDP)
+		service_udp(s, o->idx);
+	else if (o->type == OBJ_LIS)
+		service_listener(s, o->idx);
+	else if (o->type == OBJ_CONN)
+		service_conn(s, o->c);
+}
+
+static void handle_signal(struct pthread_state *s, int signo, int fd, bool overflow)
+{
+	if (overflow || signo == SIGIO)
+		service_all(s);
+	else if (signo == s->sig)
+		service_fd(s, fd);
+}
+
+static void sigio_wait(struct pthread_state *s, const sigset_t *set)
+{
+	s->gen++;
+	if (s->n_ready == 0) {
+		siginfo_t si;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
+		int sig = sigtimedwait(set, &si, &ts);
+		if (sig < 0)
+			return; /* timeout or EINTR: the caller checks the stop flag */
+		handle_signal(s, sig, si.si_fd, si.si_code == SI_KERNEL);
+	}
+	/* The rest of the queue in batches, without blocking. */
+	struct signalfd_siginfo ssi[SIG_BATCH];
+	ssize_t n;
+	while ((n = read(s->sfd, ssi, sizeof(ssi))) > 0) {
+		for (size_t i = 0; i < (size_t)n / sizeof(ssi[0]); i++)
+			handle_signal(s, (int)ssi[i].ssi_signo, ssi[i].ssi_fd,
+				      ssi[i].ssi_code == SI_KERNEL);
+		if ((size_t)n < sizeof(ssi))
+			break;
+	}
+	/* Sockets whose budget ran out still hold input: serve them again. */
+	size_t nr = s->n_ready;
+	int *todo = malloc(nr * sizeof(int));
+	if (!todo)
+		return;
+	memcpy(todo, s->ready, nr * sizeof(int));
+	s->n_ready = 0;
+	s->gen++;
+	for (size_t i = 0; i < nr; i++) {
+		s->tab[todo[i]].in_ready = false;
+		service_fd(s, todo[i]);
+	}
+	free(todo);
+}
+
+static int sigio_setup(struct pthread_state *s, sigset_t *set)
+{
+	struct worker *w = s->w;
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	s->tab_len = rl.rlim_cur > (1u << 20) ? (1u << 20) : (size_t)rl.rlim_cur;
+	s->tab = calloc(s->tab_len, sizeof(*s->tab));
+	s->ready = calloc(s->tab_len, sizeof(int));
+	s->tid = gettid();
+	sigemptyset(set);
+	sigaddset(set, s->sig);
+	sigaddset(set, SIGIO);
+	s->sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (!s->tab || !s->ready || s->sfd < 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < w->n_udp; i++) {
+		if (async_on(s, w->udp_fd[i]) < 0)
+			return -errno;
+		tab_set(s, w->udp_fd[i], OBJ_UDP, i, NULL);
+	}
+	for (unsigned i = 0; i < w->n_lis; i++) {
+		if (async_on(s, w->lis_fd[i]) < 0)
+			return -errno;
+		tab_set(s, w->lis_fd[i], OBJ_LIS, i, NULL);
+	}
+	return 0;
+}
+
+static void *poll_thread(void *arg)
+{
+	struct pthread_state *s = arg;
+	struct worker *w = s->w;
+	struct pe_sock_server *srv = w->srv;
+	sigset_t set;
+	s->sfd = -1;
+	if (s->sigio && sigio_setup(s, &set) < 0)
+		atomic_store(&srv->stop, true); /* cannot serve: stop the whole server cleanly */
+	else if (s->sigio)
+		service_all(s); /* anything that arrived before O_ASYNC */
+	while (!atomic_load(&srv->stop)) {
+		if (s->sigio) {
+			sigio_wait(s, &set);
+			continue;
+		}
+		uint64_t before = progress(w);
+		service_all(s);
+		if (progress(w) == before)
+			sched_yield(); /* busy polling, but polite to the other threads on this core */
+	}
+	worker_fini(w);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->spare >= 0)
+		close(s->spare);
+	free(s->tab);
+	free(s->ready);
+	return NULL;
+}
+
+static void poll_stop(struct pe_sock_server *srv)
+{
+	struct poll_impl *p = srv->impl;
+	if (!p)
+		return;
+	for (unsigned i = 0; i < srv->cfg.threads; i++) {
+		struct worker *w = &srv->workers[i];
+		if (w->started) {
+			pthread_join(w->tid, NULL);
+			continue;
+		}
+		worker_fini(w);
+		if (p->ts[i].spare >= 0)
+			close(p->ts[i].spare);
+	}
+	free(p->ts);
+	free(p);
+	srv->impl = NULL;
+}
+
+static int poll_start_common(struct pe_sock_server *srv, const char **what, bool sigio)
+{
+	struct poll_impl *p = calloc(1, sizeof(*p));
+	if (!p || !(p->ts = calloc(srv->cfg.threads, sizeof(*p->ts)))) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->sigio = sigio;
+	srv->impl = p;
+	for (unsigned i = 0; i < srv->cfg.threads; i++)
+		p->ts[i].spare = -1;
+	int rc = 0;
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
+		rc = worker_init(&srv->workers[i], true);
+	/* The readiness signals are blocked in every worker from birth (inherited), so they
+	 * stay queued for sigtimedwait/signalfd instead of killing the process. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGRTMIN + 1);
+	sigaddset(&block, SIGIO);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
+		struct worker *w = &srv->workers[i];
+		p->ts[i] = (struct pthread_state){.w = w, .sigio = sigio, .sig = SIGRTMIN + 1};
+		/* Opened here, before the thread runs: the fd set is complete when start returns. */
+		p->ts[i].spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		rc = -pthread_create(&w->tid, NULL, poll_thread, &p->ts[i]);
+		w->started = rc == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		*what = "starting the worker threads";
+		atomic_store(&srv->stop, true);
+		poll_stop(srv);
+	}
+	return rc;
+}
+
+static int nb_start(struct pe_sock_server *srv, const char **what)
+{
+	return poll_start_common(srv, what, false);
+}
+
+static int sig_start(struct pe_sock_server *srv, const char **what)
+{
+	return poll_start_common(srv, what, true);
+}
+
+const struct model_ops pe_model_nonblocking = {.start = nb_start, .stop = poll_stop};
+const struct model_ops pe_model_sigio = {.start = sig_start, .stop = poll_stop};

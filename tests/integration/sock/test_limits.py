@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Resource limits: a client that sends but never reads keeps the server's RSS bounded (the
+high-water mark pauses reading); an accept flood under a small `ulimit -n` is survived without
+spinning and existing connections keep being served; --max-conns refuses the excess."""
+import os
+import resource
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pe_harness import Server, check, pattern, tcp_connect, recv_exact, run_cases, main_args
+
+A = main_args()
+COMMON = ["--io-model", A.model, "--threads", "2"]
+
+
+def case_rss_bounded():
+    srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--high-water", "1M"],
+                 small_quarantine=True)
+    try:
+        start = srv.rss_kib()
+        socks = []
+        sent = [0] * 4
+        stop = threading.Event()
+
+        def flood(i):
+            s = tcp_connect(srv.tcp())
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(0.2)
+            socks.append(s)
+            chunk = pattern(1 << 16, i)
+            deadline = time.monotonic() + 3
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    sent[i] += s.send(chunk)
+                except socket.timeout:
+                    pass  # the server stopped reading: backpressure reached us
+
+        ts = [threading.Thread(target=flood, args=(i,)) for i in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        peak = srv.rss_kib()
+        # 4 connections x (1 MiB high mark + 64 KiB spill) plus slack for allocator rounding.
+        check(peak - start < 16 * 1024, "RSS grew %d KiB (start %d KiB) after %d MiB sent"
+              % (peak - start, start, sum(sent) >> 20))
+        # Another client is unaffected.
+        s = tcp_connect(srv.tcp())
+        s.sendall(b"still here")
+        check(recv_exact(s, 10) == b"still here", "other client not served")
+        s.close()
+        for s in socks:
+            s.close()
+        srv.stop()
+    finally:
+        srv.kill()
+
+
+def small_nofile():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+
+def case_emfile():
+    srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0"], preexec_fn=small_nofile)
+    flood = []
+    try:
+        keep = tcp_connect(srv.tcp())
+        keep.sendall(b"before")
+        check(recv_exact(keep, 6) == b"before", "no echo before the flood")
+        for _ in range(300):
+            try:
+                c = socket.create_connection(srv.tcp(), timeout=2)
+                flood.append(c)
+            except OSError:
+                pass
+        time.sleep(0.3)
+        cpu0 = srv.cpu_seconds()
+        time.sleep(1.0)
+        spent = srv.cpu_seconds() - cpu0
+        # Not a timing assertion: a spinning accept loop burns a whole core (about 1 s here).
+        # The nonblocking model busy-polls by design, so only the others can show it.
+        check(spent < 0.5 or A.model == "nonblocking", "server used %.2f CPU s in 1 s while out of fds (spinning?)" % spent)
+        keep.sendall(b"during")
+        check(recv_exact(keep, 6) == b"during", "existing connection not served in the flood")
+        check(srv.alive(), "server died")
+        for c in flood:
+            c.close()
+        flood = []
+        time.sleep(0.5)
+        ok = False
+        for _ in range(20):  # accepted again once the load is gone
+            try:
+                s = tcp_connect(srv.tcp(), timeout=2)
+                s.sendall(b"after")
+                ok = recv_exact(s, 5) == b"after"
+                s.close()
+            except OSError:
+                pass
+            if ok:
+                break
+            time.sleep(0.2)
+        check(ok, "no echo on a new connection after the flood")
+        keep.close()
+        sm = srv.stop()
+        check(sm["conns_refused"] > 0 or sm["accept_emfile"] > 0, "no EMFILE seen: %r"
+              % {k: sm[k] for k in ("conns_opened", "conns_refused", "accept_emfile")})
+    finally:
+        for c in flood:
+            c.close()
+        srv.kill()
+
+
+def case_max_conns():
+    srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--max-conns", "3"])
+    try:
+        held = [tcp_connect(srv.tcp()) for _ in range(3)]
+        for i, s in enumerate(held):
+            s.sendall(b"%d" % i)
+            check(recv_exact(s, 1) == b"%d" % i, "held connection %d not served" % i)
+        extra = tcp_connect(srv.tcp())
+        try:
+            extra.sendall(b"x")
+            got = extra.recv(1)
+        except (ConnectionResetError, BrokenPipeError):
+            got = b""
+        check(got == b"", "the 4th connection was served")
+        extra.close()
+        for s in held:
+            s.close()
+        sm = srv.stop()
+        check(sm["conns_refused"] >= 1, "conns_refused %d" % sm["conns_refused"])
+    finally:
+        srv.kill()
+
+
+sys.exit(run_cases([("rss_bounded_slow_reader", case_rss_bounded),
+                    ("emfile_flood", case_emfile),
+                    ("max_conns", case_max_conns)], A.cases))
