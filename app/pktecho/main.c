@@ -45,7 +45,8 @@ static void usage(FILE *f)
 	      "  --threads N            worker threads (1..64, default 1)\n"
 	      "  --io-model M           blocking|nonblocking|epoll|sigio|uring (default epoll)\n"
 	      "  --splice               TCP echo through a pipe with splice (no user-space copy)\n"
-	      "  --sendfile HOST:PORT=FILE  stream FILE to each connection with sendfile, then close\n"
+	      "  --sendfile HOST:PORT=FILE  stream FILE to each connection with sendfile, then "
+	      "close\n"
 	      "  --max-conns N          refuse TCP connections beyond N open ones (0: no cap)\n"
 	      "  --high-water BYTES     pending output per connection that pauses reading (4M)\n"
 	      "  --stats-interval SEC   interval reports every SEC seconds (0: off, default)\n"
@@ -100,7 +101,8 @@ static int add_addr(struct pe_sock_addr *list, unsigned *n, const char *opt, con
 	if (*n >= PE_SOCK_MAX_ADDRS)
 		return bad(opt, val, "too many addresses (at most 16)");
 	if (pe_sock_addr_parse(val, &list[*n]) < 0)
-		return bad(opt, val, "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 0..65535)");
+		return bad(opt, val,
+			   "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 0..65535)");
 	(*n)++;
 	return 0;
 }
@@ -193,7 +195,8 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_HIGH_WATER:
 		if (parse_u64(arg, 1ull << 40, &v) < 0 || v < 2)
-			return bad("--high-water", arg, "expected a byte count >= 2 (K/M/G suffixes)");
+			return bad("--high-water", arg,
+				   "expected a byte count >= 2 (K/M/G suffixes)");
 		s->high_water = (size_t)v;
 		return 0;
 	case OPT_INTERVAL:
@@ -210,7 +213,8 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_STATS_NAME:
 		if (*arg == '\0' || strlen(arg) > PE_STATS_NAME_MAX ||
-		    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strspn(arg,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
 			    strlen(arg) ||
 		    arg[0] == '.')
 			return bad("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
@@ -251,6 +255,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	struct pe_sock_cfg *s = &o->sock;
 	if (s->n_udp + s->n_tcp + s->n_sendfile == 0)
 		return bad("--udp/--tcp", "", "give at least one address to serve");
+	if (s->model == PE_IO_URING && (s->splice || s->n_sendfile))
+		return bad("--io-model", "uring", "--splice and --sendfile need another IO model");
 	return 0;
 }
 
@@ -328,7 +334,8 @@ static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_c
 		for (unsigned i = 0; i < n[k]; i++) {
 			struct pe_sock_addr a;
 			pe_sock_server_addr(srv, (enum pe_sock_kind)k, i, &a);
-			fprintf(stderr, "pktecho: %s %s\n", kind[k], pe_sock_addr_str(&a, buf, sizeof(buf)));
+			fprintf(stderr, "pktecho: %s %s\n", kind[k],
+				pe_sock_addr_str(&a, buf, sizeof(buf)));
 		}
 	}
 	fprintf(stderr, "pktecho: running (%s, %u thread%s)\n", pe_io_model_name(c->model),
@@ -348,7 +355,8 @@ static int run(struct app *a, int sfd)
 		rc = tick ? 0 : -errno;
 	}
 	if (rc == 0 && a->o->duration > 0) {
-		stop = pe_timer_create(a->loop, (uint64_t)(a->o->duration * NS_PER_S), 0, on_stop, a);
+		stop = pe_timer_create(a->loop, (uint64_t)(a->o->duration * NS_PER_S), 0, on_stop,
+				       a);
 		rc = stop ? 0 : -errno;
 	}
 	if (rc == 0)

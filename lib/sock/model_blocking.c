@@ -13,14 +13,14 @@
 
 #include "sock_int.h"
 
-#define CONN_BUF (64 * 1024)
+#define CONN_BUF   (64 * 1024)
 #define CONN_STACK (256 * 1024)
 
 struct bthread {
 	struct pe_sock_server *srv;
 	pthread_t tid;
 	int fd;
-	int sf;    /* listeners: -1 echo, else sendfile index */
+	int sf;	   /* listeners: -1 echo, else sendfile index */
 	int spare; /* listeners: the fd given up when out of fds */
 	struct pe_stats_block *st;
 };

@@ -55,8 +55,10 @@ static void conn_event(struct pe_channel *ch)
 	}
 }
 
-static const struct pe_channel_ops conn_ops = {
-	.on_read = conn_event, .on_write = conn_event, .on_error = conn_event, .on_close = conn_event};
+static const struct pe_channel_ops conn_ops = {.on_read = conn_event,
+					       .on_write = conn_event,
+					       .on_error = conn_event,
+					       .on_close = conn_event};
 
 /* Runs in the sub-loop: the connection becomes this thread's. */
 static void conn_adopt(void *arg)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@
 
 #include "sock_int.h"
 
-#define PAUSE_NS 100000000ull
+#define PAUSE_NS  100000000ull
 #define SIG_BATCH 64
 
 enum obj_type { OBJ_NONE, OBJ_UDP, OBJ_LIS, OBJ_CONN };
@@ -47,6 +48,8 @@ struct pthread_state {
 	int *ready;
 	size_t n_ready;
 	uint32_t gen;
+	sem_t started; /* posted once the thread's signal plumbing is in place */
+	int setup_rc;
 };
 
 struct poll_impl {
@@ -115,8 +118,8 @@ static void service_udp(struct pthread_state *s, unsigned i)
 {
 	struct worker *w = s->w;
 	for (unsigned r = 0; r < UDP_BUDGET; r++)
-		if (pe_udp_echo(w->batch, w->udp_fd[i], MSG_DONTWAIT, w->srv->cfg.pkt, w->st, false) <
-		    UDP_VLEN)
+		if (pe_udp_echo(w->batch, w->udp_fd[i], MSG_DONTWAIT, w->srv->cfg.pkt, w->st,
+				false) < UDP_VLEN)
 			return;
 	mark_ready(s, w->udp_fd[i]);
 }
@@ -141,7 +144,8 @@ static void service_listener(struct pthread_state *s, unsigned i)
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof(*c));
-		if (!c || (s->sigio && async_on(s, fd) < 0) || conn_open(c, w, fd, w->lis_sf[i]) < 0) {
+		if (!c || (s->sigio && async_on(s, fd) < 0) ||
+		    conn_open(c, w, fd, w->lis_sf[i]) < 0) {
 			free(c);
 			close(fd);
 			atomic_fetch_sub(&srv->conns_active, 1);
@@ -182,46 +186,45 @@ static void service_fd(struct pthread_state *s, int fd)
 		service_conn(s, o->c);
 }
 
-static void handle_signal(struct pthread_state *s, int signo, int fd, bool overflow)
-{
-	if (overflow || signo == SIGIO)
-		service_all(s);
-	else if (signo == s->sig)
-		service_fd(s, fd);
-}
-
+/* One batch: every signal already queued is collected first, then each socket it names is
+ * serviced once. A signal raised while the batch is serviced lands in the next batch, so
+ * de-duplicating within the batch loses nothing. */
 static void sigio_wait(struct pthread_state *s, const sigset_t *set)
 {
-	s->gen++;
+	int fds[SIG_BATCH + 1];
+	size_t n_fds = 0;
+	bool overflow = false;
 	if (s->n_ready == 0) {
 		siginfo_t si;
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
 		int sig = sigtimedwait(set, &si, &ts);
 		if (sig < 0)
 			return; /* timeout or EINTR: the caller checks the stop flag */
-		handle_signal(s, sig, si.si_fd, si.si_code == SI_KERNEL);
+		overflow = sig == SIGIO;
+		fds[n_fds++] = si.si_fd;
 	}
-	/* The rest of the queue in batches, without blocking. */
 	struct signalfd_siginfo ssi[SIG_BATCH];
-	ssize_t n;
-	while ((n = read(s->sfd, ssi, sizeof(ssi))) > 0) {
-		for (size_t i = 0; i < (size_t)n / sizeof(ssi[0]); i++)
-			handle_signal(s, (int)ssi[i].ssi_signo, ssi[i].ssi_fd,
-				      ssi[i].ssi_code == SI_KERNEL);
-		if ((size_t)n < sizeof(ssi))
-			break;
+	ssize_t n = read(s->sfd, ssi, sizeof(ssi));
+	for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(ssi[0]); i++) {
+		overflow |= ssi[i].ssi_signo == SIGIO;
+		fds[n_fds++] = (int)ssi[i].ssi_fd;
 	}
-	/* Sockets whose budget ran out still hold input: serve them again. */
+	/* Sockets whose budget ran out last time still hold input: they join this batch. */
 	size_t nr = s->n_ready;
-	int *todo = malloc(nr * sizeof(int));
-	if (!todo)
-		return;
-	memcpy(todo, s->ready, nr * sizeof(int));
+	int *todo = nr ? malloc(nr * sizeof(int)) : NULL;
+	if (todo)
+		memcpy(todo, s->ready, nr * sizeof(int));
+	for (size_t i = 0; i < s->n_ready; i++)
+		s->tab[s->ready[i]].in_ready = false;
 	s->n_ready = 0;
 	s->gen++;
-	for (size_t i = 0; i < nr; i++) {
-		s->tab[todo[i]].in_ready = false;
-		service_fd(s, todo[i]);
+	if (overflow) { /* the queue overflowed: signals were lost, look at everything */
+		service_all(s);
+	} else {
+		for (size_t i = 0; i < n_fds; i++)
+			service_fd(s, fds[i]);
+		for (size_t i = 0; todo && i < nr; i++)
+			service_fd(s, todo[i]);
 	}
 	free(todo);
 }
@@ -261,11 +264,11 @@ static void *poll_thread(void *arg)
 	struct pe_sock_server *srv = w->srv;
 	sigset_t set;
 	s->sfd = -1;
-	if (s->sigio && sigio_setup(s, &set) < 0)
-		atomic_store(&srv->stop, true); /* cannot serve: stop the whole server cleanly */
-	else if (s->sigio)
+	s->setup_rc = s->sigio ? sigio_setup(s, &set) : 0;
+	sem_post(&s->started);
+	if (s->setup_rc == 0 && s->sigio)
 		service_all(s); /* anything that arrived before O_ASYNC */
-	while (!atomic_load(&srv->stop)) {
+	while (s->setup_rc == 0 && !atomic_load(&srv->stop)) {
 		if (s->sigio) {
 			sigio_wait(s, &set);
 			continue;
@@ -273,7 +276,8 @@ static void *poll_thread(void *arg)
 		uint64_t before = progress(w);
 		service_all(s);
 		if (progress(w) == before)
-			sched_yield(); /* busy polling, but polite to the other threads on this core */
+			sched_yield(); /* busy polling, but polite to the other threads on this core
+					*/
 	}
 	worker_fini(w);
 	if (s->sfd >= 0)
@@ -329,10 +333,18 @@ static int poll_start_common(struct pe_sock_server *srv, const char **what, bool
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		p->ts[i] = (struct pthread_state){.w = w, .sigio = sigio, .sig = SIGRTMIN + 1};
-		/* Opened here, before the thread runs: the fd set is complete when start returns. */
+		/* Opened here, before the thread runs: the fd set is complete when start returns.
+		 */
 		p->ts[i].spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sem_init(&p->ts[i].started, 0, 0);
 		rc = -pthread_create(&w->tid, NULL, poll_thread, &p->ts[i]);
 		w->started = rc == 0;
+		/* Start handshake: the thread's fds exist and its setup result is known. */
+		while (rc == 0 && sem_wait(&p->ts[i].started) < 0 && errno == EINTR)
+			;
+		if (rc == 0)
+			rc = p->ts[i].setup_rc;
+		sem_destroy(&p->ts[i].started);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {

@@ -14,17 +14,17 @@
 #include "pe_pkt.h"
 #include "pe_stats.h"
 
-#define PE_SOCK_MAX_ADDRS 16
-#define PE_SOCK_MAX_THREADS 64
-#define PE_SOCK_UDP_BUF 65536 /* a whole IPv4/IPv6 datagram (65507 / 65527 bytes) fits */
+#define PE_SOCK_MAX_ADDRS	   16
+#define PE_SOCK_MAX_THREADS	   64
+#define PE_SOCK_UDP_BUF		   65536 /* a whole IPv4/IPv6 datagram (65507 / 65527 bytes) fits */
 #define PE_SOCK_DEFAULT_HIGH_WATER (4u << 20)
 
 enum pe_io_model {
 	PE_IO_BLOCKING = 0, /* a thread per socket or connection, blocking calls */
 	PE_IO_NONBLOCKING,  /* each thread busy-polls its sockets with non-blocking calls */
-	PE_IO_EPOLL,        /* the reactor: main loop accepts, sub-loops own sockets (default) */
-	PE_IO_SIGIO,        /* O_ASYNC + F_SETSIG, signals taken with sigtimedwait */
-	PE_IO_URING,        /* io_uring completions (liburing) */
+	PE_IO_EPOLL,	    /* the reactor: main loop accepts, sub-loops own sockets (default) */
+	PE_IO_SIGIO,	    /* O_ASYNC + F_SETSIG, signals taken with sigtimedwait */
+	PE_IO_URING,	    /* io_uring completions (liburing) */
 	PE_IO_MODEL_MAX
 };
 
@@ -52,14 +52,14 @@ struct pe_sock_sendfile {
 
 struct pe_sock_cfg {
 	enum pe_io_model model;
-	unsigned threads;   /* worker threads (sub-loops) */
+	unsigned threads; /* worker threads (sub-loops) */
 	unsigned n_udp, n_tcp, n_sendfile;
 	struct pe_sock_addr udp[PE_SOCK_MAX_ADDRS], tcp[PE_SOCK_MAX_ADDRS];
 	struct pe_sock_sendfile sendfile[PE_SOCK_MAX_ADDRS];
-	bool splice;        /* TCP echo through a pipe with splice: no user-space copy */
+	bool splice;	    /* TCP echo through a pipe with splice: no user-space copy */
 	unsigned max_conns; /* 0: no cap */
 	size_t high_water;  /* per-connection pending output that stops reading; resume at half */
-	size_t udp_buf;     /* receive buffer per datagram (PE_SOCK_UDP_BUF; smaller only in tests) */
+	size_t udp_buf; /* receive buffer per datagram (PE_SOCK_UDP_BUF; smaller only in tests) */
 	const struct pe_pkt_cfg *pkt; /* policy: loop ports, source and destination checks */
 };
 
@@ -85,9 +85,9 @@ int pe_sock_server_addr(const struct pe_sock_server *srv, enum pe_sock_kind kind
 			struct pe_sock_addr *out);
 
 struct pe_sock_info {
-	uint64_t conns_active;  /* TCP connections open now */
+	uint64_t conns_active;	/* TCP connections open now */
 	uint64_t conns_refused; /* closed at accept: --max-conns or out of file descriptors */
-	uint64_t emfile;        /* accept failures for lack of file descriptors (EMFILE/ENFILE) */
+	uint64_t emfile;	/* accept failures for lack of file descriptors (EMFILE/ENFILE) */
 };
 void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *info);
 

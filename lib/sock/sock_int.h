@@ -9,10 +9,10 @@
 #include "pe_reactor.h"
 #include "pe_sock.h"
 
-#define PE_UDP_MAX_VLEN 64
-#define UDP_VLEN 64         /* datagrams per recvmmsg */
-#define UDP_BUDGET 4        /* recvmmsg rounds per readiness event (no starvation of others) */
-#define ACCEPT_BUDGET 64    /* accepts per readiness event */
+#define PE_UDP_MAX_VLEN	 64
+#define UDP_VLEN	 64 /* datagrams per recvmmsg */
+#define UDP_BUDGET	 4  /* recvmmsg rounds per readiness event (no starvation of others) */
+#define ACCEPT_BUDGET	 64 /* accepts per readiness event */
 #define CONN_READ_BUDGET 16 /* reads per service call in edge-like models */
 
 enum conn_kind { CONN_ECHO, CONN_SPLICE, CONN_SENDFILE };
@@ -27,10 +27,10 @@ struct conn {
 	struct conn *prev, *next;
 	int fd;
 	enum conn_kind kind;
-	bool eof;        /* the peer half-closed: no more reading */
-	bool paused;     /* above the high-water mark: not reading until below the low mark */
+	bool eof;	 /* the peer half-closed: no more reading */
+	bool paused;	 /* above the high-water mark: not reading until below the low mark */
 	bool rd_blocked; /* the last read met EAGAIN (edge-like models re-check otherwise) */
-	bool done;       /* sendfile: the file went out; waiting for the peer's EOF */
+	bool done;	 /* sendfile: the file went out; waiting for the peer's EOF */
 	struct pe_buf in, out;
 	int pipe_r, pipe_w; /* splice */
 	size_t pipe_len, pipe_cap;
@@ -81,6 +81,12 @@ struct model_ops {
 
 extern const struct model_ops pe_model_epoll, pe_model_blocking, pe_model_nonblocking,
 	pe_model_sigio, pe_model_uring;
+
+/* udp.c */
+#define CTRL_LEN 64 /* room for one in_pktinfo or in6_pktinfo control message */
+/* Control message of a reply: leave from the address the request came to (IP_PKTINFO /
+ * IPV6_PKTINFO). buf: CTRL_LEN bytes, cmsghdr-aligned. */
+void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
 
 /* sockets.c */
 /* A socket for kind/i: the seed when still there, else a new SO_REUSEPORT one bound to the

@@ -119,13 +119,14 @@ int srv_bind_seeds(struct pe_sock_server *srv, const char **what)
 	unsigned n[3] = {cfg->n_udp, cfg->n_tcp, cfg->n_sendfile};
 	for (int k = 0; k < 3; k++) {
 		for (unsigned i = 0; i < n[k]; i++) {
-			const struct pe_sock_addr *a = k == PE_SOCK_UDP   ? &cfg->udp[i]
+			const struct pe_sock_addr *a = k == PE_SOCK_UDP	  ? &cfg->udp[i]
 						       : k == PE_SOCK_TCP ? &cfg->tcp[i]
 									  : &cfg->sendfile[i].addr;
 			int fd = open_bound(a, (enum pe_sock_kind)k);
 			if (fd < 0) {
-				*what = k == PE_SOCK_UDP ? "--udp" : k == PE_SOCK_TCP ? "--tcp"
-										  : "--sendfile";
+				*what = k == PE_SOCK_UDP   ? "--udp"
+					: k == PE_SOCK_TCP ? "--tcp"
+							   : "--sendfile";
 				return fd;
 			}
 			srv->seed[k][i] = fd;

@@ -10,8 +10,6 @@
 #include "pe_sock.h"
 #include "sock_int.h"
 
-#define CTRL_LEN 64 /* room for one in_pktinfo or in6_pktinfo control message */
-
 struct pe_udp_batch {
 	unsigned vlen;
 	size_t buf_size;
@@ -130,15 +128,12 @@ enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct socka
 	return PE_DROP_NONE;
 }
 
-/* The reply leaves from the address the request was sent to (multi-homed hosts). */
-static void reply_ctrl(struct pe_udp_batch *b, unsigned in_i, unsigned out_i)
+void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf)
 {
-	struct msghdr *in = &b->in[in_i].msg_hdr, *out = &b->out[out_i].msg_hdr;
 	out->msg_control = NULL;
 	out->msg_controllen = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR(in, c)) {
-		out->msg_control = b->ctrl_out[out_i].buf;
-		struct cmsghdr *o = (struct cmsghdr *)(void *)b->ctrl_out[out_i].buf;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR((struct msghdr *)in, c)) {
+		struct cmsghdr *o = buf;
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -148,6 +143,7 @@ static void reply_ctrl(struct pe_udp_batch *b, unsigned in_i, unsigned out_i)
 					      .cmsg_level = IPPROTO_IP,
 					      .cmsg_type = IP_PKTINFO};
 			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			out->msg_control = buf;
 			out->msg_controllen = CMSG_SPACE(sizeof(pi));
 			return;
 		}
@@ -156,11 +152,11 @@ static void reply_ctrl(struct pe_udp_batch *b, unsigned in_i, unsigned out_i)
 					      .cmsg_level = IPPROTO_IPV6,
 					      .cmsg_type = IPV6_PKTINFO};
 			memcpy(CMSG_DATA(o), CMSG_DATA(c), sizeof(struct in6_pktinfo));
+			out->msg_control = buf;
 			out->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
 			return;
 		}
 	}
-	out->msg_control = NULL;
 }
 
 static void ctr(uint64_t *c, uint64_t n, bool shared)
@@ -223,8 +219,8 @@ int pe_udp_echo(struct pe_udp_batch *b, int fd, int recv_flags, const struct pe_
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 		rx_bytes += b->in[i].msg_len;
-		enum pe_drop d = pe_sock_udp_policy(cfg, (struct sockaddr *)h->msg_name, h,
-						    h->msg_flags);
+		enum pe_drop d =
+			pe_sock_udp_policy(cfg, (struct sockaddr *)h->msg_name, h, h->msg_flags);
 		if (d != PE_DROP_NONE) {
 			drops[d]++;
 			continue;
@@ -233,7 +229,7 @@ int pe_udp_echo(struct pe_udp_batch *b, int fd, int recv_flags, const struct pe_
 		o->msg_name = h->msg_name;
 		o->msg_namelen = h->msg_namelen;
 		b->iov_out[m] = (struct iovec){b->iov_in[i].iov_base, b->in[i].msg_len};
-		reply_ctrl(b, i, m);
+		udp_reply_ctrl(h, o, b->ctrl_out[m].buf);
 		m++;
 	}
 	unsigned sent = m ? send_replies(b, fd, m, recv_flags & MSG_DONTWAIT, &tx_bytes,

@@ -32,6 +32,7 @@ BAD = [
     (["--sendfile", "127.0.0.1:0=/nonexistent/file"], "--sendfile"),
     (["--udp", "127.0.0.1:0", "--stats-name", "a/b"], "--stats-name"),
     (["--udp", "127.0.0.1:0", "--bogus"], "--bogus"),
+    (["--tcp", "127.0.0.1:0", "--splice", "--io-model", "uring"], "--io-model"),
     (["--udp"], "--udp"),
     (["--udp", "127.0.0.1:0", "stray"], "stray"),
     ([], "--udp"),

@@ -35,6 +35,24 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def fd_list(pid):
+    out = []
+    for fd in sorted(os.listdir("/proc/%d/fd" % pid), key=int):
+        try:
+            out.append("%s:%s" % (fd, os.readlink("/proc/%d/fd/%s" % (pid, fd))))
+        except OSError:
+            pass
+    return " ".join(out)
+
+
+def fds_settle(pid, want, seconds=5):
+    """The fd count once the server has noticed the closed peers (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while fd_count(pid) != want and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return fd_count(pid)
+
+
 def case_splice():
     srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--splice"])
     try:
@@ -55,9 +73,8 @@ def case_splice():
             k = tcp_connect(srv.tcp())
             k.sendall(pattern(200000, i))
             k.close()
-        time.sleep(0.3)
-        check(fd_count(srv.pid) == base, "fds %d, were %d (pipe leak?)"
-              % (fd_count(srv.pid), base))
+        n = fds_settle(srv.pid, base)
+        check(n == base, "fds %d, were %d (pipe leak?): %s" % (n, base, fd_list(srv.pid)))
         sm = srv.stop()
         check(sm["bytes_copied"] == 0, "splice copied %d bytes" % sm["bytes_copied"])
         check(sm["tx_bytes"] >= SIZE, "tx_bytes %d" % sm["tx_bytes"])
@@ -85,8 +102,9 @@ def case_sendfile():
             k = tcp_connect(addr)  # killed mid-transfer
             k.recv(1000)
             k.close()
-            time.sleep(0.3)
-            check(fd_count(srv.pid) == base, "fd leak after an aborted transfer")
+            n = fds_settle(srv.pid, base)
+            check(n == base, "fds %d, were %d after an aborted transfer: %s"
+                  % (n, base, fd_list(srv.pid)))
             sm = srv.stop()
             check(sm["bytes_copied"] == 0, "sendfile copied %d bytes" % sm["bytes_copied"])
             check(sm["tx_bytes"] >= 2 * len(data), "tx_bytes %d" % sm["tx_bytes"])

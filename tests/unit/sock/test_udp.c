@@ -38,9 +38,9 @@ static void test_addr_parse(void **state)
 	assert_int_equal(pe_sock_addr_parse(":9", &a), 0);
 	assert_int_equal(pe_sock_addr_parse("localhost:9", &a), 0);
 	assert_string_equal(pe_sock_addr_str(&a, buf, sizeof(buf)), "127.0.0.1:9");
-	const char *bad[] = {"127.0.0.1",  "127.0.0.1:",  "127.0.0.1:65536", "1.2.3.4:-1",
-			     "1.2.3.4:+1", "::1:7",       "[::1:7",          "[nope]:7",
-			     "host:7",     "1.2.3.4:7x", "300.0.0.1:7"};
+	const char *bad[] = {"127.0.0.1",  "127.0.0.1:", "127.0.0.1:65536", "1.2.3.4:-1",
+			     "1.2.3.4:+1", "::1:7",	 "[::1:7",	    "[nope]:7",
+			     "host:7",	   "1.2.3.4:7x", "300.0.0.1:7"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(pe_sock_addr_parse(bad[i], &a), -EINVAL);
 }
@@ -107,8 +107,10 @@ static void test_policy_destination(void **state)
 	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
 	struct in_pktinfo pi = {0};
 	const char *cases[][3] = {
-		{"198.18.0.2", "198.18.0.2", "ok"},     {"224.0.0.1", "198.18.0.2", "mcast"},
-		{"255.255.255.255", "198.18.0.2", "b"}, {"198.18.0.255", "198.18.0.2", "bcast"},
+		{"198.18.0.2", "198.18.0.2", "ok"},
+		{"224.0.0.1", "198.18.0.2", "mcast"},
+		{"255.255.255.255", "198.18.0.2", "b"},
+		{"198.18.0.255", "198.18.0.2", "bcast"},
 	};
 	for (size_t i = 0; i < 4; i++) {
 		inet_pton(AF_INET, cases[i][0], &pi.ipi_addr);
@@ -139,7 +141,8 @@ static void test_echo_sockets(void **state)
 	struct pe_stats *stats = pe_stats_create(1, NULL);
 	struct pe_stats_block *st = pe_stats_block(stats, 0);
 
-	/* Three datagrams: 100 bytes (echoed), 0 bytes (echoed), 2000 bytes (truncated: dropped). */
+	/* Three datagrams: 100 bytes (echoed), 0 bytes (echoed), 2000 bytes (truncated: dropped).
+	 */
 	char big[2000];
 	memset(big, 0xa5, sizeof(big));
 	assert_int_equal(sendto(cli, big, 100, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 100);
@@ -164,8 +167,8 @@ static void test_echo_sockets(void **state)
 	int on = 1;
 	setsockopt(chargen, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (bind(chargen, (struct sockaddr *)&lp, sizeof(lp)) == 0) {
-		assert_int_equal(sendto(chargen, "x", 1, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)),
-				 1);
+		assert_int_equal(
+			sendto(chargen, "x", 1, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 1);
 		usleep(20000);
 		assert_int_equal(pe_udp_echo(b, srv, MSG_DONTWAIT, &cfg, st, false), 1);
 		assert_int_equal(st->c.drops[PE_DROP_LOOP], 1);
@@ -195,8 +198,10 @@ static void test_models(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_parse),      cmocka_unit_test(test_policy_sources),
-		cmocka_unit_test(test_policy_destination), cmocka_unit_test(test_echo_sockets),
+		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_policy_sources),
+		cmocka_unit_test(test_policy_destination),
+		cmocka_unit_test(test_echo_sockets),
 		cmocka_unit_test(test_models),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
