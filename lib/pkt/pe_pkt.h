@@ -75,6 +75,10 @@ enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t 
  * pe_pkt_l2(frame, len) and pe_pkt_l4(frame, len) have the same contract as pe_pkt_echo; they
  * are static inline (pe_pkt_inline.h, included below) so that a poll loop inlines them. */
 enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+/* Service mode over a burst: exactly pe_pkt_service on each frames[i] (lens[i] in: the frame's
+ * length, out: the reply's), verdicts[i] its verdict; the per-call setup is paid once per burst. */
+void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
+			  enum pe_drop verdicts[], unsigned n);
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Service mode, Ethernet and IPv4 (ICMP echo, UDP echo): the fast path lives here so that the
  * compiler sees it whole. IPv6, NDP and ARP are in their own files (rarer, called out of line). */
-#include "pkt_internal.h"
+#include "fast4.h"
 
 /* IPv4 options: refuse source routing (LSRR 0x83, SSRR 0x89) and anything malformed; others
  * (record route, timestamps, router alert ...) are echoed as they are. */
@@ -29,15 +29,6 @@ static int ip4_opts_bad(const uint8_t *o, uint32_t n)
 	return 0;
 }
 
-/* Sum of an IPv4 header: unrolled for the usual 20 bytes. */
-static inline uint64_t ip4_hdr_sum(const uint8_t *ip, uint32_t hl)
-{
-	if (PE_LIKELY(hl == 20))
-		return (uint64_t)pe_ld32(ip) + pe_ld32(ip + 4) + pe_ld32(ip + 8) +
-		       pe_ld32(ip + 12) + pe_ld32(ip + 16);
-	return pe_csum_words(ip, hl, 0);
-}
-
 /* Swap addresses, set a fresh TTL, patch the header checksum (RFC 1624), answer from our MAC. */
 static inline void ip4_reply(const struct pe_pkt_cfg *cfg, uint8_t *f, uint32_t l3, uint32_t tot,
 			     uint32_t *len)
@@ -49,77 +40,6 @@ static inline void ip4_reply(const struct pe_pkt_cfg *cfg, uint8_t *f, uint32_t 
 	pe_csum_set16(ip + 10, ip + 8, pe_ld16(ttl_proto));
 	pe_eth_reply(cfg, f, f + 6);
 	*len = l3 + tot;
-}
-
-/* Our addresses in one pass: dst is one of them, src is none of them nor a directed broadcast
- * of their prefixes. The fast path's version of ip4_addr_check (no reason needed). */
-static inline int fast4_addrs_ok(const struct pe_pkt_cfg *cfg, uint32_t src, uint32_t dst)
-{
-	int dst_ok = 0, src_bad = 0;
-
-	for (unsigned i = 0; i < cfg->n_ip4; i++) {
-		uint32_t a = cfg->ip4[i].addr;
-		unsigned prefix = cfg->ip4[i].prefix;
-		uint32_t bcast = a | PE_BE32((uint32_t)(0xffffffffull >> prefix));
-
-		dst_ok |= dst == a;
-		src_bad |= (src == a) | ((prefix <= 30) & (src == bcast));
-	}
-	return dst_ok & !src_bad;
-}
-
-/* The fast path: an untagged IPv4 UDP or ICMP echo request without options, to our MAC, that
- * passes every check. Conditions are combined so that a valid request costs few branches. It
- * only ever answers "replied" (1) or "not for me" (0): every drop, and every less common valid
- * frame, goes through the full parse, which also names the drop reason. */
-static inline int fast4(const struct pe_pkt_cfg *cfg, uint8_t *f, uint32_t n, uint32_t *len)
-{
-	uint8_t *ip = f + 14, *l4 = f + 34;
-	uint32_t tot, src, dst;
-	unsigned first, bad;
-
-	if (PE_UNLIKELY(n < 42))
-		return 0;
-	tot = pe_be16(ip + 2);
-	src = pe_ld32(ip + 12);
-	dst = pe_ld32(ip + 16);
-	first = PE_BE32(src) >> 24;
-	bad = (pe_mac_eq(f, cfg->mac) == 0) | (f[6] & 1) | pe_mac_zero(f + 6) |
-	      pe_mac_eq(f + 6, cfg->mac);
-	bad |= (pe_ld16(f + 12) != PE_BE16(0x0800)) | (ip[0] != 0x45);
-	bad |= (tot < 28) | (tot > n - 14) | ((pe_ld16(ip + 6) & PE_BE16(0x3fff)) != 0);
-	bad |= (first == 0) | (first == 127) | (first >= 224);
-	if (PE_UNLIKELY(bad || !fast4_addrs_ok(cfg, src, dst)))
-		return 0;
-	if (PE_LIKELY(cfg->verify_csum) &&
-	    PE_UNLIKELY(pe_csum_fold64(ip4_hdr_sum(ip, 20)) != 0xffff))
-		return 0;
-	if (PE_LIKELY(ip[9] == 17)) {
-		uint16_t ck = pe_ld16(l4 + 6);
-
-		bad = (unsigned)(pe_be16(l4 + 4) != tot - 20) |
-		      (unsigned)!pe_pkt_port_in(cfg->echo_ports, pe_be16(l4 + 2)) |
-		      (unsigned)pe_pkt_port_in(cfg->loop_ports, pe_be16(l4));
-		if (PE_UNLIKELY(bad))
-			return 0;
-		if (ck != 0 && PE_LIKELY(cfg->verify_csum) &&
-		    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(l4, tot - 20,
-							     (uint64_t)src + dst + PE_BE16(17) +
-								     PE_BE16(tot - 20))) != 0xffff))
-			return 0;
-		pe_pkt_swap_2x2(l4);
-	} else if (ip[9] == 1) {
-		if (PE_UNLIKELY(pe_ld16(l4) != PE_BE16(0x0800)))
-			return 0;
-		if (PE_LIKELY(cfg->verify_csum) &&
-		    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(l4, tot - 20, 0)) != 0xffff))
-			return 0;
-		pe_csum_set16(l4 + 2, l4, PE_BE16(0x0000));
-	} else {
-		return 0;
-	}
-	ip4_reply(cfg, f, 14, tot, len);
-	return 1;
 }
 
 static inline enum pe_drop icmp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
@@ -174,7 +94,7 @@ static inline enum pe_drop ip4_check(const struct pe_pkt_cfg *cfg, const uint8_t
 	if (PE_UNLIKELY(tot < hl || tot > room))
 		return PE_DROP_IP_LEN;
 	if (PE_LIKELY(cfg->verify_csum) &&
-	    PE_UNLIKELY(pe_csum_fold64(ip4_hdr_sum(ip, hl)) != 0xffff))
+	    PE_UNLIKELY(pe_csum_fold64(pe_ip4_hdr_sum(ip, hl)) != 0xffff))
 		return PE_DROP_IP_CSUM;
 	if (PE_UNLIKELY(pe_ld16(ip + 6) & PE_BE16(0x3fff))) /* MF or a fragment offset */
 		return PE_DROP_IP_FRAG;
@@ -293,11 +213,33 @@ static __attribute__((noinline)) enum pe_drop service_full(const struct pe_pkt_c
 	return service_other(cfg, &rx, et, len);
 }
 
+enum pe_drop pe_pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+{
+	return service_full(cfg, frame, len);
+}
+
 enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
 {
-	if (PE_LIKELY(fast4(cfg, frame, *len, len)))
+	struct pe_fast fc;
+
+	pe_fast_init(&fc, cfg);
+	if (PE_LIKELY(pe_fast4(&fc, frame, *len, len)))
 		return PE_DROP_NONE;
 	return service_full(cfg, frame, len);
+}
+
+void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
+			  enum pe_drop verdicts[], unsigned n)
+{
+	struct pe_fast fc;
+
+	pe_fast_init(&fc, cfg);
+	for (unsigned i = 0; i < n; i++) {
+		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], &lens[i])))
+			verdicts[i] = PE_DROP_NONE;
+		else
+			verdicts[i] = service_full(cfg, frames[i], &lens[i]);
+	}
 }
 
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)

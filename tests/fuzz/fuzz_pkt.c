@@ -4,7 +4,8 @@
  * that ASan reports any access outside [0, len). Asserted on every reply: it is never longer than
  * the request; in service mode it comes from our MAC and carries right IPv4/ICMP/ICMPv6/UDP/TCP
  * checksums when verification is on, and right checksums stay right when it is off (that variant
- * reaches deeper: random bytes rarely carry valid checksums). */
+ * reaches deeper: random bytes rarely carry valid checksums). In service mode the full parse
+ * alone must also give exactly the same verdict and bytes as the fast path. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "pe_pkt.h"
 #include "pe_testframes.h"
+#include "pkt_internal.h" /* pe_pkt_service_full */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,6 +45,24 @@ static void cfgs_init(void)
 	done = 1;
 }
 
+/* Differential check: the full parse alone (no fast path) says and writes exactly the same. */
+static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_t n, enum pe_drop d,
+			const uint8_t *reply, uint32_t reply_len)
+{
+	uint8_t *frame = malloc(n ? n : 1);
+	uint32_t len = n;
+
+	if (!frame)
+		abort();
+	memcpy(frame, in, n);
+	if (pe_pkt_service_full(cfg, frame, &len) != d ||
+	    (d == PE_DROP_NONE && (len != reply_len || memcmp(frame, reply, len) != 0))) {
+		fprintf(stderr, "fast path and full parse disagree\n");
+		abort();
+	}
+	free(frame);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct pe_pkt_cfg *cfg;
@@ -65,6 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "verdict %d out of range\n", d);
 		abort();
 	}
+	if (cfg->mode == PE_MODE_SERVICE)
+		full_agrees(cfg, data + 1, n, d, frame, len);
 	if (d == PE_DROP_NONE) {
 		if (len > n || (cfg->mode != PE_MODE_SERVICE && len != n)) {
 			fprintf(stderr, "reply of %u bytes for a request of %u\n", len, n);

@@ -15,6 +15,7 @@
 
 #include "pe_pkt.h"
 #include "pe_testframes.h"
+#include "pkt_internal.h" /* pe_pkt_service_full: the path without the fast path */
 
 /* Run one frame through pe_pkt_echo on a private copy. */
 static enum pe_drop run(const struct pe_pkt_cfg *cfg, const struct pe_tf *req, uint8_t *out,
@@ -52,11 +53,19 @@ static void test_golden(void **state)
 		if (c->mode == PE_MODE_SERVICE)
 			assert_true(pe_tf_csums_ok(out, len));
 	}
-	/* The per-mode entry point gives the same answer as the dispatcher. */
+	/* The per-mode entry point gives the same answer as the dispatcher, and the full parse
+	 * the same as the fast path. */
 	if (c->mode == PE_MODE_SERVICE) {
 		memcpy(out, g->req.b, g->req.len);
 		len = g->req.len;
 		assert_verdict(pe_pkt_service(&g->cfg, out, &len), g->expect);
+		memcpy(out, g->req.b, g->req.len);
+		len = g->req.len;
+		assert_verdict(pe_pkt_service_full(&g->cfg, out, &len), g->expect);
+		if (g->expect == PE_DROP_NONE) {
+			assert_int_equal(len, g->rep.len);
+			assert_memory_equal(out, g->rep.b, len);
+		}
 	}
 	free(out);
 	free(g);
@@ -100,6 +109,46 @@ static void test_golden_table_sane(void **state)
 			assert_true(pe_tf_csums_ok(g->req.b, g->req.len));
 	}
 	assert_null(pe_golden_find("no such case"));
+	free(g);
+}
+
+/* All service-mode golden cases in one pe_pkt_service_burst call: the same verdicts and bytes
+ * as one by one (the cases share one configuration when their udp_ports and promisc agree). */
+static void test_golden_burst(void **state)
+{
+	struct pe_golden *g = calloc(pe_golden_count, sizeof(*g));
+	uint8_t **frames = calloc(pe_golden_count, sizeof(*frames));
+	uint32_t *lens = calloc(pe_golden_count, sizeof(*lens));
+	enum pe_drop *verdicts = calloc(pe_golden_count, sizeof(*verdicts));
+	unsigned *idx = calloc(pe_golden_count, sizeof(*idx)), n = 0;
+
+	(void)state;
+	assert_true(g && frames && lens && verdicts && idx);
+	for (unsigned i = 0; i < pe_golden_count; i++) {
+		const struct pe_golden_case *c = &pe_golden_cases[i];
+
+		if (c->mode != PE_MODE_SERVICE || c->promisc || c->udp_ports)
+			continue;
+		pe_golden_make(c, NULL, &g[n]);
+		frames[n] = g[n].req.b;
+		lens[n] = g[n].req.len;
+		idx[n++] = i;
+	}
+	assert_true(n > 100);
+	pe_pkt_service_burst(&g[0].cfg, frames, lens, verdicts, n);
+	for (unsigned k = 0; k < n; k++) {
+		if (verdicts[k] != g[k].expect)
+			fail_msg("%s: %s, expected %s", pe_golden_cases[idx[k]].name,
+				 pe_drop_name(verdicts[k]), pe_drop_name(g[k].expect));
+		if (verdicts[k] == PE_DROP_NONE) {
+			assert_int_equal(lens[k], g[k].rep.len);
+			assert_memory_equal(frames[k], g[k].rep.b, lens[k]);
+		}
+	}
+	free(idx);
+	free(verdicts);
+	free(lens);
+	free(frames);
 	free(g);
 }
 
@@ -476,10 +525,11 @@ static void test_property(void **state)
 {
 	struct pe_golden *all = calloc(pe_golden_count, sizeof(*all));
 	struct pe_tf *t = malloc(sizeof(*t));
-	uint8_t *out = malloc(PE_TF_MAX);
+	uint8_t *out = malloc(PE_TF_MAX), *out2 = malloc(PE_TF_MAX);
 	unsigned replies = 0;
 
 	(void)state;
+	assert_non_null(out2);
 	assert_non_null(all);
 	assert_non_null(t);
 	assert_non_null(out);
@@ -488,7 +538,7 @@ static void test_property(void **state)
 	for (unsigned iter = 0; iter < 100000; iter++) {
 		unsigned ci = rnd() % pe_golden_count;
 		struct pe_golden *g = &all[ci];
-		uint32_t n, len;
+		uint32_t n, len, len2;
 		enum pe_drop d;
 
 		*t = g->req;
@@ -509,8 +559,16 @@ static void test_property(void **state)
 		memcpy(out, t->b, n);
 		len = n;
 		d = pe_pkt_service(&g->cfg, out, &len);
+		/* differential: the full parse alone must say and write exactly the same */
+		memcpy(out2, t->b, n);
+		len2 = n;
+		if (pe_pkt_service_full(&g->cfg, out2, &len2) != d)
+			fail_msg("case %s iter %u: fast path and full parse disagree",
+				 pe_golden_cases[ci].name, iter);
 		if (d != PE_DROP_NONE)
 			continue;
+		assert_int_equal(len, len2);
+		assert_memory_equal(out, out2, len);
 		replies++;
 		assert_true(len <= n);
 		if (g->cfg.verify_csum || pe_tf_csums_ok(t->b, n))
@@ -519,6 +577,7 @@ static void test_property(void **state)
 					 pe_golden_cases[ci].name, iter);
 	}
 	assert_true(replies > 1000);
+	free(out2);
 	free(out);
 	free(t);
 	free(all);
@@ -530,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_golden_covers_every_reason),
 		cmocka_unit_test(test_golden_table_sane),
 		cmocka_unit_test(test_golden_other_mac),
+		cmocka_unit_test(test_golden_burst),
 		cmocka_unit_test(test_cfg_defaults),
 		cmocka_unit_test(test_cfg_add_ip),
 		cmocka_unit_test(test_cfg_ports),
