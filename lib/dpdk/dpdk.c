@@ -96,15 +96,6 @@ int pe_dpdk_map_parse(struct pe_dpdk_conf *conf, const char *text)
 	}
 }
 
-static unsigned worker_lcore_count(void)
-{
-	unsigned l, n = 0;
-
-	RTE_LCORE_FOREACH_WORKER(l)
-	n++;
-	return n;
-}
-
 static int check_map(const struct pe_dpdk_conf *conf, uint16_t n_ports, char *err, size_t len)
 {
 	for (unsigned i = 0; i < conf->n_map; i++) {
@@ -120,9 +111,8 @@ static int check_map(const struct pe_dpdk_conf *conf, uint16_t n_ports, char *er
 				 m->port, m->queue, m->lcore, m->queue, conf->rxq);
 			return -EINVAL;
 		}
-		if (!rte_lcore_is_enabled(m->lcore) || m->lcore == rte_get_main_lcore()) {
-			snprintf(err, len,
-				 "--config: (%u,%u,%u): lcore %u is not a worker lcore (see -l)",
+		if (!rte_lcore_is_enabled(m->lcore)) {
+			snprintf(err, len, "--config: (%u,%u,%u): lcore %u is not enabled (see -l)",
 				 m->port, m->queue, m->lcore, m->lcore);
 			return -EINVAL;
 		}
@@ -146,12 +136,6 @@ int pe_dpdk_conf_check(const struct pe_dpdk_conf *conf, char *err, size_t len)
 {
 	uint16_t n_ports = rte_eth_dev_count_avail();
 
-	if (worker_lcore_count() == 0) {
-		snprintf(err, len,
-			 "-l/--lcores: need a worker lcore besides the main one "
-			 "(for example -l 0,1)");
-		return -EINVAL;
-	}
 	if (conf->txq < conf->rxq) {
 		snprintf(err, len,
 			 "--txq: %u is fewer than --rxq %u (a reply leaves on its RX queue)",
@@ -166,13 +150,16 @@ int pe_dpdk_conf_check(const struct pe_dpdk_conf *conf, char *err, size_t len)
 	return check_map(conf, n_ports, err, len);
 }
 
-/* Default map: every (port, queue) in order, round-robin over the worker lcores. */
+/* Default map: every (port, queue) in order, round-robin over the worker lcores; with the main
+ * lcore alone (-l 0), everything on it. */
 static void map_default(struct pe_dpdk_conf *conf, uint16_t n_ports)
 {
 	unsigned lcores[RTE_MAX_LCORE], n = 0, l, k = 0;
 
 	RTE_LCORE_FOREACH_WORKER(l)
 	lcores[n++] = l;
+	if (n == 0)
+		lcores[n++] = rte_get_main_lcore();
 	conf->n_map = 0;
 	for (uint16_t p = 0; p < n_ports; p++)
 		for (uint16_t q = 0; q < conf->rxq; q++)
@@ -359,6 +346,31 @@ static void on_kick(int sig)
 	(void)sig; /* only interrupts a blocking syscall in a PMD (af_packet TX poll) */
 }
 
+/* The main lcore's queues: its thread stays free for reports and signals, so they run in a thread
+ * of their own on the same CPU set, registered with the EAL to get a mempool cache. */
+static void *main_worker(void *arg)
+{
+	int registered = rte_thread_register() == 0;
+
+	pe_dpdk_worker_main(arg);
+	if (registered)
+		rte_thread_unregister();
+	return NULL;
+}
+
+static int main_worker_start(struct pe_dpdk *d, struct pe_dpdk_worker *w)
+{
+	int ret = pthread_create(&d->main_worker, NULL, main_worker, w);
+
+	if (ret != 0) {
+		PE_DPDK_LOG("lcore %u: cannot start its thread: %s", w->lcore, strerror(ret));
+		return -ret;
+	}
+	pthread_setname_np(d->main_worker, "pe-main-worker");
+	d->main_worker_running = true;
+	return 0;
+}
+
 int pe_dpdk_start(struct pe_dpdk *d)
 {
 	struct sigaction sa;
@@ -377,6 +389,12 @@ int pe_dpdk_start(struct pe_dpdk *d)
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		if (d->workers[l] == NULL)
 			continue;
+		if (l == rte_get_main_lcore()) {
+			ret = main_worker_start(d, d->workers[l]);
+			if (ret != 0)
+				return ret;
+			continue;
+		}
 		ret = rte_eal_remote_launch(pe_dpdk_worker_main, d->workers[l], l);
 		if (ret != 0) {
 			PE_DPDK_LOG("lcore %u: launch failed: %s", l, strerror(-ret));
@@ -460,7 +478,7 @@ int pe_dpdk_stop(struct pe_dpdk *d)
 		return d->stuck ? -ETIMEDOUT : 0;
 	d->stopped = true;
 	pe_dpdk_request_stop();
-	if (d->launched) {
+	if (d->launched || d->main_worker_running) {
 		if (workers_leave(d) != 0) {
 			/* Closing ports under a running lcore would crash it: leave them open. */
 			PE_DPDK_LOG("ports left open; exiting without cleanup");
@@ -469,6 +487,10 @@ int pe_dpdk_stop(struct pe_dpdk *d)
 		}
 		rte_eal_mp_wait_lcore();
 		d->launched = false;
+	}
+	if (d->main_worker_running) {
+		pthread_join(d->main_worker, NULL);
+		d->main_worker_running = false;
 	}
 	pe_dpdk_poll_ports(d);
 	for (uint16_t p = 0; p < d->n_ports; p++)

@@ -59,6 +59,8 @@ struct pe_dpdk {
 	unsigned n_workers;
 	struct pe_dpdk_worker *workers[RTE_MAX_LCORE];
 	struct pe_stats *stats;
+	pthread_t main_worker; /* serves the main lcore's queues (-l with one lcore) */
+	bool main_worker_running;
 	bool launched, stopped, stuck;
 };
 

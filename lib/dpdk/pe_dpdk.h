@@ -21,7 +21,8 @@
 #define PE_DPDK_MAX_BURST  256
 
 /* One entry of --config: RX queue `queue` of `port` is served by `lcore` (its replies leave on
- * TX queue `queue` of the same port). */
+ * TX queue `queue` of the same port). Queues of the main lcore are served by a thread on its CPU
+ * while the main thread reports (the one-lcore case, -l 0). */
 struct pe_dpdk_map {
 	uint16_t port, queue;
 	unsigned lcore;

@@ -16,7 +16,7 @@
 
 static uint32_t pool_size_needed(const struct pe_dpdk_port *p, uint16_t burst)
 {
-	uint32_t lcores = rte_lcore_count();
+	uint32_t lcores = rte_lcore_count() + 1; /* + the main lcore's worker thread */
 
 	return (uint32_t)p->rxq * p->rxd + (uint32_t)p->txq * p->txd +
 	       lcores * (PE_POOL_CACHE + burst) + burst;

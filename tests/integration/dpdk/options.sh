@@ -46,13 +46,9 @@ opt "^pktecho-dpdk: --config: '\(0,0\)'" --mode l2 --config "(0,0)"
 opt "needs a value" --mode l2 --rxq
 opt "unexpected argument" --mode l2 stray
 # Checked after the EAL is up: lcores and ports that do not exist.
-opt "^pktecho-dpdk: --config: \(0,0,5\): lcore 5 is not a worker lcore" --mode l2 --config "(0,0,5)"
+opt "^pktecho-dpdk: --config: \(0,0,5\): lcore 5 is not enabled" --mode l2 --config "(0,0,5)"
 opt "^pktecho-dpdk: --config: \(3,0,1\): there is no port 3" --mode l2 --config "(3,0,1)"
 opt "^pktecho-dpdk: --txq: 1 is fewer than --rxq 2" --mode l2 --rxq 2 --txq 1
-n=$((n + 1))
-expect 2 "^-l/--lcores: need a worker lcore|pktecho-dpdk: -l/--lcores" --no-huge -m 256 --no-pci \
-	-l 0 --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2
-
 # Startup failures: one clear line, non-zero (not 2: the options were fine).
 n=$((n + 1))
 expect 1 "^pktecho-dpdk: --vdev net_af_packet0: the device did not come up" "${eal[@]}" \

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""pktecho-dpdk runs and stops cleanly on net_null (a vdev that receives forever):
+  - one lcore (-l 0), --duration, JSON interval and summary objects, counters that add up;
+  - two lcores, text reports with testpmd names, the /pktecho/stats telemetry command over the
+    EAL's telemetry socket, then SIGINT: exit 0 and every mbuf back in its pool;
+  - a pool below what the rings need (--mbufs 511): a warning, still a clean run.
+Usage: run.py PKTECHO_DPDK
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+BIN = sys.argv[1]
+EAL = ["--no-huge", "-m", "256", "--no-pci", "--log-level", "warning", "--vdev", "net_null0"]
+fails = 0
+
+
+def fail(msg):
+    global fails
+    fails += 1
+    print("FAIL:", msg)
+
+
+def prefix(tag):
+    return "pe-test-%d-run%s" % (os.getpid(), tag)
+
+
+def objects(out):
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def one_lcore_json():
+    p = subprocess.run([BIN] + EAL + ["-l", "0", "--file-prefix", prefix("1"), "--",
+                                      "--mode", "l2", "--duration", "2", "--stats-interval", "1",
+                                      "--report", "json"],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        return fail("-l 0: exit %d: %s" % (p.returncode, p.stderr[-400:]))
+    objs = objects(p.stdout)
+    if not any(o["type"] == "interval" for o in objs):
+        fail("-l 0: no interval object")
+    s = [o for o in objs if o["type"] == "summary"]
+    if len(s) != 1:
+        return fail("-l 0: %d summary objects" % len(s))
+    s = s[0]
+    blocks = {b["name"]: b for b in s["blocks"]}
+    if "p0q0" not in blocks or blocks["p0q0"].get("port") != 0 or blocks["p0q0"].get("queue") != 0:
+        fail("-l 0: no p0q0 block with port and queue: %s" % list(blocks))
+    if s["rx_packets"] == 0 or s["tx_packets"] == 0:
+        fail("-l 0: rx %d tx %d" % (s["rx_packets"], s["tx_packets"]))
+    if s["tx_packets"] + s["drops_total"] != s["rx_packets"]:
+        fail("-l 0: tx %d + drops %d != rx %d" % (s["tx_packets"], s["drops_total"],
+                                                  s["rx_packets"]))
+    for key in ("rx_pps", "tx_pps", "rx_nombuf", "rx_missed", "tx_dropped", "drops"):
+        if key not in s:
+            fail("-l 0: summary without %s" % key)
+    if s.get("mbufs_leaked") != 0:
+        fail("-l 0: mbufs_leaked %s" % s.get("mbufs_leaked"))
+    print("ok: -l 0 --duration 2: rx %d tx %d (%.1f Mpps)" % (s["rx_packets"], s["tx_packets"],
+                                                             s["rx_pps"] / 1e6))
+
+
+def telemetry(pfx, cmd):
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % pfx
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(5)
+        s.connect(path)
+        json.loads(s.recv(16384).decode())  # the greeting: version, pid, max_output_len
+        s.send(cmd.encode())
+        return json.loads(s.recv(1 << 16).decode())
+
+
+def wait_for(p, pattern, timeout=20):
+    """Reads p's stdout until a line contains pattern; returns the lines read."""
+    lines, deadline = [], time.time() + timeout
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if pattern in line:
+            return lines
+    return None
+
+
+def two_lcores_text_sigint():
+    pfx = prefix("2")
+    p = subprocess.Popen([BIN] + EAL + ["-l", "0,1", "--file-prefix", pfx, "--", "--mode", "l4",
+                                        "--stats-interval", "1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        got = wait_for(p, "Rx-pps")
+        if got is None:
+            return fail("two lcores: no interval report")
+        text = "".join(got)
+        for name in ("RX-packets", "RX-missed", "RX-nombuf", "TX-packets", "TX-dropped"):
+            if name not in text:
+                fail("text report without %s" % name)
+        t = telemetry(pfx, "/pktecho/stats").get("/pktecho/stats", {})
+        if t.get("rx_packets", 0) <= 0 or "p0q0" not in t or "drops" not in t:
+            fail("telemetry /pktecho/stats: %s" % str(t)[:300])
+        else:
+            print("ok: telemetry /pktecho/stats rx_packets %d" % t["rx_packets"])
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    except Exception as e:  # noqa: BLE001 - report any failure of the run as a test failure
+        p.kill()
+        p.communicate()
+        return fail("two lcores: %r" % e)
+    if p.returncode != 0:
+        return fail("SIGINT: exit %d: %s" % (p.returncode, err[-400:]))
+    if "totals" not in out or "mbufs_leaked: 0" not in out:
+        fail("SIGINT: no final report with mbufs_leaked 0:\n%s" % out[-800:])
+    else:
+        print("ok: SIGINT under load: exit 0, final report, no leak")
+
+
+def tiny_pool():
+    p = subprocess.run([BIN] + EAL + ["-l", "0,1", "--file-prefix", prefix("3"), "--",
+                                      "--mode", "l2", "--mbufs", "511", "--duration", "1",
+                                      "--report", "json"],
+                       capture_output=True, text=True, timeout=60)
+    if "expect RX-nombuf" not in p.stderr:
+        fail("--mbufs 511: no warning about the pool size: %s" % p.stderr[-300:])
+    s = [o for o in objects(p.stdout) if o["type"] == "summary"]
+    if p.returncode != 0 or not s or s[0].get("mbufs_leaked") != 0:
+        return fail("--mbufs 511: exit %d, summary %s" % (p.returncode, s))
+    print("ok: --mbufs 511: warned, rx %d, no leak" % s[0]["rx_packets"])
+
+
+one_lcore_json()
+two_lcores_text_sigint()
+tiny_pool()
+print("%d failure(s)" % fails)
+sys.exit(1 if fails else 0)
