@@ -197,7 +197,7 @@ class Runner:
         self.args, self.bins = args, bins
         self.ns_sock = self.ns_af = None
         self.memif = os.path.join(tempfile.gettempdir(), "pe-cmp-%d-memif.sock" % os.getpid())
-        JAN.files.append(self.memif)
+        JAN.files.append(self.memif)  # DPDK's memif socket is abstract by default: usually no file
 
     def topology(self, bare):
         name = "pe-cmp-%d-%s" % (os.getpid(), "d" if bare else "s")
@@ -206,79 +206,90 @@ class Runner:
         subprocess.run(cmd, check=True, timeout=60)
         return name
 
-    # One server per load run, so each run starts from a fresh, idle server.
+    def spawn(self, cmd):
+        """Start a server; its stderr goes to a file that readiness checks and errors read."""
+        err = tempfile.NamedTemporaryFile("w+", prefix="pe-cmp-", suffix=".err", delete=False)
+        JAN.files.append(err.name)
+        srv = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True))
+        srv.err_path = err.name
+        err.close()
+        return srv
+
+    @staticmethod
+    def last_error(srv):
+        with open(srv.err_path) as f:
+            lines = [x for x in f.read().splitlines() if x.strip() and "TELEMETRY" not in x]
+        return lines[-1] if lines else "?"
+
     def start_server(self, path):
         b = self.bins
         if path.kind == "sock":
             self.ns_sock = self.ns_sock or self.topology(False)
-            cmd = netns(self.ns_sock, "a") + ["taskset", "-c", SERVER_CPU, b["pktecho"], "--udp",
-                                              "198.18.0.2:7", "--io-model", path.detail,
-                                              "--threads", "1", "--report", "json"]
-            srv = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True))
+            srv = self.spawn(netns(self.ns_sock, "a") + [
+                "taskset", "-c", SERVER_CPU, b["pktecho"], "--udp", "198.18.0.2:7", "--io-model",
+                path.detail, "--threads", "1", "--report", "json"])
             probe = netns(self.ns_sock, "a") + ["ss", "-Hlun", "src", "198.18.0.2:7"]
-            wait_until(lambda: srv.poll() is not None or
-                       subprocess.run(probe, capture_output=True, text=True).stdout.strip(),
-                       10, "pktecho")
+            ready = lambda: subprocess.run(probe, capture_output=True, text=True).stdout.strip()
         elif path.kind == "af_packet":
+            # The kernel stays off va (no addresses): pktecho-dpdk alone answers there.
             self.ns_af = self.ns_af or self.topology(True)
-            cmd = netns(self.ns_af, "a") + [b["dpdk"]] + eal(
+            srv = self.spawn(netns(self.ns_af, "a") + [b["dpdk"]] + eal(
                 "af", "net_af_packet0,iface=va", DPDK_SERVER_LCORES, 512) + [
-                "--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"]
-            srv = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True))
+                "--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"])
             ping = netns(self.ns_af, "b") + ["ping", "-c", "1", "-W", "1", "198.18.0.2"]
-            wait_until(lambda: srv.poll() is not None or
-                       subprocess.run(ping, capture_output=True).returncode == 0,
-                       30, "pktecho-dpdk on net_af_packet")
-        else:  # memif
-            if os.path.exists(self.memif):
-                os.unlink(self.memif)
-            cmd = [b["dpdk"]] + eal("ms", "net_memif0,role=server,socket=%s" % self.memif,
-                                    DPDK_SERVER_LCORES, 512) + [
-                "--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"]
-            srv = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True))
-            wait_until(lambda: srv.poll() is not None or os.path.exists(self.memif), 30,
-                       "pktecho-dpdk on net_memif")
+            ready = lambda: subprocess.run(ping, capture_output=True).returncode == 0
+        else:  # memif: an abstract socket, so readiness is the placement lines on stderr
+            srv = self.spawn([b["dpdk"]] + eal(
+                "ms", "net_memif0,role=server,socket=%s" % self.memif, DPDK_SERVER_LCORES,
+                512) + ["--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"])
+            started = time.time()
+
+            def ready():
+                with open(srv.err_path) as f:
+                    text = f.read()
+                return "lcore " in text or time.time() - started > 5
+        wait_until(lambda: srv.poll() is not None or ready(), 30, path.name)
         if srv.poll() is not None:
-            _, err = JAN.stop(srv)
-            raise Failed("server exited: %s" % (err.strip().splitlines() or ["?"])[-1])
+            JAN.stop(srv)
+            raise Failed("server exited: %s" % self.last_error(srv))
         return srv
 
-    def one_load(self, path, rate, warmup, duration):
+    def one_load(self, path, srv, rate, warmup, duration):
         a, interval = self.args, 0.25
-        srv = self.start_server(path)
-        try:
-            if path.kind == "memif":
-                cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, dpdk_eal=eal(
-                    "ml", "net_memif0,role=client,socket=%s" % self.memif, LOAD_CPU, 256))
-                cmd += ["--src-ip", "198.18.0.1", "--link-wait", "10"]
-            else:
-                ns = self.ns_sock if path.kind == "sock" else self.ns_af
-                cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, netns(ns, "b"))
-            cmd.append("udp://198.18.0.2:7")
-            return run_load(cmd, srv, warmup, duration, interval)
-        finally:
-            _, err = JAN.stop(srv)
-            if srv.returncode not in (0, None):
-                log("  (server exit %d: %s)" % (srv.returncode,
-                                              (err.strip().splitlines() or ["?"])[-1]))
+        if path.kind == "memif":
+            cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, dpdk_eal=eal(
+                "ml", "net_memif0,role=client,socket=%s" % self.memif, LOAD_CPU, 256))
+            cmd += ["--src-ip", "198.18.0.1", "--link-wait", "10"]
+        else:
+            ns = self.ns_sock if path.kind == "sock" else self.ns_af
+            cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, netns(ns, "b"))
+        cmd.append("udp://198.18.0.2:7")
+        if srv.poll() is not None:
+            raise Failed("server exited: %s" % self.last_error(srv))
+        return run_load(cmd, srv, warmup, duration, interval)
 
     def run(self, path, n, total):
+        """One server, two loads: the offered rate, then the latency rate."""
         a = self.args
         log("[%d/%d] %s: offered load %s pps for %gs" % (n, total, path.name, a.rate, a.duration))
-        path.max, cpu, echoes = self.one_load(path, a.rate, a.warmup, a.duration)
-        if cpu is not None and echoes:
-            path.cpu_us = cpu / echoes * 1e6
-        log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet" % (
-            path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
-            "%.2f" % path.cpu_us if path.cpu_us is not None else "?"))
-        log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
-        path.fixed, _, _ = self.one_load(path, a.lat_rate, a.warmup, a.lat_duration)
-        lat = path.fixed["latency_us"]
-        log("        p50 %.1f us, p99 %.1f us, loss %d" % (lat["p50"], lat["p99"],
-                                                         path.fixed["lost"]))
+        srv = self.start_server(path)
+        try:
+            path.max, cpu, echoes = self.one_load(path, srv, a.rate, a.warmup, a.duration)
+            if cpu is not None and echoes:
+                path.cpu_us = cpu / echoes * 1e6
+            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet" % (
+                path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
+                "%.2f" % path.cpu_us if path.cpu_us is not None else "?"))
+            log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
+            path.fixed, _, _ = self.one_load(path, srv, a.lat_rate, min(a.warmup, 0.5),
+                                             a.lat_duration)
+            lat = path.fixed["latency_us"]
+            log("        p50 %.1f us, p99 %.1f us, lost %d" % (lat["p50"], lat["p99"],
+                                                            path.fixed["lost"]))
+        finally:
+            JAN.stop(srv)
+            if srv.returncode not in (0, None, -signal.SIGINT):
+                log("        (server exit %d: %s)" % (srv.returncode, self.last_error(srv)))
 
 
 def plan(args, bins):
