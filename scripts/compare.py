@@ -37,6 +37,10 @@ class Failed(Exception):
     pass
 
 
+class NotBuilt(Exception):
+    pass
+
+
 # ---- cleanup: every process and namespace we make is registered here ----
 
 class Janitor:
@@ -218,7 +222,8 @@ class Runner:
     @staticmethod
     def last_error(srv):
         with open(srv.err_path) as f:
-            lines = [x for x in f.read().splitlines() if x.strip() and "TELEMETRY" not in x]
+            lines = [x for x in f.read().splitlines() if x.strip() and "TELEMETRY" not in x and
+                     not x.lower().startswith(("try ", "usage"))]
         return lines[-1] if lines else "?"
 
     def start_server(self, path):
@@ -251,7 +256,10 @@ class Runner:
         wait_until(lambda: srv.poll() is not None or ready(), 30, path.name)
         if srv.poll() is not None:
             JAN.stop(srv)
-            raise Failed("server exited: %s" % self.last_error(srv))
+            why = self.last_error(srv)
+            if "this build has no" in why:  # e.g. pktecho without liburing: --io-model uring
+                raise NotBuilt(why.split("this build has no", 1)[1].strip())
+            raise Failed("server exited: %s" % why)
         return srv
 
     def one_load(self, path, srv, rate, warmup, duration):
@@ -498,6 +506,9 @@ def main():
                 runner.run(p, n, len(todo))
             except Failed as e:
                 p.status = "failed: %s" % e
+                log("        %s" % p.status)
+            except NotBuilt as e:
+                p.status = "not built: no %s" % e
                 log("        %s" % p.status)
         JAN.clean()
         bench = core_bench(args)
