@@ -128,6 +128,54 @@ def case_udp6():
     check(s["target"] == "udp://[::1]:%d" % srv.port, "target %r" % s["target"])
 
 
+def case_tcp6():
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM).bind(("::1", 0))
+    except OSError:
+        raise Skip("no IPv6 on loopback")
+    with EchoServer("tcp", "::1") as srv:
+        s, _ = run_load(["--rate", "2000", "--count", "500", "--flows", "2",
+                         "tcp://[::1]:%d" % srv.port])
+        got = srv.stop()
+    expect_clean(s, 500)
+    check(got == 500 * 64, "server received %d bytes, expected %d" % (got, 500 * 64))
+
+
+def case_sigint():
+    """Ctrl-C ends the sending early; the echoes in flight still drain; the summary is printed."""
+    with EchoServer("udp") as srv:
+        p = subprocess.Popen([LOAD, "--report", "json", "--rate", "1000", "--duration", "60",
+                              "udp://127.0.0.1:%d" % srv.port], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.7)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+        took = time.time() - t0
+        srv.stop()
+    check(p.returncode == 0, "exit %d after SIGINT: %s" % (p.returncode, err))
+    check(took < 5, "took %.1f s to stop" % took)
+    s = json.loads(out.strip().splitlines()[-1])
+    check(s["type"] == "summary" and s["tx_packets"] > 100, "summary after SIGINT: %r" % out)
+    expect_clean(s, s["tx_packets"])
+
+
+def case_tcp_server_dies():
+    """The TCP server goes away mid-run: the run still ends on time and says what happened."""
+    with EchoServer("tcp") as srv:
+        p = subprocess.Popen([LOAD, "--report", "json", "--rate", "2000", "--duration", "2",
+                              "--flows", "2", "--drain", "0.3", "tcp://127.0.0.1:%d" % srv.port],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        srv.p.kill()
+        out, err = p.communicate(timeout=15)
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    s = json.loads(out.strip().splitlines()[-1])
+    check(s["socket_errors"] >= 2, "socket_errors %d, expected both flows" % s["socket_errors"])
+    check(s["rx_packets"] > 0 and s["lost"] == s["tx_packets"] - s["rx_packets"],
+          "counts: %r" % s)
+
+
 def case_tcp():
     with EchoServer("tcp") as srv:
         s, _ = run_load(["--rate", "4000", "--count", "2000", "--threads", "2", "--flows", "3",
@@ -329,10 +377,22 @@ def need_pktecho():
         raise Skip("pktecho is not built yet (%s)" % PKTECHO)
 
 
+def pktecho_has_model(model):
+    p = subprocess.run([PKTECHO, "--io-model", model, "--help"], capture_output=True, text=True,
+                       timeout=10)
+    return "this build has no" not in p.stderr
+
+
 def case_pktecho():
+    """pktecho on loopback, every IO model it was built with: exact counts on both sides."""
     need_pktecho()
-    run_pktecho_case("udp", "epoll", 2000, 4000, 64)
+    for model in ("blocking", "nonblocking", "epoll", "sigio", "uring"):
+        if not pktecho_has_model(model):
+            print("pktecho has no %s model in this build" % model)
+            continue
+        run_pktecho_case("udp", model, 1000, 4000, 64)
     run_pktecho_case("tcp", "epoll", 2000, 4000, 256)
+    run_pktecho_case("tcp", "blocking", 1000, 4000, 1000)
 
 
 # ---- the DPDK mode and pktecho-dpdk, in namespaces of the test's own ----
