@@ -530,6 +530,42 @@ static void b_ns_dad(const struct pe_golden_case *c, struct pe_golden *g, const 
 	na(&g->rep, all_nodes_mac, mac, "ff02::1", 0x00, 0);
 }
 
+/* NS behind a Hop-by-Hop header: the NA is written right after the IPv6 header, without it. */
+static void b_ns_hbh(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
+{
+	static const uint8_t pad[6] = {1, 4, 0, 0, 0, 0};
+	struct pe_tf *f = &g->req;
+
+	(void)c;
+	pe_tf_init(f);
+	pe_tf_eth(f, snm_mac, PE_GOLDEN_CLIENT);
+	pe_tf_ip6(f, CLI6_LL, SNM6, 255);
+	pe_tf_ip6_ext(f, 0, pad, sizeof(pad));
+	pe_tf_ns(f, OUR6);
+	pe_tf_nd_lla(f, 1, PE_GOLDEN_CLIENT);
+	pe_tf_finish(f);
+	na(&g->rep, PE_GOLDEN_CLIENT, mac, CLI6_LL, 0x60, 1);
+}
+
+/* ICMPv6 echo behind a Destination Options header: echoed with the header. */
+static void b_icmp6_dstopt(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
+{
+	static const uint8_t pad[6] = {1, 4, 0, 0, 0, 0};
+	struct flow fl = icmp6(mac), r = flow_reply(&fl, mac);
+	const struct flow *both[2] = {&fl, &r};
+	struct pe_tf *out[2] = {&g->req, &g->rep};
+
+	(void)c;
+	for (int i = 0; i < 2; i++) {
+		flow_l2(out[i], both[i]);
+		pe_tf_ip6(out[i], both[i]->src, both[i]->dst, both[i]->ttl);
+		pe_tf_ip6_ext(out[i], 60, pad, sizeof(pad));
+		pe_tf_icmp(out[i], both[i]->icmp, 0, both[i]->sport, both[i]->dport);
+		pe_tf_pattern(out[i], both[i]->plen, both[i]->seed);
+		pe_tf_finish(out[i]);
+	}
+}
+
 /* ---- other modes ---- */
 
 static void b_l2_lldp(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
@@ -1017,6 +1053,8 @@ const struct pe_golden_case pe_golden_cases[] = {
 	{"ndp_ns_unicast", SVC, false, NULL, OK, b_ns_unicast, NULL},
 	{"ndp_ns_nud_no_option", SVC, false, NULL, OK, b_ns_nud, NULL},
 	{"ndp_ns_dad", SVC, false, NULL, OK, b_ns_dad, NULL},
+	{"ndp_ns_hop_by_hop", SVC, false, NULL, OK, b_ns_hbh, NULL},
+	{"icmp6_echo_dest_options", SVC, false, NULL, OK, b_icmp6_dstopt, NULL},
 	/* other modes */
 	{"l2_lldp", PE_MODE_L2, false, NULL, OK, b_l2_lldp, NULL},
 	{"l4_udp4_padded", PE_MODE_L4, false, NULL, OK, b_l4_udp4, NULL},
