@@ -349,6 +349,42 @@ static void test_shm_squat_refused(void **state)
 	shm_unlink(key);
 }
 
+/* A dead owner's segment that belongs to another user is not ours to replace. */
+static void test_shm_other_user_refused(void **state)
+{
+	const char *name = uname_("uid");
+	struct pe_stats *s;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* only root can hand a segment to another uid here */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char key[96];
+		int fd;
+
+		s = pe_stats_create(1, name);
+		snprintf(key, sizeof(key), "/pktecho-%s", name);
+		fd = shm_open(key, O_RDWR, 0);
+		_exit(!s || fd < 0 || fchown(fd, 65534, 65534) < 0); /* then "crash" */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	errno = 0;
+	assert_null(pe_stats_create(1, name));
+	assert_int_equal(errno, EINVAL);
+	assert_true(path_exists(name)); /* left alone */
+	{
+		char key[96];
+
+		snprintf(key, sizeof(key), "/pktecho-%s", name);
+		shm_unlink(key);
+	}
+}
+
 /* A crashed owner (exited without destroy) leaves a stale segment: the next run replaces it. */
 static void test_shm_stale_recovered(void **state)
 {
@@ -524,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_shm_roundtrip),
 		cmocka_unit_test(test_shm_live_owner_refused),
 		cmocka_unit_test(test_shm_squat_refused),
+		cmocka_unit_test(test_shm_other_user_refused),
 		cmocka_unit_test(test_shm_stale_recovered),
 		cmocka_unit_test(test_shm_concurrent_processes),
 		cmocka_unit_test(test_attach_validates),
