@@ -5,15 +5,13 @@
 
 uint32_t pe_csum_partial(const void *data, uint32_t len, uint32_t sum)
 {
-	uint16_t native = pe_csum_fold64(pe_csum_words(data, len, 0));
-	uint16_t host;
 	uint8_t be[2];
+	uint64_t total;
 
 	/* The native-order sum stored to memory is the big-endian sum's byte image. */
-	pe_st16(be, native);
-	host = pe_be16(be);
-	return (uint32_t)((uint64_t)sum + host > 0xffffffffu ? pe_csum_fold64((uint64_t)sum + host)
-							     : sum + host);
+	pe_st16(be, pe_csum_fold64(pe_csum_words(data, len, 0)));
+	total = (uint64_t)sum + pe_be16(be);
+	return (uint32_t)total + (uint32_t)(total >> 32); /* end-around carry: no overflow */
 }
 
 uint16_t pe_csum_fold(uint32_t sum)

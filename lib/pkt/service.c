@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Service mode, Ethernet and IPv4 (ICMP echo, UDP echo): the fast path lives here so that the
- * compiler sees it whole. IPv6, NDP and ARP are in their own files (rarer, called out of line). */
+/* Service mode: the entry points (fast path from fast4.h first, then the full parse), Ethernet,
+ * VLAN and IPv4 with ICMP and UDP echo. IPv6, NDP and ARP are in their own files, called out of
+ * line (rarer). */
 #include "fast4.h"
 
 /* IPv4 options: refuse source routing (LSRR 0x83, SSRR 0x89) and anything malformed; others
