@@ -73,8 +73,7 @@ typedef int (*pe_prom_render_fn)(FILE *out, void *arg);
 struct pe_prom_server;
 /* host_port: "HOST:PORT", "[V6ADDR]:PORT" or ":PORT" (all addresses); PORT 0 picks a free port.
  * NULL with errno (EINVAL for a bad HOST:PORT, EADDRINUSE, ...). */
-struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn,
-					    void *arg);
+struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn, void *arg);
 /* The usual render function: a snapshot of stats rendered by pe_report_prometheus with meta.
  * Pass a struct pe_prom_source that outlives the server as arg:
  *   static struct pe_prom_source src = {stats, {"pktecho", name, mode}};
@@ -92,8 +91,8 @@ void pe_prom_server_stop(struct pe_prom_server *srv);
 /* JSON object fields, shared by interval and summary (documented in docs/reports.md):
  *   "type", "schema", "service", "name", "mode", "time" (unix seconds, float), "elapsed_s",
  *   "rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_pps", "tx_pps", "rx_bps", "tx_bps",
- *   "drop_pps", "rx_nombuf", "rx_missed", "tx_dropped" (= drops.tx_full), "conns_opened", "conns_closed",
- *   "bytes_copied", "drops" {reason: count, only non-zero reasons}, "drops_total",
+ *   "drop_pps", "rx_nombuf", "rx_missed", "tx_dropped" (= drops.tx_full), "conns_opened",
+ *   "conns_closed", "bytes_copied", "drops" {reason: count, only non-zero reasons}, "drops_total",
  *   "blocks": [ {"name", "port"?, "queue"?, "thread"?, same counters and rates, "drops"} ],
  *   then the app's extra fields. Counts in interval objects are cumulative totals; rates are over
  *   the interval. Summary counts are over the run (last - first; equal to the totals when first
