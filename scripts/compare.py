@@ -330,9 +330,14 @@ def core_bench(args):
         return "not built (scripts/bench dpdk does not exist yet)"
     cmd = [os.path.join(ROOT, "scripts/bench"), "dpdk"]
     with open(script) as f:
-        if args.quick and "--quick" in f.read():
-            cmd.append("--quick")
-    log("core benchmark against dpdk-testpmd: %s" % " ".join(cmd[-2:]))
+        text = f.read()
+    if "[-b BUILDDIR]" in text:  # reuse our release build
+        cmd += ["-b", args.build]
+    if args.quick and "[-s SECONDS]" in text:
+        cmd += ["-s", "4", "-r", "1"]
+    elif args.quick and "--quick" in text:
+        cmd.append("--quick")
+    log("core benchmark against dpdk-testpmd: scripts/bench %s" % " ".join(cmd[2:]))
     env = dict(os.environ, PE_BUILD=os.path.join(ROOT, args.build))
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.bench_timeout,
