@@ -147,6 +147,8 @@ static int report_summary(struct pe_load *l, const struct load_opts *o,
 
 static const char *create_error(const struct load_opts *o, int err)
 {
+	if (o->cfg.stats_name && err == EEXIST)
+		return pe_stats_strerror(err);
 	if (!o->cfg.dpdk)
 		return strerror(err);
 	switch (err) {
@@ -187,7 +189,7 @@ static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 
 static int run(const struct load_opts *o)
 {
-	struct pe_report_meta meta = {.service = "pktecho-load"};
+	struct pe_report_meta meta = {.service = "pktecho-load", .name = o->cfg.stats_name};
 	struct pe_load *l;
 	int rc;
 

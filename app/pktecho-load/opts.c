@@ -30,6 +30,8 @@ void load_opts_usage(FILE *out)
 		"  --flows N         flows = sockets = source ports, >= threads (= threads)\n"
 		"  --report text|json  summary format (text)\n"
 		"  --interval S      live report lines every S seconds (0 = off)\n"
+		"  --stats-name NAME export live counters as shared memory /pktecho-NAME\n"
+		"                    (pktecho-stat NAME watches them)\n"
 		"  --help, --version\n"
 		"DPDK mode: pktecho-load --dpdk [EAL options] -- [options] udp://IP:PORT\n"
 		"  --src-ip ADDR     our address (required; IPv4 or IPv6 like the target)\n"
@@ -105,6 +107,7 @@ enum {
 	OPT_SRC_MAC,
 	OPT_DST_MAC,
 	OPT_LINK_WAIT,
+	OPT_STATS_NAME,
 };
 
 static const struct option long_opts[] = {
@@ -123,6 +126,7 @@ static const struct option long_opts[] = {
 	{"src-mac", required_argument, NULL, OPT_SRC_MAC},
 	{"dst-mac", required_argument, NULL, OPT_DST_MAC},
 	{"link-wait", required_argument, NULL, OPT_LINK_WAIT},
+	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -238,6 +242,14 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		rc = parse_seconds("--interval", arg, &ns);
 		o->interval_s = (double)ns / NANO;
 		return rc;
+	case OPT_STATS_NAME:
+		if (*arg == '\0' || arg[0] == '.' || strlen(arg) > PE_STATS_NAME_MAX ||
+		    strspn(arg,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+			    strlen(arg))
+			return opt_error("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
+		cfg->stats_name = arg;
+		return 0;
 	case OPT_HELP:
 		load_opts_usage(stdout);
 		return 1;

@@ -136,8 +136,13 @@ struct pe_load *pe_load_create(const struct pe_load_cfg *cfg)
 		l->nonce = pe_load_now_ns() ^ ((uint64_t)getpid() << 32);
 	l->flows = calloc(cfg->flows, sizeof(*l->flows));
 	l->workers = calloc(cfg->threads, sizeof(*l->workers));
-	l->stats = pe_stats_create(cfg->threads, NULL);
-	rc = (!l->flows || !l->workers || !l->stats) ? -ENOMEM : 0;
+	l->stats = pe_stats_create(cfg->threads, cfg->stats_name);
+	rc = (!l->flows || !l->workers) ? -ENOMEM : !l->stats ? -errno : 0;
+	if (l->stats)
+		pe_stats_set_meta(l->stats, "pktecho-load",
+				  cfg->dpdk			     ? "dpdk"
+				  : cfg->target.proto == PE_LOAD_UDP ? "udp"
+								     : "tcp");
 	for (unsigned i = 0; l->flows && i < cfg->flows; i++)
 		l->flows[i].fd = -1;
 	if (rc == 0)

@@ -171,6 +171,7 @@ struct pe_load_cfg {
 	uint64_t warmup_ns;   /* sent and echoed but not counted */
 	uint64_t drain_ns;    /* after the last send, wait this long at most for echoes */
 	unsigned threads, flows;
+	const char *stats_name; /* export the live counters as /pktecho-NAME (NULL: private) */
 	/* DPDK mode (after pe_load_dpdk_eal_init): generate frames on an ethdev port, one thread,
 	 * UDP targets only. l2's IPs and ports come from the target and --src-ip; its MACs from the
 	 * options, else the port's own and ARP/NDP for the target's. */

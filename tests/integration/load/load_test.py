@@ -176,6 +176,44 @@ def case_tcp_server_dies():
           "counts: %r" % s)
 
 
+def case_stats_name():
+    """--stats-name exports the live counters: pktecho-stat reads them; a second run with the
+    same name is refused; the segment is gone after the run."""
+    stat = os.path.join(BUILD, "app/pktecho-stat/pktecho-stat")
+    name = "pe-load-test-%d" % os.getpid()
+    with EchoServer("udp") as srv:
+        target = "udp://127.0.0.1:%d" % srv.port
+        p = subprocess.Popen([LOAD, "--report", "json", "--rate", "1000", "--duration", "3",
+                              "--stats-name", name, target], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            obj = None
+            for _ in range(50):
+                time.sleep(0.1)
+                q = subprocess.run([stat, name, "--json"], capture_output=True, text=True,
+                                   timeout=10)
+                if q.returncode == 0:
+                    obj = json.loads(q.stdout.strip().splitlines()[-1])
+                    break
+            check(obj is not None, "pktecho-stat could not read %s" % name)
+            check(obj["service"] == "pktecho-load" and obj["mode"] == "udp", "meta: %r" % obj)
+            q = subprocess.run([LOAD, "--duration", "1", "--stats-name", name, target],
+                               capture_output=True, text=True, timeout=10)
+            check(q.returncode == 1 and "in use" in q.stderr, "second run: %d %r" %
+                  (q.returncode, q.stderr))
+            out, err = p.communicate(timeout=15)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        srv.stop()
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
+    check(not os.path.exists("/dev/shm/pktecho-" + name), "segment left behind")
+    s = json.loads(out.strip().splitlines()[-1])
+    check(s["name"] == name, "summary name %r" % s.get("name"))
+    expect_clean(s, s["tx_packets"])
+
+
 def case_tcp():
     with EchoServer("tcp") as srv:
         s, _ = run_load(["--rate", "4000", "--count", "2000", "--threads", "2", "--flows", "3",
@@ -293,6 +331,9 @@ def case_options():
         (["--threads", "4", "--flows", "2", "udp://127.0.0.1:7"], "--flows"),
         (["--report", "xml", "udp://127.0.0.1:7"], "--report"),
         (["--bogus", "udp://127.0.0.1:7"], "--bogus"),
+        (["--stats-name", "a/b", "udp://127.0.0.1:7"], "--stats-name"),
+        (["--count", "-1", "udp://127.0.0.1:7"], "--count"),
+        (["--interval", "x", "udp://127.0.0.1:7"], "--interval"),
         (["--rate"], "--rate"),
         (["udp://127.0.0.1"], "TARGET"),
         (["ftp://127.0.0.1:7"], "TARGET"),
