@@ -3,6 +3,7 @@
  * segment /pktecho-NAME): top-like rates per block, or one JSON / Prometheus rendering. */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 
 #define PROG "pktecho-stat"
 
-enum out_kind { OUT_LIVE, OUT_JSON, OUT_PROM };
+enum out_kind { OUT_LIVE, OUT_JSON, OUT_PROM, OUT_LIST };
 
 struct opts {
 	double interval;
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 		   "--json)\n"
 		   "  -j, --json          NDJSON interval objects (rates over each interval)\n"
 		   "  -p, --prometheus    the Prometheus text exposition once, then exit\n"
+		   "  -l, --list          list the stats segments on this machine (no NAME)\n"
 		   "  -h, --help          this text;  -V, --version\n"
 		   "Exit: 0 ok (or the service stopped cleanly), 1 no such segment or the service "
 		   "died,\n"
@@ -89,17 +91,21 @@ static int parse_count(const char *arg, unsigned long *out)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{"interval", required_argument, NULL, 'i'}, {"once", no_argument, NULL, '1'},
-		{"count", required_argument, NULL, 'n'},    {"json", no_argument, NULL, 'j'},
-		{"prometheus", no_argument, NULL, 'p'},	    {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"interval", required_argument, NULL, 'i'},
+						 {"once", no_argument, NULL, '1'},
+						 {"count", required_argument, NULL, 'n'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"prometheus", no_argument, NULL, 'p'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
+						 {"list", no_argument, NULL, 'l'},
+						 {NULL, 0, NULL, 0}};
 	char msg[160];
 	int c;
 
 	*o = (struct opts){.interval = 1.0, .kind = OUT_LIVE};
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:1n:jphV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:1n:jplhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_interval(optarg, &o->interval) < 0) {
@@ -125,9 +131,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 		case 'p':
+		case 'l':
 			if (o->kind != OUT_LIVE)
-				return bad_usage("--json and --prometheus exclude each other");
-			o->kind = c == 'j' ? OUT_JSON : OUT_PROM;
+				return bad_usage(
+					"--json, --prometheus and --list exclude each other");
+			o->kind = c == 'j' ? OUT_JSON : c == 'p' ? OUT_PROM : OUT_LIST;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,6 +151,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return bad_usage(msg);
 		}
 	}
+	if (o->kind == OUT_LIST)
+		return optind == argc ? 0 : bad_usage("--list takes no NAME");
 	if (optind != argc - 1)
 		return bad_usage(optind >= argc ? "missing NAME (the service's --stats-name)"
 						: "exactly one NAME expected");
@@ -331,6 +341,58 @@ static int finish(const struct opts *o, enum watch_end e, const struct pe_stats_
 	}
 }
 
+/* ---------------------------------- --list --------------------------------- */
+
+static const char *state_name(const struct pe_stats_info *info)
+{
+	if (info->state == PE_STATS_CLOSED)
+		return "closed";
+	return info->owner_alive ? "live" : "stale (owner gone)";
+}
+
+static void list_one(const char *name)
+{
+	struct pe_stats *s = pe_stats_attach(name);
+	struct pe_stats_info info;
+	struct timespec now;
+	uint64_t up = 0;
+
+	if (!s) {
+		printf("%-24s %s\n", name, pe_stats_strerror(errno));
+		return;
+	}
+	pe_stats_info(s, &info);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((uint64_t)now.tv_sec * 1000000000ull > info.start_unix_ns)
+		up = ((uint64_t)now.tv_sec * 1000000000ull - info.start_unix_ns) / 1000000000ull;
+	printf("%-24s %-14.14s %-10.10s %8d %6u %9llus  %s\n", name,
+	       info.service[0] ? info.service : "-", info.mode[0] ? info.mode : "-", info.owner_pid,
+	       pe_stats_count(s), (unsigned long long)up, state_name(&info));
+	pe_stats_destroy(s);
+}
+
+static int list_segments(void)
+{
+	static const char prefix[] = "/dev/shm/pktecho-";
+	glob_t g;
+	int rc = glob("/dev/shm/pktecho-*", 0, NULL, &g);
+
+	if (rc == GLOB_NOMATCH) {
+		printf("no pktecho stats segments\n");
+		return 0;
+	}
+	if (rc != 0) {
+		fprintf(stderr, PROG ": --list: cannot read /dev/shm\n");
+		return 1;
+	}
+	printf("%-24s %-14s %-10s %8s %6s %10s  %s\n", "NAME", "SERVICE", "MODE", "PID", "BLOCKS",
+	       "UP", "STATE");
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		list_one(g.gl_pathv[i] + sizeof(prefix) - 1);
+	globfree(&g);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -342,6 +404,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc;
+	if (o.kind == OUT_LIST)
+		return list_segments();
 	s = pe_stats_attach(o.name);
 	if (!s) {
 		fprintf(stderr, PROG ": %s: %s\n", o.name, pe_stats_strerror(errno));

@@ -53,7 +53,8 @@ def one_line(err, what):
 def check_usage_errors():
     for args in [[], ["--interval", "0", NAME], ["--interval", "abc", NAME], ["--bogus", NAME],
                  ["--json", "--prometheus", NAME], ["a", "b"], ["bad/name"], ["-i"],
-                 ["--count", "0", NAME], ["-n", "x", NAME], ["--count", "-1", NAME]]:
+                 ["--count", "0", NAME], ["-n", "x", NAME], ["--count", "-1", NAME],
+                 ["--list", NAME], ["--list", "--json"]]:
         r = stat(*args)
         eq(r.returncode, 2, f"exit code of {args}")
         one_line(r.stderr, f"{args}")
@@ -92,6 +93,14 @@ def check_static():
     expect(f'block="p0q0",port="0",queue="0",reason="runt"}} 6' in r.stdout,
            "prometheus drops by reason")
     expect("# TYPE pktecho_drops_total counter" in r.stdout, "prometheus TYPE line")
+
+    r = stat("--list")
+    eq(r.returncode, 0, "--list exit code")
+    mine = [ln.split() for ln in r.stdout.splitlines() if ln.startswith(NAME + " ")]
+    eq(len(mine), 1, "--list shows the segment once")
+    if mine:
+        eq(mine[0][1:5] + mine[0][-1:],
+           ["pktecho-dpdk", "l4", str(p.pid), "2", "live"], "--list row")
 
     r = stat("--once", "--interval", "0.2", NAME)
     eq(r.returncode, 0, "--once exit code")
@@ -156,6 +165,9 @@ def check_owner_crashes_then_stale_replaced():
     one_line(err, "owner died")
     expect("gone" in err, f"died message: {err!r}")
     expect(os.path.exists(f"/dev/shm/pktecho-{NAME}"), "a crash leaves the segment behind")
+    r = stat("--list")
+    expect(any(ln.startswith(NAME + " ") and ln.endswith("stale (owner gone)")
+               for ln in r.stdout.splitlines()), f"--list marks it stale: {r.stdout!r}")
     r = stat("--json", "--interval", "0.1", NAME)
     eq(r.returncode, 1, "reading a dead service's segment: exit 1")
     p = feeder("static")  # the next run replaces the stale segment
