@@ -87,6 +87,7 @@ static void extras_build(struct extras *e, const struct load_opts *o,
 	char tgt[128];
 	unsigned i = 0;
 
+	memset(e, 0, sizeof(*e));
 	pe_load_target_format(&o->cfg.target, tgt, sizeof(tgt));
 	snprintf(e->target, sizeof(e->target), "\"%s\"", tgt);
 	snprintf(e->size, sizeof(e->size), "%u", o->cfg.size);

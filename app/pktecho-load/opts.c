@@ -39,7 +39,7 @@ void load_opts_usage(FILE *out)
 		"  --src-mac MAC     our MAC (the port's)\n"
 		"  --dst-mac MAC     the target's MAC (found by ARP / NDP)\n"
 		"  --link-wait S     wait for the link and the target's MAC (5)\n",
-		PE_LOAD_HDR_LEN, PE_LOAD_MAX_SIZE);
+		(unsigned)PE_LOAD_HDR_LEN, (unsigned)PE_LOAD_MAX_SIZE);
 }
 
 static int opt_error(const char *opt, const char *val, const char *what)

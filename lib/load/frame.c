@@ -203,7 +203,7 @@ enum pe_frame_kind pe_load_frame_parse(const struct pe_load_l2 *c, uint32_t flow
 				       const uint8_t *frame, uint32_t len, uint32_t *flow,
 				       const uint8_t **payload, uint32_t *plen, uint8_t mac[6])
 {
-	const uint8_t *ip = frame + ETH_LEN, *end = frame + len;
+	const uint8_t *ip = frame + ETH_LEN;
 	uint16_t type;
 
 	if (len < ETH_LEN)
@@ -222,7 +222,7 @@ enum pe_frame_kind pe_load_frame_parse(const struct pe_load_l2 *c, uint32_t flow
 		return parse_udp(c, flows, ip, ip + ihl, ip + tot, flow, payload, plen);
 	}
 	if (type == ET_IP6 && is_ip6(c) && len >= ETH_LEN + IP6_LEN && ip[0] >> 4 == 6) {
-		const uint8_t *l4 = ip + IP6_LEN;
+		const uint8_t *l4 = ip + IP6_LEN, *end;
 
 		if (ETH_LEN + IP6_LEN + (uint32_t)get16(ip + 4) > len)
 			return PE_FRAME_OTHER;
