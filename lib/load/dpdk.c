@@ -263,12 +263,15 @@ static void rx_burst(struct load_worker *w, struct load_dpdk *d)
 void load_dpdk_poll(struct load_worker *w, uint64_t wait_ns)
 {
 	struct load_dpdk *d = w->l->dpdk;
-	uint64_t deadline = pe_load_now_ns() + wait_ns;
+	uint64_t deadline;
 
+	rx_burst(w, d);
+	if (wait_ns == 0)
+		return; /* full speed: back to sending at once, without reading the clock */
 	/* Poll mode: spin on the queue until the next send is due. */
-	do {
+	deadline = pe_load_now_ns() + wait_ns;
+	while (pe_load_now_ns() < deadline)
 		rx_burst(w, d);
-	} while (pe_load_now_ns() < deadline);
 }
 
 int load_dpdk_flows(struct pe_load *l)
