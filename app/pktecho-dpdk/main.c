@@ -103,6 +103,8 @@ static uint64_t now_ns(void)
 struct run {
 	struct app_opts *o;
 	struct pe_dpdk *d;
+	struct pe_prom_server *prom; /* --prometheus: GET /metrics on its own thread */
+	struct pe_prom_source prom_src;
 	struct pe_report_meta meta;
 	FILE *out;
 	struct pe_stats_snapshot *first, *prev, *cur;
@@ -122,11 +124,28 @@ static void report_interval(struct run *r)
 	r->cur = t;
 }
 
-/* Sleeps in short slices until a signal, --duration, or the next interval report. */
+static int prometheus_start(struct run *r)
+{
+	if (r->o->prometheus == NULL)
+		return 0;
+	r->prom_src = (struct pe_prom_source){pe_dpdk_stats(r->d), r->meta};
+	r->prom = pe_prom_server_start(r->o->prometheus, pe_prom_render_stats, &r->prom_src);
+	if (r->prom == NULL) {
+		fprintf(stderr, PROG ": --prometheus %s: cannot serve: %s\n", r->o->prometheus,
+			strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, PROG ": prometheus: serving port %u, GET /metrics\n",
+		pe_prom_server_port(r->prom));
+	return 0;
+}
+
+/* Sleeps in short slices until a signal, --duration, or the next interval report. The port
+ * counters (rx_nombuf, imissed) are refreshed every second for the live readers. */
 static void run_until_stopped(struct run *r)
 {
 	const struct timespec slice = {0, 50 * 1000 * 1000};
-	uint64_t start = now_ns(), next = start;
+	uint64_t start = now_ns(), next = start, next_poll = start;
 	uint64_t interval = (uint64_t)r->o->stats_interval * 1000000000u;
 	uint64_t end = r->o->duration ? start + (uint64_t)r->o->duration * 1000000000u : 0;
 
@@ -139,7 +158,11 @@ static void run_until_stopped(struct run *r)
 		if (interval != 0 && t >= next) {
 			report_interval(r);
 			next += interval;
+		} else if (t >= next_poll) {
+			pe_dpdk_poll_ports(r->d);
 		}
+		if (t >= next_poll)
+			next_poll = t + 1000000000u;
 		nanosleep(&slice, NULL);
 	}
 }
@@ -150,6 +173,8 @@ static int finish(struct run *r, bool *stuck)
 	struct pe_report_kv extra[] = {{"mbufs_leaked", leaked_txt}, {NULL, NULL}};
 	uint64_t leaked;
 
+	pe_prom_server_stop(r->prom);
+	r->prom = NULL;
 	if (pe_dpdk_stop(r->d) != 0) {
 		/* An lcore is stuck inside a PMD: report what we have and leave without cleanup. */
 		if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
@@ -193,7 +218,9 @@ static int run(struct app_opts *o, bool *stuck)
 	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
 		fprintf(stderr,
 			PROG ": warning: telemetry command /pktecho/stats not registered\n");
-	if (pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 || pe_dpdk_start(r.d) != 0) {
+	if (prometheus_start(&r) != 0 || pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 ||
+	    pe_dpdk_start(r.d) != 0) {
+		pe_prom_server_stop(r.prom);
 		pe_dpdk_destroy(r.d);
 		goto out;
 	}
@@ -224,10 +251,10 @@ int main(int argc, char **argv)
 	if (dd < argc)
 		argv[dd] = argv[0];
 	ret = app_opts_parse(dd < argc ? argc - dd : 1, dd < argc ? &argv[dd] : argv, &opts);
-	if (ret == 1)
-		return 0;
-	if (ret != 0)
-		return 2;
+	if (ret != 0) {
+		app_opts_free(&opts);
+		return ret == 1 ? 0 : 2;
+	}
 	vdevs_collect(eal_argc, argv, &vdevs);
 	rte_openlog_stream(stderr); /* stdout carries the reports */
 	ret = rte_eal_init(eal_argc, argv);
@@ -253,5 +280,6 @@ int main(int argc, char **argv)
 	ret = run(&opts, &stuck);
 	if (!stuck)
 		rte_eal_cleanup();
+	app_opts_free(&opts);
 	return ret;
 }

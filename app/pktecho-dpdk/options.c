@@ -8,6 +8,8 @@
 
 #include "options.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 #define PROG "pktecho-dpdk"
 
 void app_usage(FILE *out)
@@ -33,6 +35,9 @@ void app_usage(FILE *out)
 		"  --report text|json        report format (json: one object per line)\n"
 		"  --duration SEC            stop after SEC seconds (0 = at SIGINT/SIGTERM)\n"
 		"  --stats-name NAME         export live counters as shared memory /pktecho-NAME\n"
+		"  --prometheus HOST:PORT    serve Prometheus text at http://HOST:PORT/metrics\n"
+		"  --file FILE               read options from FILE: one \"option [value]\" per\n"
+		"                            line, '#' comments (config/dpdk-*.conf)\n"
 		"  -h, --help                this text\n"
 		"example: " PROG
 		" -l 0,1 --vdev net_af_packet0,iface=veth0 -- --ip 198.18.0.1/24\n",
@@ -44,9 +49,12 @@ void app_usage_hint(void)
 	fprintf(stderr, "usage: " PROG " [EAL options] -- [options]; try '" PROG " -- --help'\n");
 }
 
+/* "--file F:N: " while a --file line is parsed, so that errors name where the value came from. */
+static char fail_where[300];
+
 static int fail(const char *opt, const char *fmt, const char *value)
 {
-	fprintf(stderr, PROG ": %s: ", opt);
+	fprintf(stderr, PROG ": %s%s: ", fail_where, opt);
 	fprintf(stderr, fmt, value);
 	fputc('\n', stderr);
 	app_usage_hint();
@@ -62,8 +70,8 @@ static int parse_u32(const char *opt, const char *text, unsigned long min, unsig
 	errno = 0;
 	v = strtoul(text, &end, 10);
 	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v < min || v > max) {
-		fprintf(stderr, PROG ": %s: '%s' is not a whole number in %lu..%lu\n", opt, text,
-			min, max);
+		fprintf(stderr, PROG ": %s%s: '%s' is not a whole number in %lu..%lu\n", fail_where,
+			opt, text, min, max);
 		app_usage_hint();
 		return 2;
 	}
@@ -142,6 +150,8 @@ enum {
 	OPT_REPORT,
 	OPT_DURATION,
 	OPT_STATS_NAME,
+	OPT_PROMETHEUS,
+	OPT_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -162,6 +172,8 @@ static const struct option long_opts[] = {
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+	{"file", required_argument, NULL, OPT_FILE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -188,6 +200,8 @@ static int parse_config(struct pe_dpdk_conf *c, const char *text)
 			    text);
 	return 0;
 }
+
+static int parse_file(struct app_opts *o, const char *path);
 
 static int parse_one(struct app_opts *o, int opt, const char *arg)
 {
@@ -219,6 +233,7 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 	case OPT_RXQ:
 		return parse_u16("--rxq", arg, 1, PE_DPDK_MAX_QUEUES, &c->rxq);
 	case OPT_TXQ:
+		o->txq_set = true;
 		return parse_u16("--txq", arg, 1, PE_DPDK_MAX_QUEUES, &c->txq);
 	case OPT_RXD:
 		return parse_u16("--rxd", arg, 32, 16384, &c->rxd);
@@ -237,9 +252,83 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 	case OPT_STATS_NAME:
 		c->stats_name = arg;
 		return parse_name(arg);
+	case OPT_PROMETHEUS:
+		if (strchr(arg, ':') == NULL)
+			return fail("--prometheus", "'%s' is not HOST:PORT (e.g. 127.0.0.1:9101)",
+				    arg);
+		o->prometheus = arg;
+		return 0;
+	case OPT_FILE:
+		return parse_file(o, arg);
 	default:
 		return 2;
 	}
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* One "option [value]" line of a --file: the same option and checks as on the command line. */
+static int parse_file_line(struct app_opts *o, const char *path, unsigned line_no, char *line)
+{
+	char *name = trim(line), *value, where[280];
+	const struct option *lo;
+	int ret;
+
+	if (*name == '\0' || *name == '#')
+		return 0;
+	value = name + strcspn(name, " \t");
+	if (*value != '\0')
+		*value++ = '\0';
+	value = trim(value);
+	for (lo = long_opts; lo->name != NULL && strcmp(lo->name, name) != 0; lo++)
+		;
+	snprintf(where, sizeof(where), "--file %s:%u", path, line_no);
+	if (lo->name == NULL || lo->val == OPT_FILE || lo->val == 'h')
+		return fail(where, "unknown option '%s'", name);
+	if ((lo->has_arg == required_argument) != (*value != '\0'))
+		return fail(where, lo->has_arg ? "'%s' needs a value" : "'%s' takes no value",
+			    name);
+	if (o->n_owned == ARRAY_LEN(o->owned))
+		return fail(where, "%stoo many values", "");
+	o->owned[o->n_owned] = strdup(value);
+	if (o->owned[o->n_owned] == NULL)
+		return fail(where, "%sout of memory", "");
+	snprintf(fail_where, sizeof(fail_where), "%s: ", where);
+	ret = parse_one(o, lo->val, o->owned[o->n_owned++]);
+	fail_where[0] = '\0';
+	return ret;
+}
+
+static int parse_file(struct app_opts *o, const char *path)
+{
+	char line[1024];
+	unsigned line_no = 0;
+	int ret = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return fail("--file", "'%s' cannot be read", path);
+	while (ret == 0 && fgets(line, sizeof(line), f) != NULL)
+		ret = parse_file_line(o, path, ++line_no, line);
+	fclose(f);
+	return ret;
+}
+
+void app_opts_free(struct app_opts *o)
+{
+	for (unsigned i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	o->n_owned = 0;
 }
 
 static void opts_init(struct app_opts *o)
@@ -251,7 +340,6 @@ static void opts_init(struct app_opts *o)
 
 int app_opts_parse(int argc, char **argv, struct app_opts *o)
 {
-	bool txq_set = false;
 	int opt, ret;
 
 	opts_init(o);
@@ -266,14 +354,13 @@ int app_opts_parse(int argc, char **argv, struct app_opts *o)
 			return fail(argv[optind - 1], "%sneeds a value", "");
 		if (opt == '?')
 			return fail(argv[optind - 1], "%sunknown option", "");
-		txq_set |= opt == OPT_TXQ;
 		ret = parse_one(o, opt, optarg);
 		if (ret != 0)
 			return ret;
 	}
 	if (optind < argc)
 		return fail(argv[optind], "%sunexpected argument (options start with --)", "");
-	if (!txq_set)
+	if (!o->txq_set)
 		o->conf.txq = o->conf.rxq;
 	if (o->conf.pkt.mode == PE_MODE_SERVICE && o->conf.pkt.n_ip4 + o->conf.pkt.n_ip6 == 0)
 		return fail("--ip", "%sservice mode needs at least one address", "");

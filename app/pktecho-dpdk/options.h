@@ -14,12 +14,16 @@ struct app_opts {
 	unsigned duration;	 /* seconds; 0 = until SIGINT/SIGTERM */
 	enum pe_report_fmt report;
 	const char *prometheus; /* HOST:PORT or NULL */
+	bool txq_set;
+	unsigned n_owned; /* strings read from --file, freed by app_opts_free */
+	char *owned[64];
 };
 
 /* Parses argv (argv[0] is the program name, then only our options). Returns 0, 1 when --help was
  * printed, or 2 after printing one line naming the bad option and a usage hint to stderr. */
 int app_opts_parse(int argc, char **argv, struct app_opts *o);
 void app_usage(FILE *out);
+void app_opts_free(struct app_opts *o);
 /* The one-line hint printed after an option error. */
 void app_usage_hint(void);
 

@@ -9,6 +9,7 @@ set -u
 bin=$1
 client=$2
 here=$(cd "$(dirname "$0")" && pwd)
+conf=${PE_SOURCE_ROOT:-$here/../../..}/config/dpdk-service.conf
 for tool in ip ping ethtool python3; do
 	command -v "$tool" >/dev/null || { echo "skip: $tool missing"; exit 77; }
 done
@@ -51,7 +52,7 @@ incli ethtool -K "$vc" tx off >/dev/null
 
 ip netns exec "$svc" "$bin" --no-huge -m 256 --no-pci -l 0,1 --log-level warning \
 	--file-prefix "pe-test-$id-netns" --vdev "net_af_packet0,iface=$vs" -- \
-	--ip 198.18.0.1/24 --ip 2001:2::1/64 --report json --duration 60 \
+	--file "$conf" --report json --duration 60 \
 	>"$work/out.json" 2>"$work/err.txt" &
 pid=$!
 for _ in $(seq 100); do

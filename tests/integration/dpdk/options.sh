@@ -45,6 +45,18 @@ opt "^pktecho-dpdk: --stats-name: 'a/b'" --mode l2 --stats-name a/b
 opt "^pktecho-dpdk: --config: '\(0,0\)'" --mode l2 --config "(0,0)"
 opt "needs a value" --mode l2 --rxq
 opt "unexpected argument" --mode l2 stray
+# --file: the same checks, named by file and line.
+bad=$(mktemp /tmp/pe-opt-XXXXXX.conf)
+trap 'rm -f "$bad"' EXIT
+printf '# a comment\nmode l2\n\nburst 999\n' >"$bad"
+opt "^pktecho-dpdk: --file $bad:4: --burst: '999'" --file "$bad"
+printf 'mode l2\nbogus 1\n' >"$bad"
+opt "^pktecho-dpdk: --file $bad:2: unknown option 'bogus'" --file "$bad"
+printf 'promisc yes\n' >"$bad"
+opt "^pktecho-dpdk: --file $bad:1: 'promisc' takes no value" --file "$bad"
+opt "^pktecho-dpdk: --file: '/nonexistent/x.conf' cannot be read" --file /nonexistent/x.conf
+opt "^pktecho-dpdk: --prometheus: '9100' is not HOST:PORT" --mode l2 --prometheus 9100
+
 # Checked after the EAL is up: lcores and ports that do not exist.
 opt "^pktecho-dpdk: --config: \(0,0,5\): lcore 5 is not enabled" --mode l2 --config "(0,0,5)"
 opt "^pktecho-dpdk: --config: \(3,0,1\): there is no port 3" --mode l2 --config "(3,0,1)"

@@ -3,7 +3,11 @@
   - one lcore (-l 0), --duration, JSON interval and summary objects, counters that add up;
   - two lcores, text reports with testpmd names, the /pktecho/stats telemetry command over the
     EAL's telemetry socket, then SIGINT: exit 0 and every mbuf back in its pool;
-  - a pool below what the rings need (--mbufs 511): a warning, still a clean run.
+  - a pool below what the rings need (--mbufs 511): a warning, still a clean run;
+  - config/dpdk-multiqueue.conf: two queues on one lcore, both served;
+  - --prometheus (GET /metrics) and --stats-name (a shared-memory segment while it runs, gone
+    after a clean exit).
+The configurations come from config/ (config/dpdk-reflector.conf, config/dpdk-multiqueue.conf).
 Usage: run.py PKTECHO_DPDK
 """
 import json
@@ -13,8 +17,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 BIN = sys.argv[1]
+CONFIG = os.path.join(os.environ.get("PE_SOURCE_ROOT",
+                                     os.path.join(os.path.dirname(__file__), "../../..")),
+                      "config")
 EAL = ["--no-huge", "-m", "256", "--no-pci", "--log-level", "warning", "--vdev", "net_null0"]
 fails = 0
 
@@ -87,10 +95,48 @@ def wait_for(p, pattern, timeout=20):
     return None
 
 
+def check_metrics(p):
+    """--prometheus 127.0.0.1:0: the bound port is on stderr; /metrics has our counters."""
+    line = ""
+    deadline = time.time() + 10
+    while "prometheus: serving port" not in line and time.time() < deadline:
+        line = p.stderr.readline()
+    if "serving port" not in line:
+        return fail("--prometheus: no 'serving port' line")
+    port = int(line.split("serving port")[1].split(",")[0])
+    body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+    if "pktecho_rx_packets_total" not in body or 'queue="0"' not in body:
+        return fail("--prometheus: /metrics without pktecho_rx_packets_total: %s" % body[:300])
+    print("ok: --prometheus /metrics and --stats-name segment while running")
+
+
+def multiqueue():
+    p = subprocess.run([BIN] + EAL + ["-l", "0,1", "--file-prefix", prefix("4"), "--", "--file",
+                                      os.path.join(CONFIG, "dpdk-multiqueue.conf"),
+                                      "--duration", "1", "--report", "json"],
+                       capture_output=True, text=True, timeout=60)
+    s = [o for o in objects(p.stdout) if o["type"] == "summary"]
+    if p.returncode != 0 or not s:
+        return fail("multiqueue: exit %d: %s" % (p.returncode, p.stderr[-300:]))
+    blocks = {b["name"]: b for b in s[0]["blocks"]}
+    for q in ("p0q0", "p0q1"):
+        if blocks.get(q, {}).get("rx_packets", 0) == 0:
+            fail("multiqueue: %s served nothing: %s" % (q, list(blocks)))
+    if "lcore 1 socket 0: p0q0 p0q1" not in p.stderr:
+        fail("multiqueue: placement does not show both queues on lcore 1")
+    if s[0].get("mbufs_leaked") != 0:
+        fail("multiqueue: mbufs_leaked %s" % s[0].get("mbufs_leaked"))
+    print("ok: two queues on lcore 1: rx %d + %d" % (blocks["p0q0"]["rx_packets"],
+                                                   blocks["p0q1"]["rx_packets"]))
+
+
 def two_lcores_text_sigint():
     pfx = prefix("2")
-    p = subprocess.Popen([BIN] + EAL + ["-l", "0,1", "--file-prefix", pfx, "--", "--mode", "l4",
-                                        "--stats-interval", "1"],
+    name = "pe-test-%d-run" % os.getpid()
+    shm = "/dev/shm/pktecho-" + name
+    p = subprocess.Popen([BIN] + EAL + ["-l", "0,1", "--file-prefix", pfx, "--", "--file",
+                                        os.path.join(CONFIG, "dpdk-reflector.conf"),
+                                        "--prometheus", "127.0.0.1:0", "--stats-name", name],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         got = wait_for(p, "Rx-pps")
@@ -105,6 +151,9 @@ def two_lcores_text_sigint():
             fail("telemetry /pktecho/stats: %s" % str(t)[:300])
         else:
             print("ok: telemetry /pktecho/stats rx_packets %d" % t["rx_packets"])
+        if not os.path.exists(shm):
+            fail("--stats-name: no segment %s while running" % shm)
+        check_metrics(p)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=20)
     except Exception as e:  # noqa: BLE001 - report any failure of the run as a test failure
@@ -113,6 +162,8 @@ def two_lcores_text_sigint():
         return fail("two lcores: %r" % e)
     if p.returncode != 0:
         return fail("SIGINT: exit %d: %s" % (p.returncode, err[-400:]))
+    if os.path.exists(shm):
+        fail("--stats-name: %s left behind after a clean exit" % shm)
     if "totals" not in out or "mbufs_leaked: 0" not in out:
         fail("SIGINT: no final report with mbufs_leaked 0:\n%s" % out[-800:])
     else:
@@ -135,5 +186,6 @@ def tiny_pool():
 one_lcore_json()
 two_lcores_text_sigint()
 tiny_pool()
+multiqueue()
 print("%d failure(s)" % fails)
 sys.exit(1 if fails else 0)
