@@ -383,13 +383,18 @@ def machine():
     return "%s, %d CPUs, Linux %s" % (cpu, os.cpu_count() or 0, platform.release())
 
 
+def loadavg():
+    return "%.1f" % os.getloadavg()[0]
+
+
 def write_md(paths, bench, args, started):
     lines = [
         "# pktecho: the paths compared",
         "",
-        "Made by `scripts/compare%s` on %s (%s), in %.0f s." % (
+        "Made by `scripts/compare%s` on %s (%s), in %.0f s; load average %s at the start, "
+        "%s at the end (above 1 per CPU, other work shared the cores: expect noise)." % (
             " --quick" if args.quick else "", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            machine(), time.time() - started),
+            machine(), time.time() - started, args.loadavg_start, loadavg()),
         "",
         "Same load for every path: pktecho-load, UDP, %d-byte payloads, %d flows, one thread on "
         "CPU %s; the server on CPU %s. Throughput: offered rate `%s` for %g s after %g s of "
@@ -498,6 +503,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     started = time.time()
+    args.loadavg_start = loadavg()
     try:
         bins = build(args)
         paths = plan(args, bins)
