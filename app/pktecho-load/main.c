@@ -81,6 +81,23 @@ struct extras {
 	struct pe_report_kv kv[17];
 };
 
+/* Text summaries print the extra values as they are: make those for people, not parsers. */
+static void text_values(struct extras *e, const struct load_opts *o, const char *tgt,
+			const struct pe_hist *h)
+{
+	struct pe_hist_summary q;
+
+	pe_hist_summarize(h, &q);
+	snprintf(e->target, sizeof(e->target), "%s", tgt);
+	if (o->cfg.rate_max)
+		snprintf(e->rate, sizeof(e->rate), "max");
+	snprintf(e->lat, sizeof(e->lat),
+		 "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (min %.1f, mean %.1f, "
+		 "%llu echoes)",
+		 q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3, q.min / 1e3,
+		 q.mean / 1e3, (unsigned long long)q.count);
+}
+
 static void extras_build(struct extras *e, const struct load_opts *o,
 			 const struct pe_load_result *r)
 {
@@ -107,7 +124,9 @@ static void extras_build(struct extras *e, const struct load_opts *o,
 	snprintf(e->errors, sizeof(e->errors), "%llu", (unsigned long long)r->errors);
 	snprintf(e->wtx, sizeof(e->wtx), "%llu", (unsigned long long)r->warmup_tx);
 	snprintf(e->wrx, sizeof(e->wrx), "%llu", (unsigned long long)r->warmup_rx);
-	if (pe_report_hist_json(e->lat, sizeof(e->lat), &r->latency, 1e3) < 0)
+	if (o->fmt == PE_REPORT_TEXT)
+		text_values(e, o, tgt, &r->latency);
+	else if (pe_report_hist_json(e->lat, sizeof(e->lat), &r->latency, 1e3) < 0)
 		snprintf(e->lat, sizeof(e->lat), "null");
 	e->kv[i++] = (struct pe_report_kv){"target", e->target};
 	e->kv[i++] = (struct pe_report_kv){"size", e->size};
