@@ -94,12 +94,15 @@ def on_signal(signum, _frame):
 
 def build(args):
     bdir = os.path.join(ROOT, args.build)
-    if not os.path.exists(os.path.join(bdir, "build.ninja")):
+    if args.no_build:
+        log("using %s as it is (--no-build)" % args.build)
+    elif not os.path.exists(os.path.join(bdir, "build.ninja")):
         log("configuring %s (release)" % args.build)
         subprocess.run(["meson", "setup", bdir, "--buildtype=release"], check=True,
                        stdout=subprocess.DEVNULL)
-    log("building (ninja -C %s; the first build takes a few minutes)" % args.build)
-    subprocess.run(["ninja", "-C", bdir, "-j2"], check=True, stdout=subprocess.DEVNULL)
+    if not args.no_build:
+        log("building (ninja -C %s; the first build takes a few minutes)" % args.build)
+        subprocess.run(["ninja", "-C", bdir, "-j2"], check=True, stdout=subprocess.DEVNULL)
     return {
         "load": os.path.join(bdir, "app/pktecho-load/pktecho-load"),
         "pktecho": os.path.join(bdir, "app/pktecho/pktecho"),
@@ -477,6 +480,7 @@ def parse_args():
                     help="comma list of af_packet, sock (all IO models) or one model name, "
                     "memif, bench")
     ap.add_argument("--build", default="build/compare", help="build directory (build/compare)")
+    ap.add_argument("--no-build", action="store_true", help="use --build as it is")
     ap.add_argument("--out", default=".", help="where compare.md and compare.svg go (.)")
     ap.add_argument("--bench-timeout", type=int, default=600)
     a = ap.parse_args()
