@@ -152,6 +152,23 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
 	return 0;
 }
 
+/* shm_unlink(key) only while key still names the object dev/ino: never a segment that another
+ * process has created there since. 0 when key is gone or names another object (nothing to do). */
+static int unlink_if_same(const char *key, dev_t dev, ino_t ino)
+{
+	int fd = shm_open(key, O_RDONLY | O_CLOEXEC, 0);
+	struct stat st;
+	int same;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	same = fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+	close(fd);
+	if (same && shm_unlink(key) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* An existing segment at key: 0 if it was stale and is now unlinked (retry), -EEXIST if its owner
  * lives, -EINVAL if it is not ours to judge or remove. Only the header fields that every version
  * keeps in place (magic, owner, state) are read, so a crashed older version is replaced too. */
@@ -174,8 +191,9 @@ static int reclaim_stale(const char *key)
 		return -EINVAL;
 	if (h.state != PE_STATS_CLOSED && pid_alive(h.owner_pid, h.owner_starttime))
 		return -EEXIST;
-	/* Dead owner (a crash), or a closed segment whose owner has not unlinked it yet. */
-	if (shm_unlink(key) < 0 && errno != ENOENT)
+	/* Dead owner (a crash), or a closed segment whose owner has not unlinked it yet. Another
+	 * starter may have replaced it meanwhile: unlink only the object judged. */
+	if (unlink_if_same(key, st.st_dev, st.st_ino) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -220,6 +238,7 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 {
 	struct pe_stats *s = calloc(1, sizeof(*s));
 	size_t len = pe_stats_map_size(n_blocks);
+	struct stat st;
 	int fd, rc;
 
 	if (!s)
@@ -232,7 +251,7 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 		rc = fd;
 		goto fail;
 	}
-	if (ftruncate(fd, (off_t)len) < 0) {
+	if (fstat(fd, &st) < 0 || ftruncate(fd, (off_t)len) < 0) {
 		rc = -errno;
 		goto fail_unlink;
 	}
@@ -248,6 +267,8 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 	s->blocks = (struct pe_stats_block *)((char *)s->map + sizeof(*s->hdr));
 	s->n_blocks = n_blocks;
 	s->owner = 1;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	hdr_init(s->hdr, n_blocks, len, shm_name);
 	pe_stats_init_blocks(s->blocks, n_blocks);
 	/* Readers refuse INIT: everything above is visible before LIVE is. */
@@ -265,8 +286,11 @@ fail:
 
 void pe_stats_shm_release(struct pe_stats *s)
 {
+	/* Unlink first: a CLOSED segment still at its name is free for any starter to reclaim, so
+	 * marking it first would let our unlink remove that starter's new segment. And unlink
+	 * only our own object: the name may already mean someone else's. */
+	unlink_if_same(s->path, s->dev, s->ino);
 	__atomic_store_n(&s->hdr->state, PE_STATS_CLOSED, __ATOMIC_RELEASE);
-	shm_unlink(s->path);
 }
 
 struct pe_stats *pe_stats_attach(const char *shm_name)

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pe_stats.h"
 
@@ -47,6 +48,8 @@ struct pe_stats {
 	struct pe_stats_shm_hdr *hdr;
 	struct pe_stats_block *blocks;
 	char path[PE_STATS_NAME_MAX + 16];
+	dev_t dev; /* the owner's segment: unlink the name only while it still means this one */
+	ino_t ino;
 };
 
 size_t pe_stats_map_size(unsigned n_blocks);

@@ -319,6 +319,32 @@ static void test_shm_live_owner_refused(void **state)
 	assert_false(path_exists(name));
 }
 
+/* The owner's name now means another process's segment (its own was reclaimed meanwhile): the
+ * owner's clean exit must not unlink the newcomer's live segment. */
+static void test_shm_owner_keeps_replacement(void **state)
+{
+	char key[96];
+	const char *name = uname_("repl");
+	struct pe_stats *a = pe_stats_create(1, name), *b, *r;
+	struct pe_stats_info info;
+
+	(void)state;
+	assert_non_null(a);
+	snprintf(key, sizeof(key), "/pktecho-%s", name);
+	assert_int_equal(shm_unlink(key), 0); /* as a reclaiming starter would */
+	b = pe_stats_create(1, name);
+	assert_non_null(b);
+	pe_stats_destroy(a);
+	assert_true(path_exists(name));
+	r = pe_stats_attach(name);
+	assert_non_null(r);
+	assert_int_equal(pe_stats_info(r, &info), 0);
+	assert_int_equal(info.state, PE_STATS_LIVE);
+	pe_stats_destroy(r);
+	pe_stats_destroy(b);
+	assert_false(path_exists(name));
+}
+
 /* Someone else's object at our path: refused, and left where it was. */
 static void test_shm_squat_refused(void **state)
 {
@@ -559,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_threads),
 		cmocka_unit_test(test_shm_roundtrip),
 		cmocka_unit_test(test_shm_live_owner_refused),
+		cmocka_unit_test(test_shm_owner_keeps_replacement),
 		cmocka_unit_test(test_shm_squat_refused),
 		cmocka_unit_test(test_shm_other_user_refused),
 		cmocka_unit_test(test_shm_stale_recovered),
