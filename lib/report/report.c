@@ -81,6 +81,40 @@ static double finite0(double v)
 
 /* ---------------------------------- JSON ---------------------------------- */
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Strings reach JSON from the apps and, through a segment, from another process: JSON text must
+ * be UTF-8, so a byte that is not part of a well-formed sequence becomes U+FFFD. */
 void pe_json_string(FILE *f, const char *s)
 {
 	if (!s) {
@@ -89,6 +123,8 @@ void pe_json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n;
+
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);
@@ -106,21 +142,48 @@ void pe_json_string(FILE *f, const char *s)
 			fputs("\\t", f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				fputc(*p, f);
+			} else if ((n = utf8_len(p)) != 0) {
+				fwrite(p, 1, n, f);
+				p += n - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
 		}
 	}
 	fputc('"', f);
 }
 
+/* "%.*f" in the C locale whatever LC_NUMERIC says: printf writes the locale's radix character
+ * (a comma in de_DE, possibly several bytes), which JSON does not accept. Without the ' flag the
+ * output is [-]digits[radix digits], so any run of other bytes is the radix. */
+static void fmt_fixed(char *buf, size_t len, double v, int decimals)
+{
+	char tmp[400];
+	size_t o = 0;
+
+	if (!isfinite(v))
+		v = 0.0; /* JSON has no NaN or infinity */
+	snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
+	for (const char *p = tmp; *p && o + 1 < len; p++) {
+		if ((*p >= '0' && *p <= '9') || *p == '-')
+			buf[o++] = *p;
+		else if (o > 0 && buf[o - 1] != '.')
+			buf[o++] = '.';
+	}
+	buf[o] = '\0';
+}
+
 void pe_json_double(FILE *f, double v, int decimals)
 {
+	char buf[400];
+
 	/* JSON has no NaN or infinity: a rate that cannot be computed is 0. */
-	if (!isfinite(v))
-		v = 0.0;
-	fprintf(f, "%.*f", decimals, v);
+	fmt_fixed(buf, sizeof(buf), v, decimals);
+	fputs(buf, f);
 }
 
 static void json_key(FILE *f, const char *key)
@@ -235,15 +298,22 @@ int pe_report_hist_json(char *buf, size_t len, const struct pe_hist *h, double d
 {
 	struct pe_hist_summary s;
 	double d = divisor > 0 && isfinite(divisor) ? divisor : 1.0;
+	char num[7][400];
 	int n;
 
 	pe_hist_summarize(h, &s);
+	fmt_fixed(num[0], sizeof(num[0]), finite0(s.mean / d), 3);
+	fmt_fixed(num[1], sizeof(num[1]), (double)s.min / d, 3);
+	fmt_fixed(num[2], sizeof(num[2]), (double)s.p50 / d, 3);
+	fmt_fixed(num[3], sizeof(num[3]), (double)s.p90 / d, 3);
+	fmt_fixed(num[4], sizeof(num[4]), (double)s.p99 / d, 3);
+	fmt_fixed(num[5], sizeof(num[5]), (double)s.p999 / d, 3);
+	fmt_fixed(num[6], sizeof(num[6]), (double)s.max / d, 3);
 	n = snprintf(buf, len,
-		     "{\"count\":%llu,\"mean\":%.3f,\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,"
-		     "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
-		     (unsigned long long)s.count, finite0(s.mean / d), (double)s.min / d,
-		     (double)s.p50 / d, (double)s.p90 / d, (double)s.p99 / d, (double)s.p999 / d,
-		     (double)s.max / d);
+		     "{\"count\":%llu,\"mean\":%s,\"min\":%s,\"p50\":%s,\"p90\":%s,\"p99\":%s,"
+		     "\"p999\":%s,\"max\":%s}",
+		     (unsigned long long)s.count, num[0], num[1], num[2], num[3], num[4], num[5],
+		     num[6]);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

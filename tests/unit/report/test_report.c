@@ -3,6 +3,7 @@
  * loopback socket. (Full JSON / Prometheus parse-back: check_report.py.) */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -64,6 +65,71 @@ static void test_json_helpers(void **state)
 		 pe_json_double(out, 1.5, 2)));
 	assert_string_equal(buf, "0.000 0.0 0 1.50");
 	free(buf);
+}
+
+/* JSON text is UTF-8: malformed bytes (stray continuation, truncated, overlong, surrogate) become
+ * U+FFFD; well-formed sequences pass. */
+static void test_json_string_utf8(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	CAPTURE(buf, len,
+		pe_json_string(out, "a\xff"
+				    "b\xc3"
+				    "\xe0\x80\x80"
+				    "\xed\xa0\x80"
+				    "\xf0\x9f\x98\x80"
+				    "\xf4\x90\x80\x80"));
+	assert_string_equal(buf, "\"a\\ufffdb\\ufffd"
+				 "\\ufffd\\ufffd\\ufffd"
+				 "\\ufffd\\ufffd\\ufffd"
+				 "\xf0\x9f\x98\x80"
+				 "\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	free(buf);
+}
+
+/* A program that calls setlocale(LC_ALL, "") under LANG=de_DE must still print JSON numbers
+ * with a dot: a decimal comma would break every parser. The locale is built for the test. */
+static void test_json_numbers_any_locale(void **state)
+{
+	char dir[] = "/tmp/pe-test-locale-XXXXXX", cmd[256], num[32];
+	struct pe_hist *h = malloc(sizeof(*h));
+	char *buf = NULL, hbuf[512];
+	size_t len = 0;
+	int have;
+
+	(void)state;
+	assert_non_null(h);
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
+		 dir);
+	have = system(cmd) == 0;
+	setenv("LOCPATH", dir, 1);
+	have = have && setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (!have) {
+		assert_int_equal(system(cmd), 0);
+		free(h);
+		skip(); /* no localedef or de_DE source here */
+	}
+	snprintf(num, sizeof(num), "%.1f", 1.5);
+	assert_string_equal(num, "1,5"); /* the locale is in force */
+	CAPTURE(buf, len,
+		(pe_json_double(out, 1.5, 2), fputc(' ', out),
+		 pe_json_double(out, -1234567.25, 1)));
+	pe_hist_init(h);
+	pe_hist_record(h, 1500);
+	assert_true(pe_report_hist_json(hbuf, sizeof(hbuf), h, 1000.0) > 0);
+	setlocale(LC_NUMERIC, "C");
+	unsetenv("LOCPATH");
+	assert_int_equal(system(cmd), 0);
+	assert_string_equal(buf, "1.50 -1234567.2");
+	assert_string_equal(hbuf, "{\"count\":1,\"mean\":1.500,\"min\":1.500,\"p50\":1.500,"
+				  "\"p90\":1.500,\"p99\":1.500,\"p999\":1.500,\"max\":1.500}");
+	free(buf);
+	free(h);
 }
 
 static void test_hist_json(void **state)
@@ -299,6 +365,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fmt_parse),
 		cmocka_unit_test(test_json_helpers),
+		cmocka_unit_test(test_json_string_utf8),
+		cmocka_unit_test(test_json_numbers_any_locale),
 		cmocka_unit_test(test_hist_json),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
