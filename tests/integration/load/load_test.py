@@ -565,21 +565,32 @@ def case_dpdk_kernel():
 
 
 class DpdkServer:
-    """pktecho-dpdk in the background; stop() sends SIGINT and returns its JSON summary."""
+    """pktecho-dpdk in the background, ready once it has printed its lcore placement (a memif
+    client must not connect before the server listens); stop() sends SIGINT and returns its
+    JSON summary."""
 
     def __init__(self, eal_args, opts, pre=()):
         cmd = list(pre) + [PKTECHO_DPDK] + eal_args + ["--", "--report", "json"] + opts
-        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.err = tempfile.TemporaryFile("w+")
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.err, text=True)
+        deadline = time.time() + 60  # slow under ASan on a busy machine
+        while time.time() < deadline and self.p.poll() is None and "lcore " not in self.errors():
+            time.sleep(0.1)
+        check(self.p.poll() is None, "pktecho-dpdk exited at start: %s" % self.errors()[-400:])
+
+    def errors(self):
+        self.err.seek(0)
+        return self.err.read()
 
     def stop(self):
         self.p.send_signal(signal.SIGINT)
         try:
-            out, err = self.p.communicate(timeout=15)
+            out, _ = self.p.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             self.p.kill()
-            out, err = self.p.communicate()
+            out, _ = self.p.communicate()
         check(self.p.returncode == 0, "pktecho-dpdk exit %d: %s" % (self.p.returncode,
-                                                                    err.strip()[-400:]))
+                                                                    self.errors()[-400:]))
         return pktecho_summary(out)
 
     def __enter__(self):
@@ -589,6 +600,7 @@ class DpdkServer:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+        self.err.close()
 
 
 def wait_ping(pre, addr, timeout=15.0):
@@ -611,7 +623,9 @@ def case_pktecho_dpdk():
     with Netns(bare="a") as ns:
         with DpdkServer(eal("srv", "net_af_packet0,iface=va", "0,1"), srv_opts,
                         ns.pre("a")) as srv:
+            # Neighbours resolved first: the test is about the echo, not about ARP/NDP timing.
             wait_ping(ns.pre("b"), "198.18.0.2")
+            wait_ping(ns.pre("b"), "2001:2::2")
             runs = [run_load(["--rate", "2000", "--count", "1000", "--flows", "2", target],
                              pre=ns.pre("b"))[0]
                     for target in ("udp://198.18.0.2:7", "udp://[2001:2::2]:7")]
