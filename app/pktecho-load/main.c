@@ -169,6 +169,10 @@ static const char *create_error(const struct load_opts *o, int err)
 {
 	if (o->cfg.stats_name && err == EEXIST)
 		return pe_stats_strerror(err);
+	if (err == EMFILE || err == ENFILE)
+		return "out of file descriptors: each flow is a socket (lower --flows or raise "
+		       "ulimit "
+		       "-n)";
 	if (!o->cfg.dpdk)
 		return strerror(err);
 	switch (err) {

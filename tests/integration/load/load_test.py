@@ -7,6 +7,7 @@ Servers listen on 127.0.0.1 / ::1 on free ports; namespaces, where used, are the
 """
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -342,6 +343,11 @@ def case_no_server():
                        timeout=10)
     check(p.returncode == 1 and "refused" in p.stderr.lower(), "tcp refused: %d %r" %
           (p.returncode, p.stderr))
+    # More flows than file descriptors: a clear error, not a crash or a partial run.
+    p = subprocess.run([LOAD, "--flows", "100", "--count", "10", "udp://127.0.0.1:%d" % port],
+                       capture_output=True, text=True, timeout=10,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+    check(p.returncode == 1 and "ulimit" in p.stderr, "EMFILE: %d %r" % (p.returncode, p.stderr))
 
 
 def case_interval():
