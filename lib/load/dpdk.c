@@ -223,7 +223,7 @@ uint32_t load_dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n, 
 	f->next_seq += sent;
 	pe_stats_begin(w->blk);
 	pe_ctr_add(&w->blk->c.tx_packets, sent);
-	pe_ctr_add(&w->blk->c.tx_bytes, (uint64_t)sent * len);
+	pe_ctr_add(&w->blk->c.tx_bytes, (uint64_t)sent * c->size); /* payload bytes, as sockets */
 	pe_stats_end(w->blk);
 	return sent;
 }
@@ -248,7 +248,7 @@ static void rx_burst(struct load_worker *w, struct load_dpdk *d)
 		if (k == PE_FRAME_ECHO) {
 			load_rx_payload(w, &w->flows[flow], p, plen, now);
 			echoes++;
-			bytes += m[i]->pkt_len;
+			bytes += plen;
 		} else {
 			neigh_frame(d, c, k, f, mac, NULL);
 		}
