@@ -13,11 +13,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pe_report.h"
 
 #define PE_PROM_REQ_MAX 4096
+/* Whole budget of one connection, request and response: a scraper that trickles bytes
+ * (slowloris) or reads slowly must not hold the one-at-a-time endpoint, nor delay its stop. */
+#define PE_PROM_CONN_MS 2000
 
 struct pe_prom_server {
 	int listen_fd;
@@ -122,41 +126,81 @@ static int listen_on(const char *host_port, unsigned *bound_port)
 	return rc;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events, the connection's deadline passes or a stop is asked.
+ * 1 ready, 0 otherwise. */
+static int conn_wait(const struct pe_prom_server *srv, int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = fd, .events = events},
+					{.fd = srv->stop_pipe[0], .events = POLLIN}};
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(pfd, 2, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || pfd[1].revents)
+			return 0;
+		return 1;
+	}
+}
+
+static void write_all(const struct pe_prom_server *srv, int fd, const char *buf, size_t len,
+		      int64_t deadline)
 {
 	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (!conn_wait(srv, fd, POLLOUT, deadline))
+			return; /* too slow a reader, or stopping */
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
-			return; /* the scraper went away or timed out: nothing to do */
+			return; /* the scraper went away: nothing to do */
 		buf += n;
 		len -= (size_t)n;
 	}
 }
 
-static void respond(int fd, const char *status, const char *ctype, const char *body, size_t len)
+static void respond(const struct pe_prom_server *srv, int fd, int64_t deadline, const char *status,
+		    const char *extra_head, const char *ctype, const char *body, size_t len)
 {
-	char head[256];
+	char head[320];
 	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "HTTP/1.1 %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\n\r\n",
-			 status, ctype, len);
+			 status, extra_head, ctype, len);
 
-	write_all(fd, head, (size_t)n);
-	write_all(fd, body, len);
+	write_all(srv, fd, head, (size_t)n, deadline);
+	write_all(srv, fd, body, len, deadline);
 }
 
-/* Reads until the end of the request head (or the cap); 0-terminated. Returns bytes read. */
-static size_t read_request(int fd, char *buf, size_t cap)
+/* Reads until the end of the request head, the cap, the deadline or a stop; 0-terminated.
+ * Returns the bytes read, 0 when the head did not come complete in time (no answer then). */
+static size_t read_request(const struct pe_prom_server *srv, int fd, char *buf, size_t cap,
+			   int64_t deadline)
 {
 	size_t len = 0;
 
+	buf[0] = '\0';
 	while (len < cap - 1) {
-		ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (!conn_wait(srv, fd, POLLIN, deadline))
+			return 0;
+		n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -165,11 +209,10 @@ static size_t read_request(int fd, char *buf, size_t cap)
 		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
 			break;
 	}
-	buf[len] = '\0';
 	return len;
 }
 
-static void serve_metrics(struct pe_prom_server *srv, int fd)
+static void serve_metrics(struct pe_prom_server *srv, int fd, int64_t deadline)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -177,39 +220,41 @@ static void serve_metrics(struct pe_prom_server *srv, int fd)
 	int rc;
 
 	if (!mem) {
-		respond(fd, "500 Internal Server Error", "text/plain", "out of memory\n", 14);
+		respond(srv, fd, deadline, "500 Internal Server Error", "", "text/plain",
+			"out of memory\n", 14);
 		return;
 	}
 	rc = srv->fn(mem, srv->arg);
 	if (fclose(mem) != 0 || rc < 0)
-		respond(fd, "500 Internal Server Error", "text/plain", "render failed\n", 14);
+		respond(srv, fd, deadline, "500 Internal Server Error", "", "text/plain",
+			"render failed\n", 14);
 	else
-		respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
+		respond(srv, fd, deadline, "200 OK", "", "text/plain; version=0.0.4; charset=utf-8",
+			body, len);
 	free(body);
 }
 
 static void handle_conn(struct pe_prom_server *srv, int fd)
 {
 	char req[PE_PROM_REQ_MAX];
-	struct timeval tv = {.tv_sec = 2};
+	int64_t deadline = now_ms() + PE_PROM_CONN_MS;
 	const char *path;
 	size_t plen;
 
-	/* A stalled scraper must not hold the endpoint forever. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read_request(fd, req, sizeof(req)) == 0)
+	if (read_request(srv, fd, req, sizeof(req), deadline) == 0)
 		return;
 	if (strncmp(req, "GET ", 4) != 0) {
-		respond(fd, "405 Method Not Allowed", "text/plain", "only GET\n", 9);
+		/* RFC 9110 15.5.6: a 405 lists the allowed methods. */
+		respond(srv, fd, deadline, "405 Method Not Allowed", "Allow: GET\r\n", "text/plain",
+			"only GET\n", 9);
 		return;
 	}
 	path = req + 4;
 	plen = strcspn(path, " ?\r\n");
 	if (plen == 8 && strncmp(path, "/metrics", 8) == 0)
-		serve_metrics(srv, fd);
+		serve_metrics(srv, fd, deadline);
 	else
-		respond(fd, "404 Not Found", "text/plain", "try /metrics\n", 13);
+		respond(srv, fd, deadline, "404 Not Found", "", "text/plain", "try /metrics\n", 13);
 }
 
 static void *prom_thread(void *p)

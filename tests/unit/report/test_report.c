@@ -268,6 +268,7 @@ static void test_prom_server(void **state)
 	free(resp);
 	resp = http(port, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
 	assert_true(strncmp(resp, "HTTP/1.1 405 ", 13) == 0);
+	assert_non_null(strstr(resp, "\r\nAllow: GET\r\n")); /* RFC 9110: a 405 says what is */
 	free(resp);
 	ctx.fail = 1;
 	resp = http(port, "GET /metrics HTTP/1.1\r\n\r\n");
@@ -286,6 +287,51 @@ static void test_prom_server(void **state)
 	}
 	pe_prom_server_stop(srv);
 	pe_prom_server_stop(NULL);
+	pe_stats_destroy(ctx.stats);
+}
+
+/* A scraper that trickles its request head one byte at a time (slowloris) must not hold the
+ * one-connection-at-a-time endpoint: the server drops it, then serves the next scrape. The
+ * bound (about 9 s of trickling) is far above the server's 2 s budget per connection, and a
+ * server without an overall budget would read forever (each byte comes within its recv
+ * timeout). */
+static void test_prom_server_slowloris(void **state)
+{
+	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct pe_prom_server *srv;
+	const char *head = "GET /metrics HTTP/1.1\r\nX-Slow: ";
+	int fd, closed = 0;
+	char *resp;
+
+	(void)state;
+	assert_non_null(ctx.stats);
+	srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
+	assert_non_null(srv);
+	sa.sin_port = htons((uint16_t)pe_prom_server_port(srv));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, head, strlen(head), 0), (ssize_t)strlen(head));
+	for (int i = 0; i < 30 && !closed; i++) {
+		char c;
+		ssize_t n;
+
+		usleep(300 * 1000);
+		n = recv(fd, &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			closed = 1; /* the server hung up (no answer to an incomplete head) */
+		else if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+			closed = 1;
+	}
+	close(fd);
+	assert_true(closed);
+	assert_int_equal(ctx.calls, 0);
+	resp = http(pe_prom_server_port(srv), "GET /metrics HTTP/1.1\r\n\r\n");
+	assert_true(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	free(resp);
+	pe_prom_server_stop(srv);
 	pe_stats_destroy(ctx.stats);
 }
 
@@ -370,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_hist_json),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
+		cmocka_unit_test(test_prom_server_slowloris),
 		cmocka_unit_test(test_prom_render_stats),
 		cmocka_unit_test(test_prom_server_bad_address),
 		cmocka_unit_test(test_prom_server_v6),
