@@ -482,18 +482,28 @@ int pe_report_summary(FILE *out, enum pe_report_fmt fmt, const struct pe_report_
 
 /* ------------------------------- Prometheus ------------------------------- */
 
-/* Label values escape backslash, double quote and newline (exposition format 0.0.4). */
+/* Label values escape backslash, double quote and newline (exposition format 0.0.4) and must be
+ * UTF-8: a malformed byte becomes U+FFFD, as in JSON. */
 static void prom_label(FILE *f, const char *key, const char *val, int *first)
 {
 	fprintf(f, "%s%s=\"", *first ? "" : ",", key);
 	*first = 0;
-	for (const char *p = val ? val : ""; *p; p++) {
-		if (*p == '\\' || *p == '"')
+	for (const unsigned char *p = (const unsigned char *)(val ? val : ""); *p; p++) {
+		size_t n;
+
+		if (*p == '\\' || *p == '"') {
 			fputc('\\', f);
-		if (*p == '\n')
-			fputs("\\n", f);
-		else
 			fputc(*p, f);
+		} else if (*p == '\n') {
+			fputs("\\n", f);
+		} else if (*p < 0x80) {
+			fputc(*p, f);
+		} else if ((n = utf8_len(p)) != 0) {
+			fwrite(p, 1, n, f);
+			p += n - 1;
+		} else {
+			fputs("\xef\xbf\xbd", f);
+		}
 	}
 	fputc('"', f);
 }

@@ -132,6 +132,30 @@ static void test_json_numbers_any_locale(void **state)
 	free(h);
 }
 
+/* Prometheus label values: \\, \" and \n escaped; malformed UTF-8 (here from the service name a
+ * segment carries) replaced by U+FFFD, valid UTF-8 kept. */
+static void test_prom_label_escapes(void **state)
+{
+	struct pe_stats_snapshot *snap = calloc(1, sizeof(*snap));
+	const struct pe_report_meta meta = {.service = "s\xff\xc3", .name = "h\xc3\xa9"};
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(snap);
+	snap->n_blocks = 1;
+	snprintf(snap->blocks[0].name, sizeof(snap->blocks[0].name), "a\\b\"c\nd");
+	snap->blocks[0].port = snap->blocks[0].queue = UINT32_MAX;
+	snap->blocks[0].thread = -1;
+	CAPTURE(buf, len, assert_int_equal(pe_report_prometheus(out, &meta, snap), 0));
+	assert_non_null(strstr(buf,
+			       "pktecho_rx_packets_total{service=\"s\xef\xbf\xbd\xef\xbf\xbd\","
+			       "name=\"h\xc3\xa9\",block=\"a\\\\b\\\"c\\nd\"} 0\n"));
+	assert_null(strstr(buf, "\xff"));
+	free(buf);
+	free(snap);
+}
+
 static void test_hist_json(void **state)
 {
 	struct pe_hist *h = malloc(sizeof(*h));
@@ -413,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_json_helpers),
 		cmocka_unit_test(test_json_string_utf8),
 		cmocka_unit_test(test_json_numbers_any_locale),
+		cmocka_unit_test(test_prom_label_escapes),
 		cmocka_unit_test(test_hist_json),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
