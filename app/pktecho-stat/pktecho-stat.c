@@ -56,6 +56,18 @@ static void usage(FILE *f)
 		   "      2 bad usage.\n");
 }
 
+/* The option getopt stopped at: "-x" (also inside a cluster such as -jx, where argv[optind - 1]
+ * is not the option's word) or the long option's word as typed. */
+static void bad_option_name(char **argv, char *buf, size_t len)
+{
+	const char *word = argv[optind - 1];
+
+	if (optopt && !(word[0] == '-' && word[1] == '-'))
+		snprintf(buf, len, "-%c", optopt);
+	else
+		snprintf(buf, len, "%.40s", word);
+}
+
 /* One line naming the problem plus a usage hint; exit code 2. */
 static int bad_usage(const char *what)
 {
@@ -100,7 +112,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						 {"version", no_argument, NULL, 'V'},
 						 {"list", no_argument, NULL, 'l'},
 						 {NULL, 0, NULL, 0}};
-	char msg[160];
+	char msg[160], opt[48];
 	int c;
 
 	*o = (struct opts){.interval = 1.0, .kind = OUT_LIVE};
@@ -144,10 +156,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			printf(PROG " " PE_VERSION "\n");
 			exit(0);
 		case ':':
-			snprintf(msg, sizeof(msg), "%.40s: needs a value", argv[optind - 1]);
+			bad_option_name(argv, opt, sizeof(opt));
+			snprintf(msg, sizeof(msg), "%s: needs a value", opt);
 			return bad_usage(msg);
 		default:
-			snprintf(msg, sizeof(msg), "unknown option '%.40s'", argv[optind - 1]);
+			bad_option_name(argv, opt, sizeof(opt));
+			snprintf(msg, sizeof(msg), "unknown option '%s'", opt);
 			return bad_usage(msg);
 		}
 	}
@@ -167,6 +181,22 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ------------------------------ the live table ----------------------------- */
 
+/* Names and meta come from a segment (another process) or a /dev/shm file name (any user): what
+ * reaches the terminal must not carry control characters (escape sequences could rewrite the
+ * screen or the window title), so they print as '?'. */
+static const char *tty_safe(const char *in, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; i < len - 1 && in[i]; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : in[i];
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *block_label(const struct pe_stats_block *b, char *buf, size_t len)
 {
 	if (b->port != UINT32_MAX && b->queue != UINT32_MAX)
@@ -184,12 +214,13 @@ static void table_row(const char *name, const char *label, const struct pe_count
 		      const struct pe_counters *cur, uint64_t prev_ns, uint64_t cur_ns)
 {
 	struct pe_rates r;
+	char safe[PE_STATS_LABEL_LEN];
 
 	pe_rates_compute(prev, cur, prev_ns, cur_ns, &r);
-	printf("%-16.16s %-18.18s %12.0f %12.0f %9.2f %9.2f %10.0f %14llu %14llu %10llu\n", name,
-	       label, r.rx_pps, r.tx_pps, r.rx_bps / 1e6, r.tx_bps / 1e6, r.drop_pps,
-	       (unsigned long long)cur->rx_packets, (unsigned long long)cur->tx_packets,
-	       (unsigned long long)pe_counters_drops(cur));
+	printf("%-16.16s %-18.18s %12.0f %12.0f %9.2f %9.2f %10.0f %14llu %14llu %10llu\n",
+	       tty_safe(name, safe, sizeof(safe)), label, r.rx_pps, r.tx_pps, r.rx_bps / 1e6,
+	       r.tx_bps / 1e6, r.drop_pps, (unsigned long long)cur->rx_packets,
+	       (unsigned long long)cur->tx_packets, (unsigned long long)pe_counters_drops(cur));
 }
 
 /* Reasons that grew during the interval, as "reason n, ...". */
@@ -212,7 +243,7 @@ static void render_table(const struct opts *o, const struct pe_stats_info *info,
 {
 	struct timespec now;
 	uint64_t up = 0;
-	char label[48];
+	char label[48], service[PE_STATS_META_LEN], mode[PE_STATS_META_LEN];
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((uint64_t)now.tv_sec * 1000000000ull > info->start_unix_ns)
@@ -220,9 +251,10 @@ static void render_table(const struct opts *o, const struct pe_stats_info *info,
 	if (isatty(STDOUT_FILENO) && o->count != 1)
 		fputs("\033[H\033[2J", stdout); /* top-like: redraw in place */
 	printf("%s: %s%s%s, pid %d, up %llu:%02llu:%02llu, every %.2f s\n", o->name,
-	       info->service[0] ? info->service : "service", info->mode[0] ? " mode " : "",
-	       info->mode, info->owner_pid, (unsigned long long)(up / 3600),
-	       (unsigned long long)(up / 60 % 60), (unsigned long long)(up % 60), o->interval);
+	       info->service[0] ? tty_safe(info->service, service, sizeof(service)) : "service",
+	       info->mode[0] ? " mode " : "", tty_safe(info->mode, mode, sizeof(mode)),
+	       info->owner_pid, (unsigned long long)(up / 3600), (unsigned long long)(up / 60 % 60),
+	       (unsigned long long)(up % 60), o->interval);
 	printf("%-16s %-18s %12s %12s %9s %9s %10s %14s %14s %10s\n", "BLOCK", "WHERE", "Rx-pps",
 	       "Tx-pps", "Rx-Mbps", "Tx-Mbps", "Drop/s", "RX-packets", "TX-packets", "Drops");
 	for (unsigned i = 0; i < cur->n_blocks; i++)
@@ -356,17 +388,20 @@ static void list_one(const char *name)
 	struct pe_stats_info info;
 	struct timespec now;
 	uint64_t up = 0;
+	char safe_name[256], service[PE_STATS_META_LEN], mode[PE_STATS_META_LEN];
 
+	tty_safe(name, safe_name, sizeof(safe_name));
 	if (!s) {
-		printf("%-24s %s\n", name, pe_stats_strerror(errno));
+		printf("%-24s %s\n", safe_name, pe_stats_strerror(errno));
 		return;
 	}
 	pe_stats_info(s, &info);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((uint64_t)now.tv_sec * 1000000000ull > info.start_unix_ns)
 		up = ((uint64_t)now.tv_sec * 1000000000ull - info.start_unix_ns) / 1000000000ull;
-	printf("%-24s %-14.14s %-10.10s %8d %6u %9llus  %s\n", name,
-	       info.service[0] ? info.service : "-", info.mode[0] ? info.mode : "-", info.owner_pid,
+	printf("%-24s %-14.14s %-10.10s %8d %6u %9llus  %s\n", safe_name,
+	       info.service[0] ? tty_safe(info.service, service, sizeof(service)) : "-",
+	       info.mode[0] ? tty_safe(info.mode, mode, sizeof(mode)) : "-", info.owner_pid,
 	       pe_stats_count(s), (unsigned long long)up, state_name(&info));
 	pe_stats_destroy(s);
 }

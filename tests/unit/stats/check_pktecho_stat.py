@@ -59,6 +59,10 @@ def check_usage_errors():
         eq(r.returncode, 2, f"exit code of {args}")
         one_line(r.stderr, f"{args}")
         expect("--help" in r.stderr, f"{args}: usage hint")
+    # Inside a cluster, the unknown option is named, not the word before it.
+    r = stat("-xj", NAME)
+    eq(r.returncode, 2, "exit code of -xj")
+    expect("unknown option '-x'" in r.stderr, f"-xj names -x: {r.stderr!r}")
     r = stat(NAME + "-missing")
     eq(r.returncode, 1, "missing segment exit code")
     one_line(r.stderr, "missing segment")
@@ -109,6 +113,27 @@ def check_static():
     if "total" in rows:
         eq(rows["total"][-3:], ["1500", "1490", "10"], "total row counts")
     expect("RX-packets" in r.stdout and "Rx-pps" in r.stdout, "table headers")
+    stop_clean(p)
+
+
+def check_no_terminal_escapes():
+    # A segment's meta and block names, and /dev/shm file names, come from other processes:
+    # no control character reaches the terminal.
+    p = feeder("escape")
+    junk = f"/dev/shm/pktecho-{NAME}-\x1b[2J"
+    with open(junk, "w"):
+        pass
+    try:
+        for args in [["--once", "--interval", "0.2", NAME], ["--list"]]:
+            r = stat(*args)
+            eq(r.returncode, 0, f"{args} exit code")
+            expect("\x1b" not in r.stdout and "\x07" not in r.stdout,
+                   f"{args}: no control characters in {r.stdout!r}")
+        r = stat("--once", "--interval", "0.2", NAME)
+        expect("p0?[31mq0" in r.stdout, f"block name shown with '?': {r.stdout!r}")
+        expect("svc?]0;owned?" in r.stdout, f"service shown with '?': {r.stdout!r}")
+    finally:
+        os.unlink(junk)
     stop_clean(p)
 
 
@@ -179,6 +204,7 @@ def check_owner_crashes_then_stale_replaced():
 try:
     check_usage_errors()
     check_static()
+    check_no_terminal_escapes()
     check_busy()
     check_owner_stops_cleanly()
     check_owner_crashes_then_stale_replaced()

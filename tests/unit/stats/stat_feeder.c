@@ -2,7 +2,8 @@
 /* A stand-in service for the pktecho-stat test: creates the segment NAME with two DPDK-like
  * blocks and known counts, prints "ready", then (mode busy) keeps counting with
  * rx == tx + drops in every burst, until stdin closes (clean exit: destroy) or 60 s pass.
- * Usage: stat_feeder NAME static|busy */
+ * Mode escape is static with control characters in the meta and a block name.
+ * Usage: stat_feeder NAME static|busy|escape */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,8 +30,9 @@ int main(int argc, char **argv)
 	struct pe_stats_block *b0, *b1;
 	int busy;
 
-	if (argc != 3 || (strcmp(argv[2], "static") && strcmp(argv[2], "busy"))) {
-		fprintf(stderr, "usage: stat_feeder NAME static|busy\n");
+	if (argc != 3 ||
+	    (strcmp(argv[2], "static") && strcmp(argv[2], "busy") && strcmp(argv[2], "escape"))) {
+		fprintf(stderr, "usage: stat_feeder NAME static|busy|escape\n");
 		return 2;
 	}
 	busy = strcmp(argv[2], "busy") == 0;
@@ -43,6 +45,10 @@ int main(int argc, char **argv)
 	b0 = pe_stats_block(s, 0);
 	b1 = pe_stats_block(s, 1);
 	pe_stats_block_label(b0, "p0q0", 0, 0, -1);
+	if (strcmp(argv[2], "escape") == 0) { /* a hostile writer: terminal escape sequences */
+		pe_stats_set_meta(s, "svc\033]0;owned\007", "m\033[2J");
+		pe_stats_block_label(b0, "p0\033[31mq0", 0, 0, -1);
+	}
 	pe_stats_block_label(b1, "p0q1", 0, 1, -1);
 	burst(b0, 994, 990, PE_DROP_TX_FULL, 4);
 	burst(b0, 6, 0, PE_DROP_RUNT, 6);
