@@ -51,6 +51,9 @@ int conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
 			return -errno;
 		c->pipe_r = p[0];
 		c->pipe_w = p[1];
+		/* A larger pipe moves more per splice and per wakeup (pages are only taken while
+		 * bytes sit in it); refused beyond pipe-max-size for unprivileged users: keep 64K. */
+		fcntl(p[1], F_SETPIPE_SZ, SPLICE_PIPE_SIZE);
 		int cap = fcntl(p[1], F_GETPIPE_SZ);
 		c->pipe_cap = cap > 0 ? (size_t)cap : 65536;
 	} else if (c->kind == CONN_SENDFILE) {

@@ -14,6 +14,7 @@
 #define UDP_BUDGET	 4  /* recvmmsg rounds per readiness event (no starvation of others) */
 #define ACCEPT_BUDGET	 64 /* accepts per readiness event */
 #define CONN_READ_BUDGET 16 /* reads per service call in edge-like models */
+#define SPLICE_PIPE_SIZE (1 << 20) /* pipe capacity asked for --splice */
 
 enum conn_kind { CONN_ECHO, CONN_SPLICE, CONN_SENDFILE };
 
