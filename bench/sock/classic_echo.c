@@ -37,7 +37,8 @@ int main(int argc, char **argv)
 		for (;;) {
 			struct sockaddr_storage src;
 			socklen_t len = sizeof(src);
-			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len);
+			ssize_t n =
+				recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len);
 			if (n >= 0)
 				sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&src, len);
 		}

@@ -90,7 +90,8 @@ static int udp(char **argv)
 				rx += (uint64_t)r;
 				last_rx = now();
 			}
-			/* Lost datagrams would shrink the window for good: refill after a quiet spell. */
+			/* Lost datagrams would shrink the window for good: refill after a quiet
+			 * spell. */
 			if (now() - last_rx > 0.05) {
 				inflight[f] = 0;
 				last_rx = now();

@@ -44,6 +44,7 @@ int conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
 	pe_buf_init(&c->in);
 	pe_buf_init(&c->out);
 	c->kind = sf_index >= 0 ? CONN_SENDFILE : srv->cfg.splice ? CONN_SPLICE : CONN_ECHO;
+	sock_tune_conn(fd);
 	if (c->kind == CONN_SPLICE) {
 		int p[2];
 		/* Both ends non-blocking: SPLICE_F_NONBLOCK alone covers only the pipe side. */
@@ -52,7 +53,8 @@ int conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
 		c->pipe_r = p[0];
 		c->pipe_w = p[1];
 		/* A larger pipe moves more per splice and per wakeup (pages are only taken while
-		 * bytes sit in it); refused beyond pipe-max-size for unprivileged users: keep 64K. */
+		 * bytes sit in it); refused beyond pipe-max-size for unprivileged users: keep 64K.
+		 */
 		fcntl(p[1], F_SETPIPE_SZ, SPLICE_PIPE_SIZE);
 		int cap = fcntl(p[1], F_GETPIPE_SZ);
 		c->pipe_cap = cap > 0 ? (size_t)cap : 65536;

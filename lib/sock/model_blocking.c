@@ -162,6 +162,7 @@ static void *conn_thread(void *arg)
 	struct pe_counters *c = &srv->main_st->c;
 	add(&c->conns_opened, 1);
 	set_timeouts(bc->fd);
+	sock_tune_conn(bc->fd);
 	if (bc->sf >= 0)
 		stream_file(srv, bc->fd, bc->sf, c);
 	else if (srv->cfg.splice)

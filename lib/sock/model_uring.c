@@ -201,6 +201,7 @@ static void conn_new(struct uthr *t, int fd)
 		return;
 	}
 	c->fd = fd;
+	sock_tune_conn(fd);
 	c->next = t->conns;
 	if (t->conns)
 		t->conns->prev = c;

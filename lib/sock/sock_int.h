@@ -94,6 +94,8 @@ void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
  * resolved address. nonblock sets O_NONBLOCK. fd or -errno. */
 int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, bool nonblock);
 int sock_set_nonblock(int fd, bool on);
+/* Options of an accepted TCP connection (TCP_NODELAY). */
+void sock_tune_conn(int fd);
 /* Accept with the spare-fd trick on EMFILE/ENFILE. fd, or -EAGAIN (nothing more now), -EMFILE
  * (out of fds and no spare: pause the listener), or another -errno to skip. */
 int srv_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,4 +195,12 @@ int srv_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags)
 			return -ECONNREFUSED; /* one refused: the caller's budget decides on more */
 		return err == EAGAIN || err == EWOULDBLOCK ? -EAGAIN : -EMFILE;
 	}
+}
+
+void sock_tune_conn(int fd)
+{
+	/* An echo answers each segment at once: Nagle would hold the reply of a partial read
+	 * back until the peer's (delayed) ACK. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
