@@ -13,6 +13,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 static int bound(int type, int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -34,14 +42,22 @@ int main(int argc, char **argv)
 		int fd = bound(SOCK_DGRAM, atoi(argv[2]));
 		int sz = 4 << 20;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-		for (;;) {
+		/* SIGINT/SIGTERM interrupt recvfrom (no SA_RESTART): print the count and leave. */
+		struct sigaction sa = {.sa_handler = on_stop};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		unsigned long long echoed = 0;
+		while (!stop) {
 			struct sockaddr_storage src;
 			socklen_t len = sizeof(src);
 			ssize_t n =
 				recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&src, &len);
-			if (n >= 0)
-				sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&src, len);
+			if (n >= 0 &&
+			    sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&src, len) >= 0)
+				echoed++;
 		}
+		printf("echoed=%llu\n", echoed);
+		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "file") == 0) {
 		int l = bound(SOCK_STREAM, atoi(argv[2]));

@@ -2,6 +2,10 @@
 /* Load client for scripts/bench-sock (a benchmark tool, not part of the product):
  *   udp HOST PORT SECONDS SIZE FLOWS WINDOW   closed-loop UDP echo load: WINDOW datagrams in
  *                                             flight per flow; prints echoed pps
+ *   flood HOST PORT SECONDS SIZE FLOWS        open-loop UDP: sendmmsg as fast as possible and
+ *                                             never read (the replies are dropped at our
+ *                                             socket), so the server, not this client, is
+ *                                             the bottleneck; prints sent pps
  *   pingpong HOST PORT SECONDS CONNS MSG      TCP: each connection sends MSG bytes and waits for
  *                                             them back; prints messages/s and MiB/s
  *   stream HOST PORT BYTES                    TCP: send BYTES while reading the echo back
@@ -103,6 +107,39 @@ static int udp(char **argv)
 	double el = now() - t0;
 	printf("rx=%llu tx=%llu seconds=%.3f pps=%.0f\n", (unsigned long long)rx,
 	       (unsigned long long)tx, el, (double)rx / el);
+	return 0;
+}
+
+static int flood(char **argv)
+{
+	struct sockaddr_in a = target(argv[2], argv[3]);
+	double secs = atof(argv[4]);
+	size_t size = (size_t)atoi(argv[5]);
+	int flows = atoi(argv[6]);
+	char *buf = calloc(1, size + 1);
+	struct mmsghdr m[64];
+	struct iovec iov = {buf, size};
+	for (int i = 0; i < 64; i++)
+		m[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
+	int *fd = calloc((size_t)flows, sizeof(int));
+	for (int f = 0; f < flows; f++) {
+		fd[f] = socket(AF_INET, SOCK_DGRAM, 0);
+		int small = 1; /* the kernel's minimum: replies are dropped on arrival */
+		setsockopt(fd[f], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		if (connect(fd[f], (struct sockaddr *)&a, sizeof(a)) < 0)
+			return perror("connect"), 1;
+	}
+	uint64_t tx = 0;
+	double t0 = now(), end = t0 + secs;
+	for (unsigned k = 0;; k++) {
+		if ((k & 15) == 0 && now() >= end)
+			break;
+		int s = sendmmsg(fd[k % (unsigned)flows], m, 64, 0);
+		if (s > 0)
+			tx += (uint64_t)s;
+	}
+	double el = now() - t0;
+	printf("tx=%llu seconds=%.3f pps=%.0f\n", (unsigned long long)tx, el, (double)tx / el);
 	return 0;
 }
 
@@ -228,6 +265,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 8 && strcmp(argv[1], "udp") == 0)
 		return udp(argv);
+	if (argc >= 7 && strcmp(argv[1], "flood") == 0)
+		return flood(argv);
 	if (argc >= 7 && strcmp(argv[1], "pingpong") == 0)
 		return pingpong(argv);
 	if (argc >= 5 && strcmp(argv[1], "stream") == 0)

@@ -24,9 +24,12 @@ class Server:
                                      text=True, preexec_fn=preexec_fn, env=env)
         self.addrs = {"udp": [], "tcp": [], "sendfile": []}
         self.summary = None
+        self.startup_lines = []
+        self.stdout_text = ""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             line = self.proc.stderr.readline()
+            self.startup_lines.append(line.strip())
             if not line:
                 out, err = self.proc.communicate(timeout=5)
                 raise RuntimeError("pktecho exited (%s): %s" % (self.proc.returncode, err))
@@ -67,6 +70,7 @@ class Server:
         """Stop with sig; the exit code must be 0 and the last stdout line a JSON summary."""
         self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=20)
+        self.stdout_text = out
         check(self.proc.returncode == 0, "exit code %s after %s; stderr: %s"
               % (self.proc.returncode, sig, err[-2000:]))
         lines = [l for l in out.splitlines() if l.startswith("{")]
