@@ -399,6 +399,9 @@ static int serve(struct opts *o)
 		goto out;
 	}
 	pe_stats_set_meta(a.stats, "pktecho", a.meta.mode);
+	/* The run starts before the sockets exist: a datagram that arrives before the first report
+	 * must still count in the summary (last - first). */
+	pe_stats_snapshot(a.stats, a.first);
 	a.srv = pe_sock_server_create(&o->sock, a.stats, &what);
 	if (!a.srv) {
 		fprintf(stderr, "pktecho: %s: %s\n", what, strerror(errno));
@@ -413,7 +416,6 @@ static int serve(struct opts *o)
 		}
 		fprintf(stderr, "pktecho: prometheus port %u\n", pe_prom_server_port(prom));
 	}
-	pe_stats_snapshot(a.stats, a.first);
 	*a.prev = *a.first;
 	print_bound(a.srv, &o->sock);
 	if (run(&a, sfd) < 0)
