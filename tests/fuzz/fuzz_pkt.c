@@ -63,6 +63,80 @@ static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_
 	free(frame);
 }
 
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static int ip4_mine(const struct pe_pkt_cfg *cfg, const uint8_t *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+	for (unsigned i = 0; i < cfg->n_ip4; i++)
+		if (cfg->ip4[i].addr == v)
+			return 1;
+	return 0;
+}
+
+static int ip6_mine(const struct pe_pkt_cfg *cfg, const uint8_t *a)
+{
+	for (unsigned i = 0; i < cfg->n_ip6; i++)
+		if (memcmp(cfg->ip6[i].addr, a, 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* An independent oracle for the service policy on every reply (reliability A4-A8, A13): it goes
+ * from one of our addresses to a unicast host that is not us (the only group destination is an
+ * NA answering DAD, to ff02::1 / 33:33:00:00:00:01), with TTL / hop limit cfg->ttl (255 for
+ * NDP), and a UDP reply never goes to a loop port. Returns the broken rule or NULL. */
+static const char *policy_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f, uint32_t len)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	uint32_t off = 12;
+	uint16_t et = be16(f + 12);
+
+	while ((et == 0x8100 || et == 0x88a8 || et == 0x9100) && off + 6 <= len) {
+		off += 4;
+		et = be16(f + off);
+	}
+	off += 2;
+	if (et == 0x0806) {
+		if (len < off + 28 || (f[off + 18] & 1) || memcmp(f, f + off + 18, 6) != 0)
+			return "ARP reply not unicast to the target hardware address";
+		return ip4_mine(cfg, f + off + 14) ? NULL : "ARP reply for an address not ours";
+	}
+	if (et == 0x0800) {
+		const uint8_t *ip = f + off, *src = ip + 12, *dst = ip + 16;
+
+		if ((f[0] & 1) || dst[0] == 0 || dst[0] == 127 || dst[0] >= 224)
+			return "IPv4 reply to a group, zero or loopback address";
+		if (!ip4_mine(cfg, src) || ip4_mine(cfg, dst))
+			return "IPv4 reply not from us to another host";
+		if (ip[8] != cfg->ttl)
+			return "IPv4 reply TTL";
+		if (ip[9] == 17 && pe_pkt_port_in(cfg->loop_ports, be16(ip + (ip[0] & 15) * 4 + 2)))
+			return "UDP reply to a loop port";
+		return NULL;
+	}
+	if (et == 0x86dd) {
+		const uint8_t *ip = f + off, *src = ip + 8, *dst = ip + 24;
+		int na = ip[6] == 58 && len >= off + 41 && ip[40] == 136;
+		int dad = na && memcmp(dst, all_nodes, 16) == 0 && f[0] == 0x33 && f[1] == 0x33 &&
+			  be16(f + 2) == 0 && be16(f + 4) == 1;
+
+		if (!dad && ((f[0] & 1) || dst[0] == 0xff))
+			return "IPv6 reply to a group address";
+		if (!ip6_mine(cfg, src) || ip6_mine(cfg, dst))
+			return "IPv6 reply not from us to another host";
+		if (ip[7] != (na ? 255 : cfg->ttl))
+			return "IPv6 reply hop limit";
+		return NULL;
+	}
+	return "reply of an EtherType we do not serve";
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct pe_pkt_cfg *cfg;
@@ -94,6 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (cfg->mode == PE_MODE_SERVICE && memcmp(frame + 6, cfg->mac, 6) != 0) {
 			fprintf(stderr, "reply not from our MAC\n");
+			abort();
+		}
+		if (cfg->mode == PE_MODE_SERVICE && policy_broken(cfg, frame, len)) {
+			fprintf(stderr, "policy: %s\n", policy_broken(cfg, frame, len));
 			abort();
 		}
 		if (cfg->mode == PE_MODE_SERVICE && !pe_tf_csums_ok(frame, len) &&
