@@ -113,7 +113,7 @@ enum pe_stats_state {
 
 /* Attach read-only to "/pktecho-<shm_name>" (O_RDONLY, PROT_READ) after validating magic,
  * version and sizes. NULL with errno: ENOENT (no such segment), EINVAL (not a valid segment),
- * EAGAIN (still being created). The blocks of an attached set must not be written. */
+ * EAGAIN (still being created), EACCES (another user's object; root may read any). The blocks of an attached set must not be written. */
 struct pe_stats *pe_stats_attach(const char *shm_name);
 
 /* Descriptive fields stored in the header for readers (pktecho-stat, reports). No-op on an

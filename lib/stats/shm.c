@@ -134,6 +134,10 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	/* Our segments are 0600: another user's readable object at the name is a squat (or was
+	 * made readable by hand) and its numbers cannot be trusted. Root may read anyone's. */
+	if (st.st_uid != geteuid() && geteuid() != 0)
+		return -EACCES;
 	if ((size_t)st.st_size < sizeof(struct pe_stats_shm_hdr))
 		return -EINVAL;
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);

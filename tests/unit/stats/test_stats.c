@@ -376,6 +376,44 @@ static void test_shm_squat_refused(void **state)
 }
 
 /* A dead owner's segment that belongs to another user is not ours to replace. */
+/* A reader does not trust another user's object at the name, even a readable one (ours are 0600):
+ * it could be a squat with made-up numbers. */
+static void test_attach_other_user_refused(void **state)
+{
+	char key[96];
+	const char *name = uname_("auid");
+	struct pe_stats *s;
+	pid_t pid;
+	int fd, status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* only root can hand a segment to another uid and become that uid */
+	s = pe_stats_create(1, name);
+	assert_non_null(s);
+	snprintf(key, sizeof(key), "/pktecho-%s", name);
+	fd = shm_open(key, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, 65534, 65534), 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pe_stats *r;
+
+		if (setgid(1) < 0 || setuid(1) < 0) /* "daemon": neither root nor the owner */
+			_exit(3);
+		errno = 0;
+		r = pe_stats_attach(name);
+		_exit(r ? 1 : errno == EACCES ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pe_stats_destroy(s);
+}
+
 static void test_shm_other_user_refused(void **state)
 {
 	const char *name = uname_("uid");
@@ -588,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_shm_owner_keeps_replacement),
 		cmocka_unit_test(test_shm_squat_refused),
 		cmocka_unit_test(test_shm_other_user_refused),
+		cmocka_unit_test(test_attach_other_user_refused),
 		cmocka_unit_test(test_shm_stale_recovered),
 		cmocka_unit_test(test_shm_concurrent_processes),
 		cmocka_unit_test(test_attach_validates),
