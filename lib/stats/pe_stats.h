@@ -14,7 +14,7 @@
 #include "pe_drop.h"
 
 #define PE_STATS_MAX_BLOCKS 256
-#define PE_STATS_LABEL_LEN 48
+#define PE_STATS_LABEL_LEN  48
 
 /* The counters of one block. Everything is a monotonically increasing count except where noted. */
 struct pe_counters {
@@ -24,15 +24,15 @@ struct pe_counters {
 	uint64_t rx_missed;    /* DPDK: imissed (dropped by the NIC/vdev before we saw them) */
 	uint64_t conns_opened; /* sockets: TCP connections accepted */
 	uint64_t conns_closed;
-	uint64_t bytes_copied; /* sockets: bytes moved through user space (zero-copy paths add none) */
+	uint64_t bytes_copied; /* sockets: bytes through user space (zero-copy paths add none) */
 	uint64_t drops[PE_DROP_MAX];
 };
 
 /* One writer's block, alone on its cache lines. */
 struct pe_stats_block {
-	uint64_t seq; /* odd while the writer is inside begin/end */
+	uint64_t seq;	      /* odd while the writer is inside begin/end */
 	uint32_t port, queue; /* labels: DPDK port and queue, or UINT32_MAX when not applicable */
-	int32_t thread;       /* label: socket thread index, or -1 */
+	int32_t thread;	      /* label: socket thread index, or -1 */
 	char name[PE_STATS_LABEL_LEN]; /* short name for text reports: "p0q1", "thread0", "udp0" */
 	struct pe_counters c;
 } __attribute__((aligned(64)));
@@ -48,8 +48,8 @@ void pe_stats_destroy(struct pe_stats *s);
 unsigned pe_stats_count(const struct pe_stats *s);
 struct pe_stats_block *pe_stats_block(struct pe_stats *s, unsigned i);
 /* Label a block (before workers start). port/queue UINT32_MAX and thread -1 mean "none". */
-void pe_stats_block_label(struct pe_stats_block *b, const char *name, uint32_t port,
-			  uint32_t queue, int32_t thread);
+void pe_stats_block_label(struct pe_stats_block *b, const char *name, uint32_t port, uint32_t queue,
+			  int32_t thread);
 
 /* Writer side, hot path: wrap each burst's updates in begin/end; add with pe_ctr_add. */
 static inline void pe_stats_begin(struct pe_stats_block *b)
@@ -113,7 +113,8 @@ enum pe_stats_state {
 
 /* Attach read-only to "/pktecho-<shm_name>" (O_RDONLY, PROT_READ) after validating magic,
  * version and sizes. NULL with errno: ENOENT (no such segment), EINVAL (not a valid segment),
- * EAGAIN (still being created), EACCES (another user's object; root may read any). The blocks of an attached set must not be written. */
+ * EAGAIN (still being created), EACCES (another user's object; root may read any). The blocks of an
+ * attached set must not be written. */
 struct pe_stats *pe_stats_attach(const char *shm_name);
 
 /* Descriptive fields stored in the header for readers (pktecho-stat, reports). No-op on an
