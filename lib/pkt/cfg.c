@@ -46,6 +46,29 @@ static int parse_uint(const char *s, const char *end, unsigned long lo, unsigned
 	return 0;
 }
 
+/* Our own address must be a unicast host address: every reply carries it as its source, and a
+ * reply from 0/8, loopback, multicast, class E, the limited broadcast or the directed broadcast
+ * of its own prefix (/30 and shorter) would be illegal (RFC 1122 3.2.1.3) or a smurf. */
+static int ip4_unicast_host(uint32_t addr_be, unsigned prefix)
+{
+	uint32_t a = ntohl(addr_be), hostmask = prefix >= 32 ? 0 : 0xffffffffu >> prefix;
+	unsigned first = a >> 24;
+
+	if (first == 0 || first == 127 || first >= 224)
+		return 0;
+	return !(prefix <= 30 && (a & hostmask) == hostmask);
+}
+
+/* IPv6: not multicast, unspecified, loopback nor v4-mapped (RFC 4291 2.5.2, 2.5.3, 2.5.5.2). */
+static int ip6_unicast_host(const uint8_t a[16])
+{
+	static const uint8_t zero[16], v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (a[0] == 0xff || memcmp(a, v4mapped, sizeof(v4mapped)) == 0)
+		return 0;
+	return !(memcmp(a, zero, 15) == 0 && a[15] <= 1);
+}
+
 int pe_pkt_cfg_add_ip(struct pe_pkt_cfg *cfg, const char *text)
 {
 	char addr[INET6_ADDRSTRLEN];
@@ -65,6 +88,8 @@ int pe_pkt_cfg_add_ip(struct pe_pkt_cfg *cfg, const char *text)
 
 		if (inet_pton(AF_INET6, addr, a6) != 1)
 			return -EINVAL;
+		if (!ip6_unicast_host(a6))
+			return -EADDRNOTAVAIL;
 		if (cfg->n_ip6 >= PE_PKT_MAX_ADDRS)
 			return -ENOSPC;
 		memcpy(cfg->ip6[cfg->n_ip6].addr, a6, 16);
@@ -75,6 +100,8 @@ int pe_pkt_cfg_add_ip(struct pe_pkt_cfg *cfg, const char *text)
 
 		if (inet_pton(AF_INET, addr, &in) != 1)
 			return -EINVAL;
+		if (!ip4_unicast_host(in.s_addr, (unsigned)prefix))
+			return -EADDRNOTAVAIL;
 		if (cfg->n_ip4 >= PE_PKT_MAX_ADDRS)
 			return -ENOSPC;
 		cfg->ip4[cfg->n_ip4].addr = in.s_addr;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/pkt: the packet core. One pure function over one Ethernet frame: parse with a bounds check
  * before every header access, validate, decide, and rewrite the frame in place into its reply.
- * No allocation, no copy, no syscalls, no DPDK. The DPDK lcores, the tests and the fuzzer call it. */
+ * No allocation, no copy, no syscalls, no DPDK. The DPDK lcores, the tests and the fuzzer call it.
+ */
 #ifndef PE_PKT_H
 #define PE_PKT_H
 
@@ -10,21 +11,21 @@
 
 #include "pe_drop.h"
 
-#define PE_PKT_MAX_ADDRS 16
+#define PE_PKT_MAX_ADDRS   16
 #define PE_PKT_DEFAULT_TTL 64
-#define PE_PKT_MAX_VLAN 2
+#define PE_PKT_MAX_VLAN	   2
 /* IPv6 extension-header walk budget (count and bytes) before the L4 header. */
-#define PE_PKT_MAX_EXT_HDRS 8
+#define PE_PKT_MAX_EXT_HDRS  8
 #define PE_PKT_MAX_EXT_BYTES 256
 
 enum pe_pkt_mode {
-	PE_MODE_SERVICE = 0, /* a proper host: ARP, NDP, ICMP/ICMPv6 echo, UDP echo; policy enforced */
-	PE_MODE_L2,          /* swap MACs of any frame (benchmark rigs; no policy) */
-	PE_MODE_L4,          /* swap MACs, IPs, UDP/TCP ports like testpmd 5tswap (no policy) */
+	PE_MODE_SERVICE = 0, /* a host: ARP, NDP, ICMP/ICMPv6 and UDP echo; policy enforced */
+	PE_MODE_L2,	     /* swap MACs of any frame (benchmark rigs; no policy) */
+	PE_MODE_L4,	     /* swap MACs, IPs, UDP/TCP ports like testpmd 5tswap (no policy) */
 };
 
 struct pe_pkt_ip4 {
-	uint32_t addr; /* network byte order */
+	uint32_t addr;	/* network byte order */
 	uint8_t prefix; /* 1..32; used to recognise the directed broadcast */
 };
 
@@ -37,10 +38,10 @@ struct pe_pkt_ip6 {
  * struct is public so the hot path reads it without calls, but treat it as read-only there. */
 struct pe_pkt_cfg {
 	enum pe_pkt_mode mode;
-	uint8_t mac[6];       /* our MAC: ARP/NA replies carry it; frames to other unicast MACs drop */
-	bool promisc;         /* accept frames to any destination MAC (l2/l4 modes ignore the MAC) */
-	bool verify_csum;     /* verify IPv4/ICMP/UDP checksums (true; false only for fuzzing) */
-	uint8_t ttl;          /* TTL / hop limit of echo replies (64) */
+	uint8_t mac[6];	  /* our MAC: ARP/NA replies carry it; frames to other unicast MACs drop */
+	bool promisc;	  /* accept frames to any destination MAC (l2/l4 modes ignore the MAC) */
+	bool verify_csum; /* verify IPv4/ICMP/UDP checksums (true; false only for fuzzing) */
+	uint8_t ttl;	  /* TTL / hop limit of echo replies (64) */
 	unsigned n_ip4, n_ip6;
 	struct pe_pkt_ip4 ip4[PE_PKT_MAX_ADDRS];
 	struct pe_pkt_ip6 ip6[PE_PKT_MAX_ADDRS];
@@ -51,7 +52,10 @@ struct pe_pkt_cfg {
 /* Defaults: service mode, TTL 64, checksums verified, echo port 7, loop ports 7,9,13,17,19,37,
  * no addresses, zero MAC. */
 void pe_pkt_cfg_init(struct pe_pkt_cfg *cfg);
-/* Parse "ADDR[/PREFIX]" (IPv4 or IPv6) and add it. 0, or -EINVAL (bad text), -ENOSPC (too many). */
+/* Parse "ADDR[/PREFIX]" (IPv4 or IPv6) and add it. 0, or -EINVAL (bad text), -ENOSPC (too many),
+ * -EADDRNOTAVAIL (not a unicast host address: replies would carry it as their source; IPv4 0/8,
+ * 127/8, 224/4, 240/4, or the directed broadcast of its own /30-or-shorter prefix; IPv6 ::, ::1,
+ * ff00::/8, ::ffff:0:0/96). */
 int pe_pkt_cfg_add_ip(struct pe_pkt_cfg *cfg, const char *text);
 /* Parse "7,9,1000-1010" into the echo-port (or loop-port) bitmap, replacing it. 0 or -EINVAL. */
 int pe_pkt_cfg_set_ports(uint8_t bitmap[65536 / 8], const char *list);
@@ -82,7 +86,8 @@ void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[],
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a
- * directed broadcast of one of our prefixes, nor one of our own addresses). IPv4 in network order. */
+ * directed broadcast of one of our prefixes, nor one of our own addresses). IPv4 in network order.
+ */
 bool pe_pkt_ip4_src_ok(const struct pe_pkt_cfg *cfg, uint32_t addr);
 bool pe_pkt_ip6_src_ok(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
 

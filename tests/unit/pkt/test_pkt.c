@@ -244,6 +244,36 @@ static void test_cfg_add_ip(void **state)
 	assert_int_equal(cfg.n_ip6, PE_PKT_MAX_ADDRS);
 }
 
+/* Our addresses become the source of every reply: only unicast host addresses are accepted. */
+static void test_cfg_add_ip_not_unicast(void **state)
+{
+	struct pe_pkt_cfg cfg;
+	static const char *const group[] = {
+		"224.0.0.1",	 "239.1.2.3/24",     "0.0.0.0",		"0.1.2.3/8",
+		"127.0.0.1/8",	 "240.0.0.1",	     "255.255.255.255", "198.18.0.255/24",
+		"198.18.0.3/30", "ff02::1",	     "ff05::2/64",	"::",
+		"::1",		 "::ffff:198.18.0.2"};
+	static const char *const fine[] = {"198.18.0.1/31",
+					   "198.18.0.255/32",
+					   "198.18.0.254/24",
+					   "198.18.0.0/23",
+					   "2001:2::ff",
+					   "fe80::1/64",
+					   "::2"};
+
+	(void)state;
+	pe_pkt_cfg_init(&cfg);
+	for (unsigned i = 0; i < sizeof(group) / sizeof(group[0]); i++) {
+		if (pe_pkt_cfg_add_ip(&cfg, group[i]) != -EADDRNOTAVAIL)
+			fail_msg("%s accepted as our address", group[i]);
+	}
+	assert_int_equal(cfg.n_ip4 + cfg.n_ip6, 0);
+	for (unsigned i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		if (pe_pkt_cfg_add_ip(&cfg, fine[i]) != 0)
+			fail_msg("%s refused", fine[i]);
+	}
+}
+
 static void test_cfg_ports(void **state)
 {
 	struct pe_pkt_cfg cfg;
@@ -599,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_golden_burst),
 		cmocka_unit_test(test_cfg_defaults),
 		cmocka_unit_test(test_cfg_add_ip),
+		cmocka_unit_test(test_cfg_add_ip_not_unicast),
 		cmocka_unit_test(test_cfg_ports),
 		cmocka_unit_test(test_cfg_mode),
 		cmocka_unit_test(test_drop_names),
