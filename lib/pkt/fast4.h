@@ -50,7 +50,7 @@ static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n,
 {
 	unsigned bad = (unsigned)(pe_be16(u + 4) != n) |
 		       (unsigned)!pe_pkt_port_in(fc->cfg->echo_ports, pe_be16(u + 2)) |
-		       (unsigned)pe_pkt_port_in(fc->cfg->loop_ports, pe_be16(u));
+		       (unsigned)pe_pkt_udp_sport_loops(fc->cfg, pe_be16(u));
 
 	if (PE_UNLIKELY(bad))
 		return 0;

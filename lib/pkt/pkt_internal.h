@@ -190,6 +190,15 @@ static inline enum pe_drop pe_tcp_drop(const uint8_t *t, uint32_t n)
 	return PE_DROP_PROTO;
 }
 
+/* A UDP source port that could be another reflecting service: a loop port (chargen, echo ...),
+ * or one of our own echo ports, since the peer may be an echo service configured like us; two
+ * echo services answering each other loop forever on one spoofed datagram (FreeBSD inetd refuses
+ * the ports of its own services for the same reason). */
+static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t sport)
+{
+	return pe_pkt_port_in(cfg->loop_ports, sport) | pe_pkt_port_in(cfg->echo_ports, sport);
+}
+
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,
  * pseudo = pseudo-header sum without the length. On success swaps the ports and stores the UDP
  * length (which may be below n) in *ulen. */
@@ -206,7 +215,7 @@ static inline enum pe_drop pe_udp_echo(const struct pe_pkt_cfg *cfg, uint8_t *u,
 		return PE_DROP_UDP_LEN;
 	if (PE_UNLIKELY(!pe_pkt_port_in(cfg->echo_ports, pe_be16(u + 2))))
 		return PE_DROP_UDP_PORT;
-	if (PE_UNLIKELY(pe_pkt_port_in(cfg->loop_ports, pe_be16(u))))
+	if (PE_UNLIKELY(pe_pkt_udp_sport_loops(cfg, pe_be16(u))))
 		return PE_DROP_LOOP;
 	ck = pe_ld16(u + 6);
 	if (ck == 0) {

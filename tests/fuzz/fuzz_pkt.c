@@ -116,8 +116,10 @@ static const char *policy_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f,
 			return "IPv4 reply not from us to another host";
 		if (ip[8] != cfg->ttl)
 			return "IPv4 reply TTL";
-		if (ip[9] == 17 && pe_pkt_port_in(cfg->loop_ports, be16(ip + (ip[0] & 15) * 4 + 2)))
-			return "UDP reply to a loop port";
+		if (ip[9] == 17 &&
+		    (pe_pkt_port_in(cfg->loop_ports, be16(ip + (ip[0] & 15) * 4 + 2)) ||
+		     pe_pkt_port_in(cfg->echo_ports, be16(ip + (ip[0] & 15) * 4 + 2))))
+			return "UDP reply to a loop or echo port";
 		return NULL;
 	}
 	if (et == 0x86dd) {
@@ -132,6 +134,10 @@ static const char *policy_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f,
 			return "IPv6 reply not from us to another host";
 		if (ip[7] != (na ? 255 : cfg->ttl))
 			return "IPv6 reply hop limit";
+		if (ip[6] == 17 && len >= off + 44 &&
+		    (pe_pkt_port_in(cfg->loop_ports, be16(ip + 42)) ||
+		     pe_pkt_port_in(cfg->echo_ports, be16(ip + 42))))
+			return "UDP reply to a loop or echo port";
 		return NULL;
 	}
 	return "reply of an EtherType we do not serve";

@@ -486,6 +486,50 @@ static void test_second_address(void **state)
 	free(g);
 }
 
+/* A UDP datagram from one of our own echo ports may come from an echo service configured like
+ * us: answering it would start an endless echo<->echo loop (reliability A1/A4), even with the
+ * loop-port list emptied. Ports just outside the echo range are answered. IPv4 (fast path and
+ * full parse via run) and IPv6. */
+static void test_udp_from_echo_port(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		uint16_t sport, dport;
+		enum pe_drop want;
+	} cases[] = {
+		{"198.18.0.1", "198.18.0.2", 1005, 1000, PE_DROP_LOOP},
+		{"198.18.0.1", "198.18.0.2", 1000, 1000, PE_DROP_LOOP},
+		{"198.18.0.1", "198.18.0.2", 1011, 1000, PE_DROP_NONE},
+		{"198.18.0.1", "198.18.0.2", 999, 1010, PE_DROP_NONE},
+		{"2001:2::1", "2001:2::2", 1010, 1001, PE_DROP_LOOP},
+		{"2001:2::1", "2001:2::2", 40000, 1001, PE_DROP_NONE},
+	};
+	struct pe_golden *g = golden("udp4_echo");
+
+	(void)state;
+	assert_int_equal(pe_pkt_cfg_set_ports(g->cfg.echo_ports, "7,1000-1010"), 0);
+	assert_int_equal(pe_pkt_cfg_set_ports(g->cfg.loop_ports, "19"), 0);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t out[PE_TF_MAX];
+		uint32_t len;
+		struct pe_tf req;
+
+		pe_tf_init(&req);
+		pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
+		if (strchr(cases[i].src, ':'))
+			pe_tf_ip6(&req, cases[i].src, cases[i].dst, 64);
+		else
+			pe_tf_ip4(&req, cases[i].src, cases[i].dst, 64);
+		pe_tf_udp(&req, cases[i].sport, cases[i].dport);
+		pe_tf_payload(&req, "loop?", 5);
+		pe_tf_finish(&req);
+		if (run(&g->cfg, &req, out, &len) != cases[i].want)
+			fail_msg("case %u: %u -> %u: want %s", i, cases[i].sport, cases[i].dport,
+				 pe_drop_name(cases[i].want));
+	}
+	free(g);
+}
+
 /* l4 mode on truncated frames: swaps what is there, never reads past the end. */
 static void test_l4_truncated(void **state)
 {
@@ -638,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_ttl_configured),
 		cmocka_unit_test(test_verify_off),
 		cmocka_unit_test(test_second_address),
+		cmocka_unit_test(test_udp_from_echo_port),
 		cmocka_unit_test(test_l4_truncated),
 		cmocka_unit_test(test_l4_fragment),
 		cmocka_unit_test(test_truncations),
