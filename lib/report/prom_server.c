@@ -276,9 +276,15 @@ static void *prom_thread(void *p)
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue; /* EMFILE, a reset before accept...: try again on the next event
-				   */
+		if (fd < 0) {
+			/* Out of fds or memory: the connection stays queued, so the socket stays
+			 * readable and an immediate retry would spin; pause (a stop still ends it).
+			 */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				poll(&pfd[1], 1, 100);
+			continue; /* a reset before accept...: try again on the next event */
+		}
 		handle_conn(srv, fd);
 		close(fd);
 	}

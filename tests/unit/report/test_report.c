@@ -3,6 +3,7 @@
  * loopback socket. (Full JSON / Prometheus parse-back: check_report.py.) */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -359,6 +362,68 @@ static void test_prom_server_slowloris(void **state)
 	pe_stats_destroy(ctx.stats);
 }
 
+/* Out of file descriptors, the endpoint must not spin on its listening socket (the pending
+ * connection keeps it readable while accept fails with EMFILE). A child runs the server, uses up
+ * its fds, and measures its own CPU time over one second while the parent's connection waits:
+ * a spinning thread burns most of that second, a pausing one almost nothing. */
+static void test_prom_server_emfile_no_spin(void **state)
+{
+	int to_parent[2], to_child[2], status;
+	unsigned port = 0;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(to_parent), 0);
+	assert_int_equal(pipe(to_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
+		struct pe_prom_server *srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
+		struct rlimit rl = {64, 64};
+		struct rusage r0, r1;
+		double cpu;
+
+		if (!srv || setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(3);
+		port = pe_prom_server_port(srv);
+		while (open("/dev/null", O_RDONLY) >= 0)
+			;
+		if (write(to_parent[1], &port, sizeof(port)) != sizeof(port) ||
+		    read(to_child[0], &c, 1) != 1) /* the parent has connected */
+			_exit(4);
+		getrusage(RUSAGE_SELF, &r0);
+		sleep(1);
+		getrusage(RUSAGE_SELF, &r1);
+		cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+		      (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+		      (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+		      (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+		fprintf(stderr, "server CPU over 1 s out of fds: %.3f s\n", cpu);
+		_exit(cpu < 0.3 ? 0 : 1); /* no stop: the process ends here */
+	}
+	assert_int_equal(read(to_parent[0], &port, sizeof(port)), sizeof(port));
+	{
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(write(to_child[1], "c", 1), 1);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		close(fd);
+	}
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The ready-made render function behind a real endpoint. */
 static void test_prom_render_stats(void **state)
 {
@@ -442,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
 		cmocka_unit_test(test_prom_server_slowloris),
+		cmocka_unit_test(test_prom_server_emfile_no_spin),
 		cmocka_unit_test(test_prom_render_stats),
 		cmocka_unit_test(test_prom_server_bad_address),
 		cmocka_unit_test(test_prom_server_v6),
