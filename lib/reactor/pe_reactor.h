@@ -74,10 +74,14 @@ void pe_channel_remove(struct pe_channel *ch);
 /* ---- timers -------------------------------------------------------------------------------- */
 
 struct pe_timer;
+#define PE_TIMER_OFF UINT64_MAX /* first_ns: created (or re-armed) disarmed */
 /* fn(arg) first after first_ns, then every interval_ns (0: once). Loop thread only.
  * NULL with errno on failure. */
 struct pe_timer *pe_timer_create(struct pe_loop *loop, uint64_t first_ns, uint64_t interval_ns,
 				 pe_task_fn fn, void *arg);
+/* Re-arm (or, with PE_TIMER_OFF, disarm) an existing timer: needs no new fd, so it works when
+ * the process is out of descriptors. 0 or -errno. */
+int pe_timer_arm(struct pe_timer *t, uint64_t first_ns, uint64_t interval_ns);
 /* Stop and free (safe from the timer's own callback). Accepts NULL. */
 void pe_timer_destroy(struct pe_timer *t);
 

@@ -45,10 +45,7 @@ struct pe_timer *pe_timer_create(struct pe_loop *loop, uint64_t first_ns, uint64
 	t->fn = fn;
 	t->arg = arg;
 	pe_channel_init(&t->ch, loop, fd, &timer_ops, t);
-	/* An it_value of zero would disarm the timer: "now" is one nanosecond. */
-	struct itimerspec its = {.it_value = ns_to_ts(first_ns ? first_ns : 1),
-				 .it_interval = ns_to_ts(interval_ns)};
-	int rc = timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+	int rc = pe_timer_arm(t, first_ns, interval_ns);
 	if (rc == 0)
 		rc = pe_channel_set(&t->ch, PE_EV_READ);
 	if (rc < 0) {
@@ -58,6 +55,17 @@ struct pe_timer *pe_timer_create(struct pe_loop *loop, uint64_t first_ns, uint64
 		return NULL;
 	}
 	return t;
+}
+
+int pe_timer_arm(struct pe_timer *t, uint64_t first_ns, uint64_t interval_ns)
+{
+	struct itimerspec its = {0};
+	if (first_ns != PE_TIMER_OFF) {
+		/* An it_value of zero would disarm the timer: "now" is one nanosecond. */
+		its.it_value = ns_to_ts(first_ns ? first_ns : 1);
+		its.it_interval = ns_to_ts(interval_ns);
+	}
+	return timerfd_settime(t->ch.fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
 void pe_timer_destroy(struct pe_timer *t)

@@ -214,8 +214,8 @@ static void *accept_thread(void *arg)
 	int spare = t->spare;
 	while (!atomic_load(&srv->stop)) {
 		int fd = srv_accept(srv, t->fd, &spare, 0);
-		if (fd == -EMFILE)
-			usleep(100000); /* out of fds and no spare: pause instead of spinning */
+		if (fd < 0 && fd != -EAGAIN && fd != -ECONNREFUSED)
+			usleep(100000); /* no spare fd, or an error that may persist: no spinning */
 		if (fd < 0)
 			continue;
 		if (!srv_conn_admit(srv)) {

@@ -9,13 +9,14 @@
 
 #include "sock_int.h"
 
-#define PAUSE_NS 100000000ull /* listener pause when out of fds without a spare */
+#define PAUSE_NS 100000000ull /* listener pause: out of fds without a spare, or errors */
 
 struct listener {
 	struct pe_channel ch;
 	struct pe_sock_server *srv;
-	int sf; /* -1 echo, else sendfile index */
-	struct pe_timer *resume;
+	int sf;			 /* -1 echo, else sendfile index */
+	struct pe_timer *resume; /* created at start: arming it needs no fd when fds ran out */
+	bool paused;
 };
 
 struct ep_impl {
@@ -102,8 +103,7 @@ static void worker_stop(struct pe_loop *loop, unsigned index, void *arg)
 static void listener_resume(void *arg)
 {
 	struct listener *l = arg;
-	pe_timer_destroy(l->resume);
-	l->resume = NULL;
+	l->paused = false;
 	pe_channel_set(&l->ch, PE_EV_READ);
 }
 
@@ -132,12 +132,14 @@ static void accept_ready(struct pe_channel *ch)
 		int fd = srv_accept(srv, ch->fd, &ep->spare, SOCK_NONBLOCK);
 		if (fd == -ECONNREFUSED)
 			continue;
-		if (fd == -EMFILE && !l->resume) {
-			/* No spare fd either: stop listening briefly instead of spinning. */
+		if (fd == -EAGAIN)
+			return;
+		if (fd < 0 && !l->paused) {
+			/* Out of fds without a spare, or an error that may persist (ENOBUFS...):
+			 * stop listening briefly; level-triggered epoll would spin otherwise. */
+			l->paused = true;
 			pe_channel_set(ch, 0);
-			l->resume = pe_timer_create(ch->loop, PAUSE_NS, 0, listener_resume, l);
-			if (!l->resume)
-				pe_channel_set(ch, PE_EV_READ);
+			pe_timer_arm(l->resume, PAUSE_NS, 0);
 		}
 		if (fd < 0)
 			return;
@@ -171,7 +173,8 @@ static int acceptor_start(struct pe_loop *loop, unsigned index, void *arg)
 		l->srv = srv;
 		l->sf = sf ? (int)j : -1;
 		pe_channel_init(&l->ch, loop, fd, &accept_ops, l);
-		int rc = pe_channel_set(&l->ch, PE_EV_READ);
+		l->resume = pe_timer_create(loop, PE_TIMER_OFF, 0, listener_resume, l);
+		int rc = l->resume ? pe_channel_set(&l->ch, PE_EV_READ) : -errno;
 		if (rc < 0) {
 			acceptor_stop(loop, index, arg);
 			return rc;

@@ -135,10 +135,12 @@ static void service_listener(struct pthread_state *s, unsigned i)
 		int fd = srv_accept(srv, w->lis_fd[i], &s->spare, SOCK_NONBLOCK);
 		if (fd == -ECONNREFUSED)
 			continue;
-		if (fd == -EMFILE)
-			s->lis_resume_ns[i] = now_ns() + PAUSE_NS; /* no spare fd: pause, no spin */
-		if (fd < 0)
+		if (fd == -EAGAIN)
 			return;
+		if (fd < 0) { /* no spare fd, or an error that may persist: pause, no spin */
+			s->lis_resume_ns[i] = now_ns() + PAUSE_NS;
+			return;
+		}
 		if (!srv_conn_admit(srv)) {
 			close(fd);
 			continue;
@@ -271,6 +273,10 @@ static void *poll_thread(void *arg)
 	while (s->setup_rc == 0 && !atomic_load(&srv->stop)) {
 		if (s->sigio) {
 			sigio_wait(s, &set);
+			/* A paused listener raises no new signal for connections already queued. */
+			for (unsigned i = 0; i < w->n_lis; i++)
+				if (s->lis_resume_ns[i] && now_ns() >= s->lis_resume_ns[i])
+					service_listener(s, i);
 			continue;
 		}
 		uint64_t before = progress(w);

@@ -235,8 +235,12 @@ static void lis_done(struct uthr *t, struct ulis *l, int res)
 	}
 	if (res == -EBADF || res == -ECANCELED || res == -EINVAL)
 		return; /* the listener is closing */
-	if (res < 0) {
+	if (res == -EINTR || res == -EAGAIN || res == -ECONNABORTED) {
 		lis_accept(t, l);
+		return;
+	}
+	if (res < 0) {
+		lis_pause(t, l); /* anything else (ENOBUFS, ENOMEM...) may persist: no busy retry */
 		return;
 	}
 	if (srv_conn_admit(srv))

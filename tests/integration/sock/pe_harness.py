@@ -63,6 +63,21 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu(self):
+        """{'tid comm': CPU seconds} of every thread (io_uring workers included): which one
+        spins, when a test finds the process busy."""
+        out = {}
+        for tid in os.listdir("/proc/%d/task" % self.pid):
+            try:
+                with open("/proc/%d/task/%s/stat" % (self.pid, tid)) as f:
+                    head, rest = f.read().rsplit(")", 1)
+                fields = rest.split()
+                out[tid + " " + head.split("(", 1)[1]] = \
+                    (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+        return out
+
     def alive(self):
         return self.proc.poll() is None
 

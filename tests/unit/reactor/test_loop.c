@@ -74,6 +74,38 @@ static void test_oneshot_timer(void **state)
 	pe_loop_destroy(loop);
 }
 
+/* A timer created disarmed stays silent until armed; re-arming needs no new fd. */
+struct armer {
+	struct pe_timer *target;
+	struct tick *k;
+	int count_when_armed;
+};
+
+static void arm_target(void *arg)
+{
+	struct armer *a = arg;
+	a->count_when_armed = a->k->count;
+	pe_timer_arm(a->target, 1 * MS, 0);
+}
+
+static void test_timer_arm(void **state)
+{
+	struct pe_loop *loop = pe_loop_create();
+	struct tick k = {.loop = loop};
+	struct pe_timer *t = pe_timer_create(loop, PE_TIMER_OFF, 0, on_once, &k);
+	assert_non_null(t);
+	struct armer a = {t, &k, -1};
+	struct pe_timer *arm = pe_timer_create(loop, 15 * MS, 0, arm_target, &a);
+	struct pe_timer *quit = pe_timer_create(loop, 40 * MS, 0, on_quit, loop);
+	assert_int_equal(pe_loop_run(loop), 0);
+	assert_int_equal(a.count_when_armed, 0); /* silent while disarmed */
+	assert_int_equal(k.count, 1);		 /* fired once after pe_timer_arm */
+	pe_timer_destroy(t);
+	pe_timer_destroy(arm);
+	pe_timer_destroy(quit);
+	pe_loop_destroy(loop);
+}
+
 struct poster {
 	struct pe_loop *loop;
 	int n;
@@ -232,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_periodic_timer),	   cmocka_unit_test(test_oneshot_timer),
 		cmocka_unit_test(test_cross_thread_queue), cmocka_unit_test(test_quit_wakes),
 		cmocka_unit_test(test_remove_mid_batch),   cmocka_unit_test(test_write_interest),
+		cmocka_unit_test(test_timer_arm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
