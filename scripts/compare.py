@@ -149,7 +149,8 @@ def wait_until(pred, timeout, what):
 
 def run_load(cmd, server, warmup, duration, interval):
     """Run one load; sample the server's CPU at each interval line of the measured phase.
-    Returns (summary, server CPU seconds, echoes counted over the same intervals)."""
+    Returns (summary, (server CPU seconds, wall seconds), echoes counted over the same
+    intervals)."""
     p = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True))
     samples, summary, k = [], None, 0
@@ -163,14 +164,15 @@ def run_load(cmd, server, warmup, duration, interval):
             k += 1
             t = k * interval
             if warmup - 1e-9 <= t <= warmup + duration + 1e-9:
-                samples.append((cpu_ticks(server.pid), obj["rx_packets"]))
+                samples.append((cpu_ticks(server.pid), obj["rx_packets"], time.monotonic()))
     _, err = JAN.stop(p, timeout=30)
     if p.returncode != 0 or summary is None:
         raise Failed("pktecho-load failed: %s" % (err.strip().splitlines() or ["?"])[-1])
     samples = [s for s in samples if s[0] is not None]
     if len(samples) >= 2 and samples[-1][1] > samples[0][1]:
         cpu = (samples[-1][0] - samples[0][0]) / CLK_TCK
-        return summary, cpu, samples[-1][1] - samples[0][1]
+        wall = samples[-1][2] - samples[0][2]
+        return summary, (cpu, wall), samples[-1][1] - samples[0][1]
     return summary, None, 0
 
 
@@ -181,7 +183,8 @@ class Path:
         self.name, self.kind, self.detail = name, kind, detail
         self.status = ""  # "", "not built", "failed: ..."
         self.max = self.fixed = None
-        self.cpu_us = None
+        self.cpu_us = self.cpu_pct = None
+        self.note = ""  # e.g. the server crashed when it was stopped
 
 
 def load_cmd(args, bins, rate, warmup, duration, interval, pre=(), dpdk_eal=None):
@@ -262,7 +265,7 @@ class Runner:
             why = self.last_error(srv)
             if "this build has no" in why:  # e.g. pktecho without liburing: --io-model uring
                 raise NotBuilt(why.split("this build has no", 1)[1].strip())
-            raise Failed("server exited: %s" % why)
+            raise Failed("server exited (status %d): %s" % (srv.returncode, why))
         return srv
 
     def one_load(self, path, srv, rate, warmup, duration):
@@ -276,7 +279,8 @@ class Runner:
             cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, netns(ns, "b"))
         cmd.append("udp://198.18.0.2:7")
         if srv.poll() is not None:
-            raise Failed("server exited: %s" % self.last_error(srv))
+            raise Failed("server exited (status %d): %s" % (srv.returncode,
+                                                            self.last_error(srv)))
         return run_load(cmd, srv, warmup, duration, interval)
 
     def run(self, path, n, total):
@@ -287,10 +291,12 @@ class Runner:
         try:
             path.max, cpu, echoes = self.one_load(path, srv, a.rate, a.warmup, a.duration)
             if cpu is not None and echoes:
-                path.cpu_us = cpu / echoes * 1e6
-            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet" % (
+                path.cpu_us = cpu[0] / echoes * 1e6
+                path.cpu_pct = 100.0 * cpu[0] / cpu[1] if cpu[1] > 0 else None
+            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet (%s of a core)" % (
                 path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
-                "%.2f" % path.cpu_us if path.cpu_us is not None else "?"))
+                "%.2f" % path.cpu_us if path.cpu_us is not None else "?",
+                "%.0f%%" % path.cpu_pct if path.cpu_pct is not None else "?"))
             log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
             path.fixed, _, _ = self.one_load(path, srv, a.lat_rate, min(a.warmup, 0.5),
                                              a.lat_duration)
@@ -300,7 +306,9 @@ class Runner:
         finally:
             JAN.stop(srv)
             if srv.returncode not in (0, None, -signal.SIGINT):
-                log("        (server exit %d: %s)" % (srv.returncode, self.last_error(srv)))
+                path.note = "the server exited with status %d when stopped (%s)" % (
+                    srv.returncode, self.last_error(srv))
+                log("        " + path.note)
 
 
 def plan(args, bins):
@@ -357,16 +365,17 @@ def core_bench(args):
 
 def fmt_row(p, args):
     if p.status:
-        return [p.name, p.status] + ["-"] * 6
+        return [p.name, p.status] + ["-"] * 7
     m, f = p.max, p.fixed
     gbps = m["rx_pps"] * (args.size + L2_OVERHEAD) * 8 / 1e9
     return [p.name, "%.0f" % m["rx_pps"], "%.3f" % gbps, "%.2f%%" % (100.0 * m["loss_ratio"]),
             "%.1f" % f["latency_us"]["p50"], "%.1f" % f["latency_us"]["p99"],
-            "%d" % f["lost"], "%.2f" % p.cpu_us if p.cpu_us is not None else "?"]
+            "%d" % f["lost"], "%.2f" % p.cpu_us if p.cpu_us is not None else "?",
+            "%.0f%%" % p.cpu_pct if p.cpu_pct is not None else "?"]
 
 
 HEADER = ["path", "echoed pps", "Gbps", "loss at max", "p50 RTT us", "p99 RTT us",
-          "lost at fixed rate", "server CPU us/packet"]
+          "lost at fixed rate", "server CPU us/packet", "server CPU use"]
 
 
 def table(paths, args):
@@ -407,6 +416,8 @@ def write_md(paths, bench, args, started):
         "",
         table(paths, args),
         "",
+    ] + ["**%s**: %s." % (p.name, p.note) for p in paths if p.note] + [
+        "",
         "- echoed pps, Gbps (Ethernet frames without FCS), loss: at the offered rate; loss there "
         "is the server (or the path) falling behind.",
         "- RTT and lost at fixed rate: at %d pps, where every path should lose nothing." %
@@ -414,6 +425,9 @@ def write_md(paths, bench, args, started):
         "- server CPU: utime+stime of the server process from /proc/<pid>/stat over the measured "
         "intervals, divided by the echoes received in them. A DPDK lcore polls: it burns its "
         "core whatever the rate, so its cost per packet falls as the rate rises.",
+        "- server CPU use: the same CPU time over the wall time, in percent of one core. A "
+        "polling DPDK server below 100% did not get its core: other work shared it, and its "
+        "rates and latencies here say more about the machine than about the path.",
     ]
     if bench is not None:
         lines += ["", "## Core benchmark against dpdk-testpmd (`scripts/bench dpdk`)", "",
