@@ -20,8 +20,9 @@ struct bthread {
 	struct pe_sock_server *srv;
 	pthread_t tid;
 	int fd;
-	int sf;	   /* listeners: -1 echo, else sendfile index */
-	int spare; /* listeners: the fd given up when out of fds */
+	int sf;	       /* listeners: -1 echo, else sendfile index */
+	int spare;     /* listeners: the fd given up when out of fds */
+	uint16_t port; /* UDP: the bound port */
 	struct pe_stats_block *st;
 };
 
@@ -61,7 +62,7 @@ static void *udp_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	struct pe_udp_batch *b = pe_udp_batch_create(1, srv->cfg.udp_buf);
 	while (b && !atomic_load(&srv->stop)) {
-		int n = pe_udp_echo(b, t->fd, 0, srv->cfg.pkt, t->st, true);
+		int n = pe_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st, true);
 		if (n < 0 && n != -EAGAIN && n != -EINTR)
 			break;
 	}
@@ -273,6 +274,7 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 		t->srv = srv;
 		t->sf = sf ? (int)(j - cfg->n_tcp) : -1;
 		t->st = udp ? srv->workers[i % cfg->threads].st : srv->main_st;
+		t->port = udp ? sock_addr_port(&srv->bound[PE_SOCK_UDP][j]) : 0;
 		t->fd = udp  ? srv_socket(srv, PE_SOCK_UDP, j, false)
 			: sf ? srv_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, false)
 			     : srv_socket(srv, PE_SOCK_TCP, j, false);

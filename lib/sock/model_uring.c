@@ -31,6 +31,7 @@ struct uslot { /* one datagram in flight */
 	uint8_t type;
 	struct uthr *t;
 	int fd;
+	uint16_t port; /* bound port, host order */
 	struct msghdr in, out;
 	struct iovec iov_in, iov_out;
 	struct sockaddr_storage src;
@@ -105,7 +106,8 @@ static void udp_done_recv(struct uthr *t, struct uslot *s, int res)
 	pe_ctr_add(&st->c.rx_bytes, (uint64_t)res);
 	pe_ctr_add(&st->c.bytes_copied, (uint64_t)res);
 	int flags = s->in.msg_flags | ((size_t)res > cfg->udp_buf ? MSG_TRUNC : 0);
-	enum pe_drop d = pe_sock_udp_policy(cfg->pkt, (struct sockaddr *)&s->src, &s->in, flags);
+	enum pe_drop d =
+		pe_sock_udp_policy(cfg->pkt, (struct sockaddr *)&s->src, &s->in, flags, s->port);
 	struct io_uring_sqe *sqe = d == PE_DROP_NONE ? sqe_get(t) : NULL;
 	if (!sqe) {
 		pe_ctr_add(&st->c.drops[d == PE_DROP_NONE ? PE_DROP_TX_FULL : d], 1);
@@ -324,6 +326,7 @@ static int uthr_setup(struct uthr *t)
 		struct uslot *s = &t->slots[i];
 		s->t = t;
 		s->fd = w->udp_fd[i / UDP_SLOTS];
+		s->port = w->udp_port[i / UDP_SLOTS];
 		s->buf = t->udp_bufs + i * bufsz;
 		s->iov_in = (struct iovec){s->buf, bufsz};
 		udp_recv(t, s);

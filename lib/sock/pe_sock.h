@@ -94,10 +94,12 @@ void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *
 /* ---- UDP echo core (used by every IO model; exported for the tests) ------------------------ */
 
 /* Policy of one received datagram: PE_DROP_NONE to echo, or the reason. src: the sender;
- * msg: the received header (control messages: IP_PKTINFO / IPV6_PKTINFO); flags: msg_flags.
- * Loopback sources pass (the kernel only delivers them from this host). */
+ * msg: the received header (control messages: IP_PKTINFO / IPV6_PKTINFO); flags: msg_flags;
+ * local_port: the port it came to (host order; a sender on that same port is another echo
+ * service: loop_refused), 0 if unknown. Loopback sources pass (the kernel only delivers them
+ * from this host). */
 enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct sockaddr *src,
-				const struct msghdr *msg, int flags);
+				const struct msghdr *msg, int flags, uint16_t local_port);
 
 struct pe_udp_batch;
 /* Buffers for up to vlen datagrams of buf_size bytes each. NULL with errno. */
@@ -106,8 +108,8 @@ void pe_udp_batch_destroy(struct pe_udp_batch *b);
 /* One recvmmsg(fd, recv_flags) -> policy -> one sendmmsg of the replies (more only after partial
  * sends). Counts into st (shared: atomic adds, for blocks with several writer threads).
  * Returns datagrams received (0 when none), or -errno (-EAGAIN when nothing was ready). */
-int pe_udp_echo(struct pe_udp_batch *b, int fd, int recv_flags, const struct pe_pkt_cfg *cfg,
-		struct pe_stats_block *st, bool shared);
+int pe_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
+		const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared);
 /* Ask for the destination address of each datagram (IP_PKTINFO / IPV6_RECVPKTINFO). */
 int pe_udp_enable_pktinfo(int fd, int family);
 

@@ -50,6 +50,7 @@ struct worker {
 	struct pe_udp_batch *batch;
 	unsigned n_udp, n_lis;
 	int udp_fd[PE_SOCK_MAX_ADDRS];
+	uint16_t udp_port[PE_SOCK_MAX_ADDRS]; /* bound port (host order) of each UDP socket */
 	struct pe_channel udp_ch[PE_SOCK_MAX_ADDRS];
 	int lis_fd[2 * PE_SOCK_MAX_ADDRS];
 	int lis_sf[2 * PE_SOCK_MAX_ADDRS]; /* -1: echo listener; else sendfile index */
@@ -94,6 +95,8 @@ void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
  * resolved address. nonblock sets O_NONBLOCK. fd or -errno. */
 int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, bool nonblock);
 int sock_set_nonblock(int fd, bool on);
+/* Port (host order) of a bound address. */
+uint16_t sock_addr_port(const struct pe_sock_addr *a);
 /* Options of an accepted TCP connection (TCP_NODELAY). */
 void sock_tune_conn(int fd);
 /* Accept with the spare-fd trick on EMFILE/ENFILE. fd, or -EAGAIN (nothing more now), -EMFILE

@@ -72,6 +72,13 @@ const char *pe_sock_addr_str(const struct pe_sock_addr *a, char *buf, size_t len
 	return buf;
 }
 
+uint16_t sock_addr_port(const struct pe_sock_addr *a)
+{
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+}
+
 int sock_set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);

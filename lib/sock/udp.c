@@ -113,7 +113,7 @@ static bool dst_bcast_mcast(const struct msghdr *msg)
 }
 
 enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct sockaddr *src,
-				const struct msghdr *msg, int flags)
+				const struct msghdr *msg, int flags, uint16_t local_port)
 {
 	if (flags & MSG_TRUNC)
 		return PE_DROP_TRUNCATED;
@@ -121,7 +121,8 @@ enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct socka
 		return PE_DROP_BAD_SRC_IP;
 	if (msg && dst_bcast_mcast(msg))
 		return PE_DROP_DST_MULTICAST;
-	if (pe_pkt_port_in(cfg->loop_ports, src_port(src)))
+	uint16_t sport = src_port(src);
+	if (pe_pkt_port_in(cfg->loop_ports, sport) || (local_port && sport == local_port))
 		return PE_DROP_LOOP;
 	if (!src_ok(cfg, src))
 		return PE_DROP_BAD_SRC_IP;
@@ -195,8 +196,8 @@ static unsigned send_replies(struct pe_udp_batch *b, int fd, unsigned m, int fla
 	return sent;
 }
 
-int pe_udp_echo(struct pe_udp_batch *b, int fd, int recv_flags, const struct pe_pkt_cfg *cfg,
-		struct pe_stats_block *st, bool shared)
+int pe_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
+		const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared)
 {
 	for (unsigned i = 0; i < b->vlen; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
@@ -219,8 +220,8 @@ int pe_udp_echo(struct pe_udp_batch *b, int fd, int recv_flags, const struct pe_
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 		rx_bytes += b->in[i].msg_len;
-		enum pe_drop d =
-			pe_sock_udp_policy(cfg, (struct sockaddr *)h->msg_name, h, h->msg_flags);
+		enum pe_drop d = pe_sock_udp_policy(cfg, (struct sockaddr *)h->msg_name, h,
+						    h->msg_flags, local_port);
 		if (d != PE_DROP_NONE) {
 			drops[d]++;
 			continue;

@@ -21,6 +21,7 @@ int worker_init(struct worker *w, bool own_listeners)
 		int fd = srv_socket(srv, PE_SOCK_UDP, i, true);
 		if (fd < 0)
 			return fd;
+		w->udp_port[w->n_udp] = sock_addr_port(&srv->bound[PE_SOCK_UDP][i]);
 		w->udp_fd[w->n_udp++] = fd;
 	}
 	if (!own_listeners)

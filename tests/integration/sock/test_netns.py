@@ -3,8 +3,8 @@
 """The socket build's policy across a real interface (reliability-cases A1/A7/D5): two network
 namespaces of our own joined by veth (198.18.0.0/15 only). pktecho serves in one; the other
 sends unicast (echoed), a directed broadcast, a limited broadcast and a multicast datagram (all
-ignored, counted as dst_bcast_mcast) and a datagram from source port 19 (loop_refused), for every
-IO model given. The namespaces are removed on exit, also on failure."""
+ignored, counted as dst_bcast_mcast) and datagrams from source port 19 and from the service's own
+port (loop_refused), for every IO model given. The namespaces are removed on exit, also on failure."""
 import argparse
 import json
 import os
@@ -67,14 +67,16 @@ def client_send(port):
         except socket.timeout:
             pass
         out[name] = got
-    lp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    lp.bind((CLI_IP, 19))
-    lp.settimeout(0.5)
-    lp.sendto(b"chargen", (SRV_IP, port))
-    try:
-        out["loop"] = [lp.recvfrom(100)[0].decode()]
-    except socket.timeout:
-        out["loop"] = []
+    for name, sport in (("loop", 19), ("sameport", port)):  # chargen; another echo on our port
+        lp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        lp.bind((CLI_IP, sport))
+        lp.settimeout(0.5)
+        lp.sendto(name.encode(), (SRV_IP, port))
+        try:
+            out[name] = [lp.recvfrom(100)[0].decode()]
+        except socket.timeout:
+            out[name] = []
+        lp.close()
     print(json.dumps(out))
 
 
@@ -112,11 +114,11 @@ def run_model(binary, model):
         got = json.loads(r.stdout)
         summary = json.loads(out.strip().splitlines()[-1])
         check(got["unicast"] == ["unicast"], "unicast echo: %r" % got)
-        for case in ("bcast", "limited", "mcast", "loop"):
+        for case in ("bcast", "limited", "mcast", "loop", "sameport"):
             check(got[case] == [], "%s was answered: %r" % (case, got[case]))
         drops = summary["drops"]
         check(drops.get("dst_bcast_mcast") == 3, "dst_bcast_mcast %r" % drops)
-        check(drops.get("loop_refused") == 1, "loop_refused %r" % drops)
+        check(drops.get("loop_refused") == 2, "loop_refused %r" % drops)
         check(summary["tx_packets"] == 1, "tx_packets %d" % summary["tx_packets"])
     finally:
         grp.kill()

@@ -59,7 +59,8 @@ static struct sockaddr_in6 v6(const char *ip, uint16_t port)
 	return s;
 }
 
-#define POLICY(sa, flags) pe_sock_udp_policy(&cfg, (const struct sockaddr *)&(sa), NULL, flags)
+#define POLICY(sa, flags)                                                                          \
+	pe_sock_udp_policy(&cfg, (const struct sockaddr *)&(sa), NULL, flags, 7007)
 
 static void test_policy_sources(void **state)
 {
@@ -90,6 +91,8 @@ static void test_policy_sources(void **state)
 	}
 	a = v4("198.18.0.1", 40000);
 	assert_int_equal(POLICY(a, MSG_TRUNC), PE_DROP_TRUNCATED);
+	a = v4("198.18.0.1", 7007); /* another echo service on our own port: echo<->echo loop */
+	assert_int_equal(POLICY(a, 0), PE_DROP_LOOP);
 }
 
 /* A control message claiming a multicast or broadcast destination is refused. */
@@ -117,7 +120,7 @@ static void test_policy_destination(void **state)
 		inet_pton(AF_INET, cases[i][1], &pi.ipi_spec_dst);
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 		enum pe_drop want = i == 0 ? PE_DROP_NONE : PE_DROP_DST_MULTICAST;
-		assert_int_equal(pe_sock_udp_policy(&cfg, (struct sockaddr *)&src, &m, 0), want);
+		assert_int_equal(pe_sock_udp_policy(&cfg, (struct sockaddr *)&src, &m, 0, 0), want);
 	}
 }
 
@@ -149,7 +152,8 @@ static void test_echo_sockets(void **state)
 	assert_int_equal(sendto(cli, big, 0, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 0);
 	assert_int_equal(sendto(cli, big, 2000, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 2000);
 	usleep(20000);
-	assert_int_equal(pe_udp_echo(b, srv, MSG_DONTWAIT, &cfg, st, false), 3);
+	assert_int_equal(pe_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st, false),
+			 3);
 	char got[2048];
 	assert_int_equal(recv(cli, got, sizeof(got), MSG_DONTWAIT), 100);
 	assert_memory_equal(got, big, 100);
@@ -159,7 +163,8 @@ static void test_echo_sockets(void **state)
 	assert_int_equal(st->c.tx_packets, 2);
 	assert_int_equal(st->c.tx_bytes, 100);
 	assert_int_equal(st->c.drops[PE_DROP_TRUNCATED], 1);
-	assert_int_equal(pe_udp_echo(b, srv, MSG_DONTWAIT, &cfg, st, false), -EAGAIN);
+	assert_int_equal(pe_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st, false),
+			 -EAGAIN);
 
 	/* From a loop port: counted, no reply. */
 	struct sockaddr_in lp = v4("127.0.0.1", 19);
@@ -170,7 +175,9 @@ static void test_echo_sockets(void **state)
 		assert_int_equal(
 			sendto(chargen, "x", 1, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 1);
 		usleep(20000);
-		assert_int_equal(pe_udp_echo(b, srv, MSG_DONTWAIT, &cfg, st, false), 1);
+		assert_int_equal(
+			pe_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st, false),
+			1);
 		assert_int_equal(st->c.drops[PE_DROP_LOOP], 1);
 		assert_int_equal(recv(chargen, got, sizeof(got), MSG_DONTWAIT), -1);
 	}
