@@ -495,7 +495,7 @@ def parse_args():
                     "memif, bench")
     ap.add_argument("--build", default="build/compare", help="build directory (build/compare)")
     ap.add_argument("--no-build", action="store_true", help="use --build as it is")
-    ap.add_argument("--out", default=".", help="where compare.md and compare.svg go (.)")
+    ap.add_argument("--out", help="where compare.md and compare.svg go (the repository root)")
     ap.add_argument("--bench-timeout", type=int, default=600)
     a = ap.parse_args()
     a.duration = a.duration if a.duration is not None else (1.5 if a.quick else 10.0)
@@ -508,7 +508,9 @@ def parse_args():
         ap.error("--rate: expected a packet rate or max, got '%s'" % a.rate)
     if not 32 <= a.size <= 1472:
         ap.error("--size: expected 32..1472")
-    a.out = os.path.abspath(os.path.join(ROOT, a.out) if not os.path.isabs(a.out) else a.out)
+    a.out = os.path.abspath(a.out) if a.out else ROOT
+    if not os.path.isdir(a.out):
+        ap.error("--out: %s is not a directory" % a.out)
     return a
 
 
