@@ -30,6 +30,8 @@ void app_usage(FILE *out)
 		"  --rxd N --txd N           descriptors per queue (default 1024)\n"
 		"  --burst N                 packets per rx_burst, 1..%d (default 32)\n"
 		"  --mbufs N                 mbufs per port pool (default: sized from the rings)\n"
+		"  --prefetch auto|on|off    prefetch frame data in the loop (auto: NICs on,\n"
+		"                            vdevs off: they copy the frame, it is in cache)\n"
 		"  --stats-interval SEC      interval reports every SEC seconds (0 = off, "
 		"default)\n"
 		"  --report text|json        report format (json: one object per line)\n"
@@ -152,6 +154,7 @@ enum {
 	OPT_STATS_NAME,
 	OPT_PROMETHEUS,
 	OPT_FILE,
+	OPT_PREFETCH,
 };
 
 static const struct option long_opts[] = {
@@ -174,6 +177,7 @@ static const struct option long_opts[] = {
 	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"file", required_argument, NULL, OPT_FILE},
+	{"prefetch", required_argument, NULL, OPT_PREFETCH},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -260,6 +264,16 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 		return 0;
 	case OPT_FILE:
 		return parse_file(o, arg);
+	case OPT_PREFETCH:
+		if (strcmp(arg, "auto") == 0)
+			c->prefetch = -1;
+		else if (strcmp(arg, "on") == 0)
+			c->prefetch = 1;
+		else if (strcmp(arg, "off") == 0)
+			c->prefetch = 0;
+		else
+			return fail("--prefetch", "'%s' is not auto, on or off", arg);
+		return 0;
 	default:
 		return 2;
 	}

@@ -40,6 +40,7 @@ void pe_dpdk_conf_init(struct pe_dpdk_conf *conf)
 	conf->rxd = 1024;
 	conf->txd = 1024;
 	conf->burst = 32;
+	conf->prefetch = -1;
 }
 
 static const char *skip_space(const char *s)
@@ -227,6 +228,7 @@ static int workers_setup(struct pe_dpdk *d)
 			.port = m->port,
 			.queue = m->queue,
 			.vlan_hw = p->vlan_hw,
+			.prefetch = p->prefetch,
 			.cfg = &p->cfg,
 			.st = pe_stats_block(d->stats, i),
 		};
@@ -310,10 +312,11 @@ void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
 		fprintf(out,
 			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd "
 			"%u "
-			"txd %u rss %s, pool %u mbufs (cache %u) on socket %d\n",
+			"txd %u rss %s prefetch %s, pool %u mbufs (cache %u) on socket %d\n",
 			p->id, p->name, m[0], m[1], m[2], m[3], m[4], m[5],
 			socket_name(p->socket, s1, sizeof(s1)), p->rxq, p->txq, p->rxd, p->txd,
-			p->rss ? "on" : "off", p->pool_size, p->pool_cache, p->pool_socket);
+			p->rss ? "on" : "off", p->prefetch ? "on" : "off", p->pool_size,
+			p->pool_cache, p->pool_socket);
 	}
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		const struct pe_dpdk_worker *w = d->workers[l];

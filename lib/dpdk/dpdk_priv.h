@@ -25,6 +25,7 @@ struct pe_dpdk_port {
 	int pool_socket;
 	uint16_t rxq, txq, rxd, txd;
 	uint8_t vlan_hw;
+	bool prefetch; /* prefetch frame data in the loop (not on vdevs: they copy it, it is hot) */
 	bool rss, configured, started;
 	uint32_t pool_size, pool_cache;
 	struct rte_mempool *pool;
@@ -37,6 +38,7 @@ struct pe_dpdk_port {
 struct pe_dpdk_rxq {
 	uint16_t port, queue;
 	uint8_t vlan_hw;
+	bool prefetch;
 	const struct pe_pkt_cfg *cfg;
 	struct pe_stats_block *st;
 };

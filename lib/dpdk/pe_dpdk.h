@@ -29,20 +29,21 @@ struct pe_dpdk_map {
 };
 
 struct pe_dpdk_conf {
-	struct pe_pkt_cfg
-		pkt;	   /* mode, addresses, ports, promisc; the MAC is taken from each port */
-	uint16_t rxq, txq; /* queues per port; txq >= rxq (a reply leaves on its RX queue) */
-	uint16_t rxd, txd; /* descriptors per queue (adjusted to the device's limits) */
-	uint16_t burst;	   /* 1..PE_DPDK_MAX_BURST */
-	uint32_t mbufs;	   /* mbufs per port pool; 0 = sized from the rings (reliability C3) */
-	bool set_mac;	   /* give every port the MAC below (vdevs, tests) */
+	struct pe_pkt_cfg pkt; /* mode, addresses, ports, promisc; MACs come from the ports */
+	uint16_t rxq, txq;     /* queues per port; txq >= rxq (a reply leaves on its RX queue) */
+	uint16_t rxd, txd;     /* descriptors per queue (adjusted to the device's limits) */
+	uint16_t burst;	       /* 1..PE_DPDK_MAX_BURST */
+	uint32_t mbufs;	       /* mbufs per port pool; 0 = sized from the rings (reliability C3) */
+	int prefetch;	       /* prefetch frame data: -1 auto (NICs yes, vdevs no), 0 no, 1 yes */
+	bool set_mac;	       /* give every port the MAC below (vdevs, tests) */
 	uint8_t mac[6];
 	const char *stats_name; /* shared-memory counters "/pktecho-<name>", or NULL */
 	unsigned n_map;		/* 0: queues spread round-robin over the worker lcores */
 	struct pe_dpdk_map map[PE_DPDK_MAX_MAP];
 };
 
-/* Defaults: pe_pkt defaults, 1 queue, 1024 descriptors, burst 32, auto pool size, no map. */
+/* Defaults: pe_pkt defaults, 1 queue, 1024 descriptors, burst 32, auto pool size, no map,
+ * prefetch auto. */
 void pe_dpdk_conf_init(struct pe_dpdk_conf *conf);
 
 /* Parse "(port,queue,lcore)[,(port,queue,lcore)...]" into conf->map. 0 or -EINVAL / -ENOSPC. */

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -89,6 +91,11 @@ static int configure(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 		if (!p->rss)
 			pc.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
 	}
+	/* A NIC DMAs the frame to memory (or the LLC): prefetching it hides that miss. A vdev
+	 * (af_packet, memif, pcap, ring...) has just copied or written it: it is in L1 already and
+	 * the prefetch only costs (measured: docs/performance.md). */
+	p->prefetch =
+		info.device == NULL || strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") != 0;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) {
 		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 		p->vlan_hw |= PE_VLAN_HW_VLAN;

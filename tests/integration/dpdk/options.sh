@@ -55,6 +55,7 @@ opt "^pktecho-dpdk: --file $bad:2: unknown option 'bogus'" --file "$bad"
 printf 'promisc yes\n' >"$bad"
 opt "^pktecho-dpdk: --file $bad:1: 'promisc' takes no value" --file "$bad"
 opt "^pktecho-dpdk: --file: '/nonexistent/x.conf' cannot be read" --file /nonexistent/x.conf
+opt "^pktecho-dpdk: --prefetch: 'maybe' is not auto, on or off" --mode l2 --prefetch maybe
 opt "^pktecho-dpdk: --prometheus: '9100' is not HOST:PORT" --mode l2 --prometheus 9100
 
 # Checked after the EAL is up: lcores and ports that do not exist.

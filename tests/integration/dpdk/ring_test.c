@@ -239,6 +239,7 @@ int main(int argc, char **argv)
 	}
 	pe_dpdk_conf_init(&conf);
 	conf.pkt.mode = PE_MODE_L4;
+	conf.prefetch = 1; /* ring ports are vdevs: force the prefetching loop under test */
 	/* Seeded before start: the loop ring is single-producer, and then the worker produces. */
 	seed_loop(mp, loop);
 	d = pe_dpdk_create(&conf);
