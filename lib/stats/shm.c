@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -173,6 +174,35 @@ static int unlink_if_same(const char *key, dev_t dev, ino_t ino)
 	return 0;
 }
 
+/* The header of the object at fd, read under an exclusive flock: a creator holds that lock from
+ * just after its O_EXCL until its header is complete, and a reclaimer holds it while it judges
+ * and unlinks, so two starters never judge one object at the same time nor read a header half
+ * written. A header still empty under the lock may be a creator that has not yet taken it: give
+ * it a few turns. 0 with the lock held, -EEXIST if the lock stays taken (someone holds it for
+ * long), -EINVAL if the object never becomes one of our segments. */
+static int read_hdr_locked(int fd, struct pe_stats_shm_hdr *h)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		struct stat st;
+		ssize_t n;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno != EWOULDBLOCK && errno != EINTR)
+				return -EINVAL;
+			usleep(2000);
+			continue;
+		}
+		n = fstat(fd, &st) < 0 ? -1 : pread(fd, h, sizeof(*h), 0);
+		if (n == (ssize_t)sizeof(*h) && h->magic == PE_STATS_SHM_MAGIC)
+			return 0;
+		flock(fd, LOCK_UN);
+		if (tries >= 20)
+			return -EINVAL;
+		usleep(1000);
+	}
+	return -EEXIST;
+}
+
 /* An existing segment at key: 0 if it was stale and is now unlinked (retry), -EEXIST if its owner
  * lives, -EINVAL if it is not ours to judge or remove. Only the header fields that every version
  * keeps in place (magic, owner, state) are read, so a crashed older version is replaced too. */
@@ -181,25 +211,24 @@ static int reclaim_stale(const char *key)
 	int fd = shm_open(key, O_RDONLY | O_CLOEXEC, 0);
 	struct stat st;
 	struct pe_stats_shm_hdr h;
-	ssize_t n;
+	int rc;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -EINVAL; /* vanished meanwhile: retry */
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || st.st_size < (off_t)sizeof(h)) {
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
 		close(fd);
 		return -EINVAL;
 	}
-	n = pread(fd, &h, sizeof(h), 0);
-	close(fd);
-	if (n != (ssize_t)sizeof(h) || h.magic != PE_STATS_SHM_MAGIC)
-		return -EINVAL;
-	if (h.state != PE_STATS_CLOSED && pid_alive(h.owner_pid, h.owner_starttime))
-		return -EEXIST;
+	rc = read_hdr_locked(fd, &h);
+	if (rc == 0 && h.state != PE_STATS_CLOSED && pid_alive(h.owner_pid, h.owner_starttime))
+		rc = -EEXIST;
 	/* Dead owner (a crash), or a closed segment whose owner has not unlinked it yet. Another
-	 * starter may have replaced it meanwhile: unlink only the object judged. */
-	if (unlink_if_same(key, st.st_dev, st.st_ino) < 0)
-		return -EINVAL;
-	return 0;
+	 * starter may have replaced it meanwhile: unlink only the object judged (under its lock,
+	 * so that nobody else can unlink it and create a new one between check and unlink). */
+	if (rc == 0 && unlink_if_same(key, st.st_dev, st.st_ino) < 0)
+		rc = -EINVAL;
+	close(fd); /* releases the lock */
+	return rc;
 }
 
 static int open_exclusive(const char *key)
@@ -255,6 +284,8 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 		rc = fd;
 		goto fail;
 	}
+	/* Held until the header is complete: see read_hdr_locked. */
+	flock(fd, LOCK_EX);
 	if (fstat(fd, &st) < 0 || ftruncate(fd, (off_t)len) < 0) {
 		rc = -errno;
 		goto fail_unlink;
@@ -265,7 +296,6 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 		s->map = NULL;
 		goto fail_unlink;
 	}
-	close(fd);
 	s->map_len = len;
 	s->hdr = s->map;
 	s->blocks = (struct pe_stats_block *)((char *)s->map + sizeof(*s->hdr));
@@ -277,6 +307,10 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 	pe_stats_init_blocks(s->blocks, n_blocks);
 	/* Readers refuse INIT: everything above is visible before LIVE is. */
 	__atomic_store_n(&s->hdr->state, PE_STATS_LIVE, __ATOMIC_RELEASE);
+	/* Unlock explicitly: the mapping keeps the open file (and with it the lock) alive after
+	 * close, and starters would wait on it until we unmap. */
+	flock(fd, LOCK_UN);
+	close(fd);
 	return s;
 
 fail_unlink:

@@ -345,6 +345,72 @@ static void test_shm_owner_keeps_replacement(void **state)
 	assert_false(path_exists(name));
 }
 
+/* A crashed owner's segment, then several services starting at once with its name: exactly one
+ * gets it; every other is told the name is in use (EEXIST), none is told it is not our segment
+ * (by reading the winner's header half-written), and none unlinks the winner's segment. Each
+ * winner keeps its segment until every starter has its answer. */
+#define RACE_ROUNDS   40
+#define RACE_STARTERS 4
+
+static void race_starter(const char *name, volatile int *shared, int slot)
+{
+	struct pe_stats *s;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	__atomic_add_fetch(&shared[0], 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&shared[0], __ATOMIC_SEQ_CST) < RACE_STARTERS)
+		sched_yield(); /* start together */
+	s = pe_stats_create(1, name);
+	shared[2 + slot] = s ? 0 : errno;
+	__atomic_add_fetch(&shared[1], 1, __ATOMIC_SEQ_CST);
+	while (s && __atomic_load_n(&shared[1], __ATOMIC_SEQ_CST) < RACE_STARTERS)
+		sched_yield();
+	pe_stats_destroy(s);
+	_exit(0);
+}
+
+static void test_shm_racing_starters(void **state)
+{
+	const char *name = uname_("race");
+	volatile int *shared =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(shared != MAP_FAILED);
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		int winners = 0, status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(pe_stats_create(1, name) ? 0 : 1); /* a crash: stale segment */
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		memset((void *)shared, 0, 4096);
+		for (int i = 0; i < RACE_STARTERS; i++) {
+			pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0)
+				race_starter(name, shared, i);
+		}
+		for (int i = 0; i < RACE_STARTERS; i++) {
+			assert_true(wait(&status) > 0);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+		for (int i = 0; i < RACE_STARTERS; i++) {
+			if (shared[2 + i] == 0)
+				winners++;
+			else if (shared[2 + i] != EEXIST)
+				fail_msg("round %d: a starter got %s", round,
+					 strerror(shared[2 + i]));
+		}
+		if (winners != 1)
+			fail_msg("round %d: %d starters own the name", round, winners);
+		assert_false(path_exists(name));
+	}
+	munmap((void *)shared, 4096);
+}
+
 /* Someone else's object at our path: refused, and left where it was. */
 static void test_shm_squat_refused(void **state)
 {
@@ -624,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_shm_roundtrip),
 		cmocka_unit_test(test_shm_live_owner_refused),
 		cmocka_unit_test(test_shm_owner_keeps_replacement),
+		cmocka_unit_test(test_shm_racing_starters),
 		cmocka_unit_test(test_shm_squat_refused),
 		cmocka_unit_test(test_shm_other_user_refused),
 		cmocka_unit_test(test_attach_other_user_refused),
