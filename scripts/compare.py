@@ -314,7 +314,6 @@ class Runner:
 def plan(args, bins):
     paths = []
     want = set(args.paths.split(","))
-    dpdk_load = built(bins["load"]) and load_has_dpdk(bins["load"])
     if "af_packet" in want:
         p = Path("pktecho-dpdk, net_af_packet on veth", "af_packet")
         p.status = "" if built(bins["dpdk"]) else "not built"
@@ -326,6 +325,7 @@ def plan(args, bins):
             paths.append(p)
     if "memif" in want:
         p = Path("DPDK to DPDK, net_memif (pktecho-load --dpdk)", "memif")
+        dpdk_load = built(bins["load"]) and load_has_dpdk(bins["load"])
         p.status = "" if built(bins["dpdk"]) and dpdk_load else "not built"
         paths.append(p)
     return paths
