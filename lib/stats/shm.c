@@ -183,7 +183,6 @@ static int unlink_if_same(const char *key, dev_t dev, ino_t ino)
 static int read_hdr_locked(int fd, struct pe_stats_shm_hdr *h)
 {
 	for (int tries = 0; tries < 200; tries++) {
-		struct stat st;
 		ssize_t n;
 
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -192,7 +191,7 @@ static int read_hdr_locked(int fd, struct pe_stats_shm_hdr *h)
 			usleep(2000);
 			continue;
 		}
-		n = fstat(fd, &st) < 0 ? -1 : pread(fd, h, sizeof(*h), 0);
+		n = pread(fd, h, sizeof(*h), 0);
 		if (n == (ssize_t)sizeof(*h) && h->magic == PE_STATS_SHM_MAGIC)
 			return 0;
 		flock(fd, LOCK_UN);
