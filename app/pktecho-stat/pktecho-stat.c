@@ -191,7 +191,9 @@ static const char *tty_safe(const char *in, char *buf, size_t len)
 	for (; i < len - 1 && in[i]; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		buf[i] = c < 0x20 || c == 0x7f ? '?' : in[i];
+		buf[i] = in[i];
+		if (c < 0x20 || c == 0x7f)
+			buf[i] = '?';
 	}
 	buf[i] = '\0';
 	return buf;
