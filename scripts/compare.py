@@ -149,7 +149,7 @@ def wait_until(pred, timeout, what):
 
 def run_load(cmd, server, warmup, duration, interval):
     """Run one load; sample the server's CPU at each interval line of the measured phase.
-    Returns (summary, (server CPU seconds, wall seconds), echoes counted over the same
+    Returns (summary, (server CPU s, wall s, load CPU s), echoes counted over the same
     intervals)."""
     p = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True))
@@ -164,15 +164,17 @@ def run_load(cmd, server, warmup, duration, interval):
             k += 1
             t = k * interval
             if warmup - 1e-9 <= t <= warmup + duration + 1e-9:
-                samples.append((cpu_ticks(server.pid), obj["rx_packets"], time.monotonic()))
+                samples.append((cpu_ticks(server.pid), obj["rx_packets"], time.monotonic(),
+                                cpu_ticks(p.pid)))
     _, err = JAN.stop(p, timeout=30)
     if p.returncode != 0 or summary is None:
         raise Failed("pktecho-load failed: %s" % (err.strip().splitlines() or ["?"])[-1])
-    samples = [s for s in samples if s[0] is not None]
+    samples = [s for s in samples if s[0] is not None and s[3] is not None]
     if len(samples) >= 2 and samples[-1][1] > samples[0][1]:
         cpu = (samples[-1][0] - samples[0][0]) / CLK_TCK
+        load_cpu = (samples[-1][3] - samples[0][3]) / CLK_TCK
         wall = samples[-1][2] - samples[0][2]
-        return summary, (cpu, wall), samples[-1][1] - samples[0][1]
+        return summary, (cpu, wall, load_cpu), samples[-1][1] - samples[0][1]
     return summary, None, 0
 
 
@@ -183,7 +185,7 @@ class Path:
         self.name, self.kind, self.detail = name, kind, detail
         self.status = ""  # "", "not built", "failed: ..."
         self.max = self.fixed = None
-        self.cpu_us = self.cpu_pct = None
+        self.cpu_us = self.cpu_pct = self.load_pct = None
         self.note = ""  # e.g. the server crashed when it was stopped
 
 
@@ -293,10 +295,11 @@ class Runner:
             if cpu is not None and echoes:
                 path.cpu_us = cpu[0] / echoes * 1e6
                 path.cpu_pct = 100.0 * cpu[0] / cpu[1] if cpu[1] > 0 else None
-            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet (%s of a core)" % (
-                path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
-                "%.2f" % path.cpu_us if path.cpu_us is not None else "?",
-                "%.0f%%" % path.cpu_pct if path.cpu_pct is not None else "?"))
+                path.load_pct = 100.0 * cpu[2] / cpu[1] if cpu[1] > 0 else None
+            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet (server %s of a core, "
+                "load %s)" % (path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
+                              "%.2f" % path.cpu_us if path.cpu_us is not None else "?",
+                              pct(path.cpu_pct), pct(path.load_pct)))
             log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
             path.fixed, _, _ = self.one_load(path, srv, a.lat_rate, min(a.warmup, 0.5),
                                              a.lat_duration)
@@ -363,19 +366,23 @@ def core_bench(args):
 
 # ---- output ----
 
+def pct(v):
+    return "%.0f%%" % v if v is not None else "?"
+
+
 def fmt_row(p, args):
     if p.status:
-        return [p.name, p.status] + ["-"] * 7
+        return [p.name, p.status] + ["-"] * 8
     m, f = p.max, p.fixed
     gbps = m["rx_pps"] * (args.size + L2_OVERHEAD) * 8 / 1e9
     return [p.name, "%.0f" % m["rx_pps"], "%.3f" % gbps, "%.2f%%" % (100.0 * m["loss_ratio"]),
             "%.1f" % f["latency_us"]["p50"], "%.1f" % f["latency_us"]["p99"],
             "%d" % f["lost"], "%.2f" % p.cpu_us if p.cpu_us is not None else "?",
-            "%.0f%%" % p.cpu_pct if p.cpu_pct is not None else "?"]
+            pct(p.cpu_pct), pct(p.load_pct)]
 
 
 HEADER = ["path", "echoed pps", "Gbps", "loss at max", "p50 RTT us", "p99 RTT us",
-          "lost at fixed rate", "server CPU us/packet", "server CPU use"]
+          "lost at fixed rate", "server CPU us/packet", "server CPU use", "load CPU use"]
 
 
 def table(paths, args):
@@ -428,6 +435,9 @@ def write_md(paths, bench, args, started):
         "- server CPU use: the same CPU time over the wall time, in percent of one core. A "
         "polling DPDK server below 100% did not get its core: other work shared it, and its "
         "rates and latencies here say more about the machine than about the path.",
+        "- load CPU use: the same for pktecho-load (in the socket paths its kernel transmit work "
+        "counts too). Near 100%, the load was the limit of that row; well below, with loss at "
+        "max, the server was.",
     ]
     if bench is not None:
         lines += ["", "## Core benchmark against dpdk-testpmd (`scripts/bench dpdk`)", "",
