@@ -667,6 +667,11 @@ def case_dpdk_memif():
             s, _ = run_load(["--src-ip", "198.18.0.1", "--rate", "5000", "--count", "5000",
                              "--flows", "4", "--link-wait", "10", "udp://198.18.0.2:7"],
                             eal=eal("mld", "net_memif0,role=client,socket=%s" % sock))
+            # The load has exited, so its memif connection is gone: the server must have
+            # survived the disconnect (a crash here is pktecho-dpdk's, not the load's).
+            time.sleep(0.5)
+            check(srv.p.poll() is None, "pktecho-dpdk died (status %s) after the memif client "
+                  "disconnected: %s" % (srv.p.returncode, srv.errors()[-300:]))
             summ = srv.stop()
     finally:
         if os.path.exists(sock):
