@@ -301,6 +301,15 @@ class Runner:
                               "%.2f" % path.cpu_us if path.cpu_us is not None else "?",
                               pct(path.cpu_pct), pct(path.load_pct)))
             log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
+            time.sleep(0.3)
+            if srv.poll() is not None:
+                # It died between the loads (e.g. when the memif client went away): say so,
+                # then give the latency run a fresh server rather than lose the row.
+                path.note = "the server died after the first load ended (status %d: %s); " \
+                    "restarted for the latency run" % (srv.returncode, self.last_error(srv))
+                log("        " + path.note)
+                JAN.stop(srv)
+                srv = self.start_server(path)
             path.fixed, _, _ = self.one_load(path, srv, a.lat_rate, min(a.warmup, 0.5),
                                              a.lat_duration)
             lat = path.fixed["latency_us"]
@@ -309,9 +318,10 @@ class Runner:
         finally:
             JAN.stop(srv)
             if srv.returncode not in (0, None, -signal.SIGINT):
-                path.note = "the server exited with status %d when stopped (%s)" % (
+                note = "the server exited with status %d when stopped (%s)" % (
                     srv.returncode, self.last_error(srv))
-                log("        " + path.note)
+                path.note = path.note + "; " + note if path.note else note
+                log("        " + note)
 
 
 def plan(args, bins):
