@@ -575,6 +575,10 @@ def main():
         JAN.clean()
     print()
     print(table(paths, args))
+    print("\nechoed pps: what the path sustains at the offered load (more is better); loss at "
+          "max: how far it fell behind;\nRTT at %d pps: latency (less is better); server CPU "
+          "us/packet: its cost (less is better); CPU use below 100%%\nfor a polling DPDK server "
+          "means other work shared its core. Method: docs/load.md." % args.lat_rate)
     if bench is not None:
         print("\ncore benchmark (scripts/bench dpdk):\n" + bench)
     print("\nwrote %s%s (%.0f s)" % (md, " and " + svg if svg else "", time.time() - started))
