@@ -184,17 +184,28 @@ static int splice_flush(struct conn *c, uint64_t *tx)
 		c->pipe_len -= (size_t)n;
 		*tx += (uint64_t)n;
 	}
+	c->pipe_full = false;
 	return 0;
+}
+
+/* A pipe holds a fixed number of buffers, each a fragment of a page: it can refuse more long
+ * before pipe_cap bytes. Reading waits for an empty pipe then, or level-triggered readiness
+ * of the socket would spin while the peer does not read. */
+static bool splice_may_read(struct conn *c)
+{
+	return c->pipe_len < c->pipe_cap && !c->pipe_full;
 }
 
 static int splice_service(struct conn *c, unsigned budget)
 {
 	uint64_t rx = 0, tx = 0;
 	int rc = splice_flush(c, &tx);
-	for (unsigned i = 0; rc == 0 && i < budget && may_read(c) && c->pipe_len < c->pipe_cap;
-	     i++) {
+	for (unsigned i = 0; rc == 0 && i < budget && may_read(c) && splice_may_read(c); i++) {
 		ssize_t n = splice_nb(c->fd, c->pipe_w, c->pipe_cap - c->pipe_len);
 		c->rd_blocked = n == -EAGAIN;
+		/* EAGAIN with bytes in the pipe: the socket may be empty or the pipe full; assume
+		 * full, the flush of those bytes (write interest) clears it either way. */
+		c->pipe_full = n == -EAGAIN && c->pipe_len > 0;
 		if (n == 0)
 			c->eof = true;
 		if (n <= 0) {
@@ -265,7 +276,7 @@ int conn_service(struct conn *c, unsigned budget)
 		return CONN_DONE;
 	}
 	int ev = pending(c) ? PE_EV_WRITE : 0;
-	if (may_read(c) && (c->kind != CONN_SPLICE || c->pipe_len < c->pipe_cap))
+	if (may_read(c) && (c->kind != CONN_SPLICE || splice_may_read(c)))
 		ev |= PE_EV_READ;
 	return ev;
 }

@@ -32,6 +32,7 @@ struct conn {
 	bool paused;	 /* above the high-water mark: not reading until below the low mark */
 	bool rd_blocked; /* the last read met EAGAIN (edge-like models re-check otherwise) */
 	bool done;	 /* sendfile: the file went out; waiting for the peer's EOF */
+	bool pipe_full;	 /* splice: the pipe refused more (out of slots before out of bytes) */
 	struct pe_buf in, out;
 	int pipe_r, pipe_w; /* splice */
 	size_t pipe_len, pipe_cap;

@@ -144,6 +144,50 @@ def case_policy():
         srv.kill()
 
 
+def case_fairness():
+    """One thread serves a TCP stream at full speed and a UDP ping client at once: the budget
+    per readiness event keeps the pings answered (a liveness check, not a timing one)."""
+    srv = Server(A.bin, ["--io-model", A.model, "--threads", "1", "--tcp", "127.0.0.1:0",
+                         "--udp", "127.0.0.1:0"])
+    stop = threading.Event()
+    try:
+        s = tcp_connect(srv.tcp())
+        chunk = pattern(1 << 16, 2)
+
+        def blast():
+            try:
+                while not stop.is_set():
+                    s.sendall(chunk)
+            except OSError:
+                pass
+
+        def drain():
+            try:
+                while not stop.is_set() and s.recv(1 << 20):
+                    pass
+            except OSError:
+                pass
+
+        ts = [threading.Thread(target=blast), threading.Thread(target=drain)]
+        for t in ts:
+            t.start()
+        for i in range(100):
+            data = b"ping %d" % i
+            check(udp_echo(srv.udp(), data, timeout=2, tries=1) == data,
+                  "ping %d unanswered while a TCP stream runs" % i)
+        stop.set()
+        s.shutdown(socket.SHUT_RDWR)
+        for t in ts:
+            t.join(10)
+        s.close()
+        sm = srv.stop()
+        check(sm["rx_bytes"] > 10 * len(chunk), "the stream did not run (%d bytes)"
+              % sm["rx_bytes"])
+    finally:
+        stop.set()
+        srv.kill()
+
+
 def case_sigint():
     srv = Server(A.bin, COMMON + ["--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0"])
     try:
@@ -163,5 +207,6 @@ sys.exit(run_cases([
     ("tcp_half_close_1MiB", case_half_close),
     ("tcp_reset_mid_stream", case_reset),
     ("udp_policy_loop_refused", case_policy),
+    ("fairness_stream_and_pings", case_fairness),
     ("sigint_clean_stop", case_sigint),
 ], A.cases))

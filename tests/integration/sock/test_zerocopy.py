@@ -82,6 +82,32 @@ def case_splice():
         srv.kill()
 
 
+def case_splice_stalled_reader():
+    """A peer that sends but does not read: the pipe fills (it runs out of buffers before
+    bytes) and the server must wait for write room, not spin on the readable socket."""
+    srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--splice"])
+    try:
+        s = tcp_connect(srv.tcp())
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(0.2)
+        chunk = pattern(1 << 16, 4)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                s.send(chunk)
+            except socket.timeout:
+                pass
+        cpu0 = srv.cpu_seconds()
+        time.sleep(1.0)
+        spent = srv.cpu_seconds() - cpu0
+        check(spent < 0.5 or A.model == "nonblocking",
+              "server used %.2f CPU s in 1 s waiting for a stalled reader" % spent)
+        s.close()
+        srv.stop()
+    finally:
+        srv.kill()
+
+
 def case_sendfile():
     with tempfile.NamedTemporaryFile(prefix="pe-sendfile-") as f:
         data = pattern(SIZE + 12345, 8)
@@ -113,4 +139,5 @@ def case_sendfile():
 
 
 sys.exit(run_cases([("splice_echo_slow_reader", case_splice),
+                    ("splice_stalled_reader_no_spin", case_splice_stalled_reader),
                     ("sendfile_slow_reader", case_sendfile)], A.cases))
