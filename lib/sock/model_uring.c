@@ -7,6 +7,7 @@
  * completions. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 #define UDP_SLOTS    32
 #define TCP_BUF	     (64 * 1024)
 
-enum op_type { OP_UDP_RECV, OP_UDP_SEND, OP_ACCEPT, OP_PAUSE, OP_RECV, OP_SEND };
+enum op_type { OP_UDP_RECV, OP_UDP_SEND, OP_ACCEPT, OP_PAUSE, OP_POLL, OP_RECV, OP_SEND };
 
 struct uthr;
 
@@ -159,6 +160,18 @@ static void lis_pause(struct uthr *t, struct ulis *l)
 	io_uring_sqe_set_data(sqe, l);
 }
 
+/* io_uring's accept takes a descriptor before it looks at the queue: with the table full it
+ * fails at once even when nobody is connecting, so it must wait for a connection first. */
+static void lis_poll(struct uthr *t, struct ulis *l)
+{
+	struct io_uring_sqe *sqe = sqe_get(t);
+	if (!sqe)
+		return;
+	l->type = OP_POLL;
+	io_uring_prep_poll_add(sqe, l->fd, POLLIN);
+	io_uring_sqe_set_data(sqe, l);
+}
+
 static void conn_recv(struct uthr *t, struct uconn *c)
 {
 	struct io_uring_sqe *sqe = sqe_get(t);
@@ -215,24 +228,30 @@ static void conn_new(struct uthr *t, int fd)
 static void lis_done(struct uthr *t, struct ulis *l, int res)
 {
 	struct pe_sock_server *srv = t->w->srv;
-	if (l->type == OP_PAUSE) {
+	if (l->type == OP_PAUSE || l->type == OP_POLL) {
 		lis_accept(t, l);
 		return;
 	}
 	if (res == -EMFILE || res == -ENFILE) {
-		atomic_fetch_add(&srv->emfile, 1);
 		if (t->spare < 0) {
 			lis_pause(t, l); /* out of fds and no spare: wait, do not spin */
 			return;
 		}
 		close(t->spare); /* the spare-fd trick, synchronously */
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int err = errno;
 		if (fd >= 0) {
 			close(fd);
+			atomic_fetch_add(&srv->emfile, 1);
 			atomic_fetch_add(&srv->conns_refused, 1);
 		}
 		t->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		lis_accept(t, l);
+		if (fd >= 0)
+			lis_accept(t, l); /* more may be queued */
+		else if (err == EAGAIN || err == EWOULDBLOCK)
+			lis_poll(t, l); /* the table is full but nobody is connecting */
+		else
+			lis_pause(t, l);
 		return;
 	}
 	if (res == -EBADF || res == -ECANCELED || res == -EINVAL)
@@ -302,6 +321,7 @@ static void complete(struct uthr *t, struct io_uring_cqe *cqe)
 		break;
 	case OP_ACCEPT:
 	case OP_PAUSE:
+	case OP_POLL:
 		lis_done(t, (struct ulis *)(void *)type, cqe->res);
 		break;
 	default:
