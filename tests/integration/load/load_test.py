@@ -45,7 +45,10 @@ def run_load(args, timeout=30, ok=True, pre=(), eal=None):
     """Run pktecho-load with --report json; return the summary object. pre: a command prefix
     (ip netns exec NS); eal: EAL options for the DPDK mode."""
     cmd = list(pre) + [LOAD] + (["--dpdk"] + eal + ["--"] if eal is not None else [])
-    cmd += ["--report", "json"] + args
+    # A long drain only costs time when echoes are missing (it ends when all are back): on a
+    # busy machine a slow echo server must not turn into "loss".
+    drain = [] if "--drain" in args else ["--drain", "5"]
+    cmd += ["--report", "json"] + drain + args
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if ok and p.returncode != 0:
         raise Fail("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
@@ -148,7 +151,8 @@ def case_sigint():
     """Ctrl-C ends the sending early; the echoes in flight still drain; the summary is printed."""
     with EchoServer("udp") as srv:
         p = subprocess.Popen([LOAD, "--report", "json", "--rate", "1000", "--duration", "60",
-                              "udp://127.0.0.1:%d" % srv.port], stdout=subprocess.PIPE,
+                              "--drain", "3", "udp://127.0.0.1:%d" % srv.port],
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         time.sleep(0.7)
         t0 = time.time()
@@ -187,7 +191,8 @@ def case_stats_name():
     with EchoServer("udp") as srv:
         target = "udp://127.0.0.1:%d" % srv.port
         p = subprocess.Popen([LOAD, "--report", "json", "--rate", "1000", "--duration", "3",
-                              "--stats-name", name, target], stdout=subprocess.PIPE,
+                              "--drain", "5", "--stats-name", name, target],
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         try:
             obj = None
@@ -321,7 +326,7 @@ def case_misbehaving():
     # Both on one CPU: the kernel then keeps the flow in order, and only the server reorders.
     pin = ["taskset", "-c", "0"]
     with EchoServer("udp", extra=args, pre=pin) as srv:
-        s, _ = run_load(["--rate", "5000", "--count", str(n), "--size", "64",
+        s, _ = run_load(["--rate", "5000", "--count", str(n), "--size", "64", "--drain", "1",
                          "udp://127.0.0.1:%d" % srv.port], pre=pin)
         srv.stop()
     want = expected_misbehaviour(n, 50, 40, 70, 30, 90)
