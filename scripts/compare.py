@@ -195,7 +195,10 @@ def load_cmd(args, bins, rate, warmup, duration, interval, pre=(), dpdk_eal=None
         cmd += ["--dpdk"] + dpdk_eal + ["--"]
     cmd += ["--report", "json", "--size", str(args.size), "--flows", str(args.flows),
             "--rate", str(rate), "--warmup", str(warmup), "--duration", str(duration),
-            "--interval", str(interval), "--drain", "0.5"]
+            "--interval", str(interval),
+            # At max rate the losses are real: a short drain. At the latency rate nothing
+            # should be lost: a long one (it ends as soon as every echo is back).
+            "--drain", "0.5" if rate == "max" else "3"]
     return cmd
 
 
