@@ -228,20 +228,18 @@ def case_compare():
     need_pktecho()
     if os.geteuid() != 0:
         raise Skip("scripts/compare makes namespaces: needs root")
-    def cmp_netns():
-        text = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        return {x.split()[0] for x in text.splitlines() if x.startswith("pe-cmp-")}
-
-    before = cmp_netns()  # another compare may be running on this machine
     out = tempfile.mkdtemp(prefix="pe-compare-test-")
     try:
-        p = subprocess.run([os.path.join(SRC, "scripts/compare"), "--no-build", "--build", BUILD,
-                            "--paths", "epoll", "--duration", "0.5", "--warmup", "0.2",
-                            "--lat-duration", "0.5", "--lat-rate", "2000", "--out", out],
-                           capture_output=True, text=True, timeout=120)
-        check(p.returncode == 0, "compare exit %d: %s" % (p.returncode, p.stderr + p.stdout))
-        print(p.stdout[-1500:])
-        check("[1/1] pktecho --io-model epoll" in p.stdout, "no progress line")
+        # scripts/compare execs python: its pid names its namespaces (pe-cmp-PID-*). Others'
+        # compare runs may have namespaces of their own meanwhile.
+        p = subprocess.Popen([os.path.join(SRC, "scripts/compare"), "--no-build", "--build",
+                              BUILD, "--paths", "epoll", "--duration", "0.5", "--warmup", "0.2",
+                              "--lat-duration", "0.5", "--lat-rate", "2000", "--out", out],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = p.communicate(timeout=120)
+        check(p.returncode == 0, "compare exit %d: %s" % (p.returncode, stderr + stdout))
+        print(stdout[-1500:])
+        check("[1/1] pktecho --io-model epoll" in stdout, "no progress line")
         md = open(os.path.join(out, "compare.md")).read()
         row = [x for x in md.splitlines() if x.startswith("| pktecho --io-model epoll |")]
         check(len(row) == 1, "no epoll row in compare.md")
@@ -249,7 +247,8 @@ def case_compare():
         check(float(cells[1]) > 0 and cells[6] == "0", "row: %r" % cells)
         if shutil.which("gnuplot"):
             check(open(os.path.join(out, "compare.svg")).read().startswith("<?xml"), "svg")
-        left = cmp_netns() - before
+        text = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        left = [x for x in text.splitlines() if x.startswith("pe-cmp-%d-" % p.pid)]
         check(not left, "namespaces left behind: %s" % left)
     finally:
         shutil.rmtree(out, ignore_errors=True)
