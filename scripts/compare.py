@@ -531,6 +531,14 @@ def parse_args():
         ap.error("--rate: expected a packet rate or max, got '%s'" % a.rate)
     if not 32 <= a.size <= 1472:
         ap.error("--size: expected 32..1472")
+    if not 1 <= a.flows <= 4096:
+        ap.error("--flows: expected 1..4096")
+    if not 1 <= a.lat_rate <= 10000000:
+        ap.error("--lat-rate: expected 1..10000000 packets per second")
+    known = {"af_packet", "sock", "memif", "bench"} | set(IO_MODELS)
+    bad = [x for x in a.paths.split(",") if x not in known]
+    if bad:
+        ap.error("--paths: unknown %s (known: %s)" % (",".join(bad), ",".join(sorted(known))))
     a.out = os.path.abspath(a.out) if a.out else ROOT
     if not os.path.isdir(a.out):
         ap.error("--out: %s is not a directory" % a.out)
