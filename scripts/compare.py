@@ -349,12 +349,14 @@ def plan(args, bins):
 
 # ---- the core benchmark (scripts/bench dpdk) ----
 
-def core_bench(args):
+def core_bench(args, bins):
     script = os.path.join(ROOT, "scripts/bench-dpdk")
     if "bench" not in args.paths.split(","):
         return None
     if not os.path.exists(script):
         return "not built (scripts/bench dpdk does not exist yet)"
+    if not built(bins["dpdk"]):
+        return "not built (this build has no pktecho-dpdk)"
     cmd = [os.path.join(ROOT, "scripts/bench"), "dpdk"]
     with open(script) as f:
         text = f.read()
@@ -573,7 +575,7 @@ def main():
                 p.status = "not built: no %s" % e
                 log("        %s" % p.status)
         JAN.clean()
-        bench = core_bench(args)
+        bench = core_bench(args, bins)
         md = write_md(paths, bench, args, started)
         svg = write_svg(paths, args)
     except KeyboardInterrupt:
