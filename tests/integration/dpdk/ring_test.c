@@ -2,7 +2,9 @@
 /* net_ring harness for the lcore loop (reliability C1, C2, C4, C8):
  *  - port 0 (flood): the test floods the RX ring with a bounded number of UDP frames carrying
  *    stale RX offload flags while not reading the 63-entry TX ring, so tx_burst comes back short;
- *    then reads every reply: byte-identical to pe_pkt_echo's reply, ol_flags cleared.
+ *    then reads every reply: byte-identical to pe_pkt_echo's reply, ol_flags cleared. Before
+ *    that, frames with stripped VLAN / QinQ tags must come back tagged, and a chained mbuf is
+ *    dropped as multi_segment.
  *  - port 1 (self-loop): one ring is both RX and TX; a few frames circulate until stop.
  * Oracles: counters add up (rx = tx + tx_full), and every mbuf the test allocated is back in its
  * pool after pe_dpdk_stop (no leak, no double free), as is every mbuf of lib/dpdk's own pools. */
@@ -146,6 +148,72 @@ static unsigned flood(struct rte_mempool *mp, struct rte_ring *rx, struct rte_ri
 	return sent;
 }
 
+/* Tags the PMD stripped come back on the reply (the ring port has no VLAN insert offload, so
+ * they are pushed back into the frame); a chained mbuf is dropped as multi_segment. */
+static void vlan_want(uint8_t *want, uint32_t *len, uint16_t id, bool qinq)
+{
+	uint8_t plain[FRAME_LEN];
+	uint32_t off = 12;
+
+	build_frame(plain, id);
+	memcpy(want, plain, 12);
+	if (qinq) {
+		memcpy(want + off, "\x88\xa8\x04\x56", 4);
+		off += 4;
+	}
+	memcpy(want + off, "\x81\x00\x01\x23", 4);
+	off += 4;
+	memcpy(want + off, plain + 12, FRAME_LEN - 12);
+	*len = off + FRAME_LEN - 12;
+}
+
+static unsigned special_frames(struct rte_mempool *mp, struct rte_ring *rx, struct rte_ring *tx,
+			       const struct pe_pkt_cfg *cfg, unsigned *replies)
+{
+	struct rte_mbuf *v = make_mbuf(mp, 60000), *q = make_mbuf(mp, 60001);
+	struct rte_mbuf *m1 = make_mbuf(mp, 60002), *m2 = make_mbuf(mp, 60003);
+	uint64_t deadline = now_ms() + 5000;
+	unsigned got = 0;
+
+	if (v == NULL || q == NULL || m1 == NULL || m2 == NULL)
+		return 0;
+	v->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	v->vlan_tci = 0x0123;
+	q->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ |
+		       RTE_MBUF_F_RX_QINQ_STRIPPED;
+	q->vlan_tci = 0x0123;
+	q->vlan_tci_outer = 0x0456;
+	CHECK(rte_pktmbuf_chain(m1, m2) == 0, "cannot chain two mbufs");
+	CHECK(rte_ring_enqueue(rx, v) == 0 && rte_ring_enqueue(rx, q) == 0 &&
+		      rte_ring_enqueue(rx, m1) == 0,
+	      "cannot enqueue the special frames");
+	while (got < 2 && now_ms() < deadline) {
+		void *obj = NULL;
+
+		if (rte_ring_dequeue(tx, &obj) != 0) {
+			sleep_ms(1);
+			continue;
+		}
+		struct rte_mbuf *m = obj;
+		uint8_t want[FRAME_LEN + 8];
+		uint32_t len;
+		bool is_q = got == 1;
+
+		vlan_want(want, &len, (uint16_t)(60000 + got), is_q);
+		CHECK(pe_pkt_echo(cfg, want, &len) == PE_DROP_NONE, "reference echo refused a tag");
+		CHECK(m->pkt_len == len && memcmp(rte_pktmbuf_mtod(m, uint8_t *), want, len) == 0,
+		      "%s: the reply does not carry the stripped tag(s) back",
+		      is_q ? "QinQ" : "VLAN");
+		CHECK((m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0,
+		      "stale ol_flags 0x%llx on a tagged reply", (unsigned long long)m->ol_flags);
+		rte_pktmbuf_free(m);
+		got++;
+	}
+	CHECK(got == 2, "%u of 2 tagged replies came back", got);
+	*replies = got;
+	return 3;
+}
+
 static void seed_loop(struct rte_mempool *mp, struct rte_ring *loop)
 {
 	for (unsigned i = 0; i < LOOP_PKTS; i++) {
@@ -180,6 +248,7 @@ static void wait_loop(struct pe_dpdk *d, struct pe_stats_snapshot *s)
 
 static void check_counters(const struct pe_stats_snapshot *s, unsigned sent, unsigned checked)
 {
+	/* Counted in sent/checked: the 3 special frames (2 tagged replies, 1 chained drop). */
 	const struct pe_counters *f = block_of(s, "p0q0"), *l = block_of(s, "p1q0");
 
 	CHECK(f != NULL && l != NULL, "counter blocks p0q0 / p1q0 missing");
@@ -190,10 +259,13 @@ static void check_counters(const struct pe_stats_snapshot *s, unsigned sent, uns
 	CHECK(f->tx_packets == checked, "flood port: tx_packets %llu, replies read %u",
 	      (unsigned long long)f->tx_packets, checked);
 	CHECK(f->drops[PE_DROP_TX_FULL] > 0, "flood port: the TX ring never filled");
-	CHECK(f->tx_packets + f->drops[PE_DROP_TX_FULL] == f->rx_packets,
+	CHECK(f->drops[PE_DROP_MULTISEG] == 1, "flood port: multi_segment %llu, want 1",
+	      (unsigned long long)f->drops[PE_DROP_MULTISEG]);
+	CHECK(f->tx_packets + f->drops[PE_DROP_TX_FULL] + 1 == f->rx_packets,
 	      "flood port: tx %llu + tx_full %llu != rx %llu", (unsigned long long)f->tx_packets,
 	      (unsigned long long)f->drops[PE_DROP_TX_FULL], (unsigned long long)f->rx_packets);
-	CHECK(f->rx_bytes == (uint64_t)sent * FRAME_LEN, "flood port: rx_bytes %llu",
+	/* Every frame is 64 bytes but the 2-segment chain (128): rx_bytes counts what arrived. */
+	CHECK(f->rx_bytes == (uint64_t)(sent + 1) * FRAME_LEN, "flood port: rx_bytes %llu",
 	      (unsigned long long)f->rx_bytes);
 	CHECK(l->rx_packets >= LOOP_TARGET, "loop port: only %llu packets echoed",
 	      (unsigned long long)l->rx_packets);
@@ -220,7 +292,7 @@ int main(int argc, char **argv)
 	struct rte_ring *rx, *tx, *loop;
 	struct rte_mempool *mp;
 	struct pe_dpdk *d;
-	unsigned sent, checked = 0;
+	unsigned sent, checked = 0, extra = 0;
 
 	(void)argc;
 	if (eal_start(argv[0]) < 0) {
@@ -247,7 +319,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pe_dpdk_create/start failed\n");
 		return 1;
 	}
-	sent = flood(mp, rx, tx, &conf.pkt, &checked);
+	sent = special_frames(mp, rx, tx, &conf.pkt, &extra);
+	sent += flood(mp, rx, tx, &conf.pkt, &checked);
+	checked += extra;
 	wait_loop(d, &snap);
 	CHECK(pe_dpdk_stop(d) == 0, "workers did not stop");
 	CHECK(pe_stats_snapshot(pe_dpdk_stats(d), &snap) == 0, "snapshot failed");
