@@ -420,6 +420,20 @@ bool pe_dpdk_stop_requested(void)
 	return __atomic_load_n(&pe_dpdk_quit, __ATOMIC_RELAXED) != 0;
 }
 
+/* One line per link change (reliability C6): the lcores keep polling a port whose link is down. */
+static void link_watch(struct pe_dpdk_port *p)
+{
+	struct rte_eth_link link;
+	int up;
+
+	if (rte_eth_link_get_nowait(p->id, &link) != 0)
+		return;
+	up = link.link_status == RTE_ETH_LINK_UP;
+	if (p->link_up >= 0 && up != p->link_up)
+		PE_DPDK_LOG("port %u (%s): link %s", p->id, p->name, up ? "up" : "down");
+	p->link_up = up;
+}
+
 void pe_dpdk_poll_ports(struct pe_dpdk *d)
 {
 	struct rte_eth_stats es;
@@ -427,7 +441,10 @@ void pe_dpdk_poll_ports(struct pe_dpdk *d)
 	for (uint16_t i = 0; i < d->n_ports; i++) {
 		struct pe_dpdk_port *p = &d->ports[i];
 
-		if (!p->started || rte_eth_stats_get(p->id, &es) != 0)
+		if (!p->started)
+			continue;
+		link_watch(p);
+		if (rte_eth_stats_get(p->id, &es) != 0)
 			continue;
 		pe_stats_begin(p->blk);
 		pe_ctr_set(&p->blk->c.rx_nombuf, es.rx_nombuf);

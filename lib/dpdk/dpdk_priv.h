@@ -27,6 +27,7 @@ struct pe_dpdk_port {
 	uint8_t vlan_hw;
 	bool prefetch; /* prefetch frame data in the loop (not on vdevs: they copy it, it is hot) */
 	bool rss, configured, started;
+	int link_up; /* last link state seen by pe_dpdk_poll_ports: -1 unknown, 0 down, 1 up */
 	uint32_t pool_size, pool_cache;
 	struct rte_mempool *pool;
 	struct pe_stats_block *blk; /* rx_nombuf / imissed, written by the main lcore only */

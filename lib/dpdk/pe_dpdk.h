@@ -70,7 +70,7 @@ int pe_dpdk_start(struct pe_dpdk *d);
 void pe_dpdk_request_stop(void);
 bool pe_dpdk_stop_requested(void);
 /* Main lcore only, off the hot path: copies rx_nombuf / imissed from rte_eth_stats into the
- * per-port counter blocks. */
+ * per-port counter blocks, and logs one line when a port's link goes down or up. */
 void pe_dpdk_poll_ports(struct pe_dpdk *d);
 /* Makes the workers leave (within a second, also when a PMD blocks in TX), drains the RX queues,
  * stops and closes the ports. Idempotent. -ETIMEDOUT when an lcore would not leave: the ports

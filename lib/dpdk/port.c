@@ -178,6 +178,7 @@ int pe_dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_
 	int ret;
 
 	p->id = port_id;
+	p->link_up = -1;
 	if (rte_eth_dev_get_name_by_port(port_id, p->name) != 0)
 		snprintf(p->name, sizeof(p->name), "port%u", port_id);
 	p->rxq = d->conf.rxq;
