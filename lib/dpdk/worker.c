@@ -120,22 +120,67 @@ static __rte_always_inline void echo_one(const struct pe_dpdk_rxq *q, struct rte
 }
 
 /* Echo pkts[0..nb) in place; replies are compacted to the front of pkts, dropped frames go to
- * drop[]. The frame PE_PREFETCH_AHEAD places ahead is prefetched (split loop: no test per frame).
- */
+ * drop[]. With prefetch on, the frame PE_PREFETCH_AHEAD places ahead is prefetched (split loop:
+ * no test per frame); vdevs have just written the frame, so there it is off (port.c). */
 static __rte_always_inline void echo_burst(const struct pe_dpdk_rxq *q, struct rte_mbuf **pkts,
 					   unsigned nb, struct rte_mbuf **drop, struct burst_out *o,
 					   enum pe_pkt_mode mode)
 {
 	unsigned i = 0;
 
-	for (unsigned k = 0; k < nb && k < PE_PREFETCH_AHEAD; k++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
-	for (; i + PE_PREFETCH_AHEAD < nb; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PE_PREFETCH_AHEAD], void *));
-		echo_one(q, pkts[i], pkts, drop, o, mode);
+	if (q->prefetch) {
+		for (unsigned k = 0; k < nb && k < PE_PREFETCH_AHEAD; k++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
+		for (; i + PE_PREFETCH_AHEAD < nb; i++) {
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PE_PREFETCH_AHEAD], void *));
+			echo_one(q, pkts[i], pkts, drop, o, mode);
+		}
 	}
 	for (; i < nb; i++)
 		echo_one(q, pkts[i], pkts, drop, o, mode);
+}
+
+/* Service mode over a whole burst: pe_pkt_service_burst prepares the configuration once per
+ * burst instead of once per frame. A burst holding a rare frame (chained, or with tags the PMD
+ * stripped) takes the per-frame path instead; nothing has been touched yet at that point. */
+static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
+						   struct rte_mbuf **pkts, unsigned nb,
+						   struct rte_mbuf **drop, struct burst_out *o)
+{
+	uint8_t *frames[PE_DPDK_MAX_BURST];
+	uint32_t lens[PE_DPDK_MAX_BURST];
+	enum pe_drop v[PE_DPDK_MAX_BURST];
+	uint64_t rare = 0;
+
+	for (unsigned i = 0; i < nb; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		rare |= (uint64_t)(m->nb_segs != 1) | (m->ol_flags & PE_RX_STRIPPED);
+		frames[i] = rte_pktmbuf_mtod(m, uint8_t *);
+		lens[i] = m->data_len;
+		if (q->prefetch)
+			rte_prefetch0(frames[i]);
+	}
+	if (unlikely(rare)) {
+		echo_burst(q, pkts, nb, drop, o, PE_MODE_SERVICE);
+		return;
+	}
+	pe_pkt_service_burst(q->cfg, frames, lens, v, nb);
+	for (unsigned i = 0; i < nb; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		o->rx_bytes += m->data_len;
+		if (likely(v[i] == PE_DROP_NONE)) {
+			m->ol_flags &= PE_KEEP_FLAGS;
+			m->data_len = (uint16_t)lens[i];
+			m->pkt_len = lens[i];
+			o->tx_bytes += lens[i];
+			pkts[o->n_tx++] = m;
+		} else {
+			pe_ctr_add(&q->st->c.drops[v[i]], 1);
+			drop[o->n_drop++] = m;
+		}
+	}
 }
 
 static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t burst,
@@ -150,7 +195,10 @@ static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t
 	if (unlikely(nb == 0))
 		return;
 	pe_stats_begin(st);
-	echo_burst(q, pkts, nb, drop, &o, mode);
+	if (mode == PE_MODE_SERVICE)
+		echo_burst_service(q, pkts, nb, drop, &o);
+	else
+		echo_burst(q, pkts, nb, drop, &o, mode);
 	if (likely(o.n_tx > 0))
 		sent = rte_eth_tx_burst(q->port, q->queue, pkts, o.n_tx);
 	if (unlikely(sent < o.n_tx)) {
