@@ -181,24 +181,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ------------------------------ the live table ----------------------------- */
 
-/* Names and meta come from a segment (another process) or a /dev/shm file name (any user): what
- * reaches the terminal must not carry control characters (escape sequences could rewrite the
- * screen or the window title), so they print as '?'. */
-static const char *tty_safe(const char *in, char *buf, size_t len)
-{
-	size_t i = 0;
-
-	for (; i < len - 1 && in[i]; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		buf[i] = in[i];
-		if (c < 0x20 || c == 0x7f)
-			buf[i] = '?';
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 static const char *block_label(const struct pe_stats_block *b, char *buf, size_t len)
 {
 	if (b->port != UINT32_MAX && b->queue != UINT32_MAX)
@@ -220,8 +202,8 @@ static void table_row(const char *name, const char *label, const struct pe_count
 
 	pe_rates_compute(prev, cur, prev_ns, cur_ns, &r);
 	printf("%-16.16s %-18.18s %12.0f %12.0f %9.2f %9.2f %10.0f %14llu %14llu %10llu\n",
-	       tty_safe(name, safe, sizeof(safe)), label, r.rx_pps, r.tx_pps, r.rx_bps / 1e6,
-	       r.tx_bps / 1e6, r.drop_pps, (unsigned long long)cur->rx_packets,
+	       pe_report_text_safe(name, safe, sizeof(safe)), label, r.rx_pps, r.tx_pps,
+	       r.rx_bps / 1e6, r.tx_bps / 1e6, r.drop_pps, (unsigned long long)cur->rx_packets,
 	       (unsigned long long)cur->tx_packets, (unsigned long long)pe_counters_drops(cur));
 }
 
@@ -253,8 +235,9 @@ static void render_table(const struct opts *o, const struct pe_stats_info *info,
 	if (isatty(STDOUT_FILENO) && o->count != 1)
 		fputs("\033[H\033[2J", stdout); /* top-like: redraw in place */
 	printf("%s: %s%s%s, pid %d, up %llu:%02llu:%02llu, every %.2f s\n", o->name,
-	       info->service[0] ? tty_safe(info->service, service, sizeof(service)) : "service",
-	       info->mode[0] ? " mode " : "", tty_safe(info->mode, mode, sizeof(mode)),
+	       info->service[0] ? pe_report_text_safe(info->service, service, sizeof(service))
+				: "service",
+	       info->mode[0] ? " mode " : "", pe_report_text_safe(info->mode, mode, sizeof(mode)),
 	       info->owner_pid, (unsigned long long)(up / 3600), (unsigned long long)(up / 60 % 60),
 	       (unsigned long long)(up % 60), o->interval);
 	printf("%-16s %-18s %12s %12s %9s %9s %10s %14s %14s %10s\n", "BLOCK", "WHERE", "Rx-pps",
@@ -392,7 +375,7 @@ static void list_one(const char *name)
 	uint64_t up = 0;
 	char safe_name[256], service[PE_STATS_META_LEN], mode[PE_STATS_META_LEN];
 
-	tty_safe(name, safe_name, sizeof(safe_name));
+	pe_report_text_safe(name, safe_name, sizeof(safe_name));
 	if (!s) {
 		printf("%-24s %s\n", safe_name, pe_stats_strerror(errno));
 		return;
@@ -402,9 +385,9 @@ static void list_one(const char *name)
 	if ((uint64_t)now.tv_sec * 1000000000ull > info.start_unix_ns)
 		up = ((uint64_t)now.tv_sec * 1000000000ull - info.start_unix_ns) / 1000000000ull;
 	printf("%-24s %-14.14s %-10.10s %8d %6u %9llus  %s\n", safe_name,
-	       info.service[0] ? tty_safe(info.service, service, sizeof(service)) : "-",
-	       info.mode[0] ? tty_safe(info.mode, mode, sizeof(mode)) : "-", info.owner_pid,
-	       pe_stats_count(s), (unsigned long long)up, state_name(&info));
+	       info.service[0] ? pe_report_text_safe(info.service, service, sizeof(service)) : "-",
+	       info.mode[0] ? pe_report_text_safe(info.mode, mode, sizeof(mode)) : "-",
+	       info.owner_pid, pe_stats_count(s), (unsigned long long)up, state_name(&info));
 	pe_stats_destroy(s);
 }
 

@@ -57,6 +57,10 @@ int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 /* JSON helpers for apps that format extra values: a string with escapes (NULL prints null), and
  * a number with the given decimals (NaN and infinities print 0: JSON has neither). */
 void pe_json_string(FILE *f, const char *s);
+/* Copy in to buf (len > 0 bytes, always terminated, truncated to fit) with control characters
+ * as '?': names come from the apps and, through a segment, from other processes, and a line for
+ * a terminal must stay one line and carry no escape sequences. Returns buf. */
+const char *pe_report_text_safe(const char *in, char *buf, size_t len);
 void pe_json_double(FILE *f, double v, int decimals);
 
 /* A latency histogram as a JSON object for an extra field (pktecho-load's "latency_us"):

@@ -335,9 +335,7 @@ static void text_drops(FILE *f, const struct pe_counters *c)
 		fputc(')', f);
 }
 
-/* Names come from the apps (and through a segment, from another process): a text line must stay
- * one line, so control characters print as '?'. */
-static const char *text_safe(const char *in, char *buf, size_t len)
+const char *pe_report_text_safe(const char *in, char *buf, size_t len)
 {
 	size_t i = 0;
 
@@ -360,9 +358,10 @@ static void text_line(FILE *f, const char *prefix, const char *label, const stru
 	fprintf(f,
 		"[%s %s] RX-packets: %llu TX-packets: %llu Rx-pps: %.0f Tx-pps: %.0f "
 		"Rx-bps: %.0f Tx-bps: %.0f RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
-		prefix, text_safe(label, safe, sizeof(safe)), (unsigned long long)v->c.rx_packets,
-		(unsigned long long)v->c.tx_packets, finite0(v->r.rx_pps), finite0(v->r.tx_pps),
-		finite0(v->r.rx_bps), finite0(v->r.tx_bps), (unsigned long long)v->c.rx_missed,
+		prefix, pe_report_text_safe(label, safe, sizeof(safe)),
+		(unsigned long long)v->c.rx_packets, (unsigned long long)v->c.tx_packets,
+		finite0(v->r.rx_pps), finite0(v->r.tx_pps), finite0(v->r.rx_bps),
+		finite0(v->r.tx_bps), (unsigned long long)v->c.rx_missed,
 		(unsigned long long)v->c.rx_nombuf,
 		(unsigned long long)v->c.drops[PE_DROP_TX_FULL]);
 	text_drops(f, &v->c);
@@ -436,7 +435,7 @@ static void text_summary(FILE *f, const struct pe_report_meta *meta,
 	for (unsigned i = 0; i < last->n_blocks; i++) {
 		view_make(block_ctrs(first, i), &last->blocks[i].c, f_ns, last->time_ns, 1, &v);
 		snprintf(title, sizeof(title), "statistics for %s",
-			 text_safe(last->blocks[i].name, safe, sizeof(safe)));
+			 pe_report_text_safe(last->blocks[i].name, safe, sizeof(safe)));
 		text_block(f, title, &v);
 	}
 	view_make(first ? &first->total : &zero_counters, &last->total, f_ns, last->time_ns, 1, &v);
