@@ -28,27 +28,37 @@ struct pe_rx {
  * folds to 0xffff. */
 static inline uint64_t pe_csum_words(const uint8_t *p, uint32_t n, uint64_t acc)
 {
-	while (n >= 16) {
-		acc += (uint64_t)pe_ld32(p) + pe_ld32(p + 4) + pe_ld32(p + 8) + pe_ld32(p + 12);
-		p += 16;
-		n -= 16;
-	}
-	if (n & 8) {
-		acc += (uint64_t)pe_ld32(p) + pe_ld32(p + 4);
+	/* 64-bit loads with end-around carry: 2^64 is also 1 modulo 0xffff, so the carry out of a
+	 * 64-bit add goes back in at the bottom. This halves the loads and adds of 32-bit words
+	 * (compilers emit add + adc for the carry line), the bulk of a short datagram's cost. */
+	while (n >= 8) {
+		uint64_t v = pe_ld64(p);
+
+		acc += v;
+		acc += acc < v;
 		p += 8;
+		n -= 8;
 	}
 	if (n & 4) {
-		acc += pe_ld32(p);
+		uint64_t v = pe_ld32(p);
+
+		acc += v;
+		acc += acc < v;
 		p += 4;
 	}
 	if (n & 2) {
-		acc += pe_ld16(p);
+		uint64_t v = pe_ld16(p);
+
+		acc += v;
+		acc += acc < v;
 		p += 2;
 	}
 	if (n & 1) {
 		uint8_t last[2] = {p[0], 0};
+		uint64_t v = pe_ld16(last);
 
-		acc += pe_ld16(last);
+		acc += v;
+		acc += acc < v;
 	}
 	return acc;
 }
