@@ -48,14 +48,15 @@ static inline int pe_fast4_addrs_ok(const struct pe_fast *fc, uint32_t src, uint
 /* UDP: lengths agree, ports allowed, checksum right (or absent); then the ports are swapped. */
 static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n, uint64_t pseudo)
 {
-	unsigned bad = (unsigned)(pe_be16(u + 4) != n) |
+	/* The length compared in wire order: no byte swap needed for an equality. */
+	unsigned bad = (unsigned)(pe_ld16(u + 4) != PE_BE16(n)) |
 		       (unsigned)!pe_pkt_port_in(fc->cfg->echo_ports, pe_be16(u + 2)) |
 		       (unsigned)pe_pkt_udp_sport_loops(fc->cfg, pe_be16(u));
 
 	if (PE_UNLIKELY(bad))
 		return 0;
 	if (pe_ld16(u + 6) != 0 && PE_LIKELY(fc->verify) &&
-	    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(u, n, pseudo + PE_BE16(n))) != 0xffff))
+	    PE_UNLIKELY(!pe_csum_ok(pe_csum_words(u, n, pseudo + PE_BE16(n)))))
 		return 0;
 	pe_pkt_swap_2x2(u);
 	return 1;
@@ -66,7 +67,7 @@ static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *ic, uint32_t 
 {
 	if (PE_UNLIKELY(pe_ld16(ic) != PE_BE16(0x0800)))
 		return 0;
-	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(pe_csum_fold64(pe_csum_words(ic, n, 0)) != 0xffff))
+	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(!pe_csum_ok(pe_csum_words(ic, n, 0))))
 		return 0;
 	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
 	return 1;
@@ -97,7 +98,7 @@ static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uin
 	if (PE_UNLIKELY(bad) || PE_UNLIKELY(!pe_fast4_addrs_ok(fc, src, dst)))
 		return 0;
 	if (PE_LIKELY(fc->verify) &&
-	    PE_UNLIKELY(pe_csum_fold64(pe_ip4_hdr_sum(f + 14, 20)) != 0xffff))
+	    PE_UNLIKELY(!pe_csum_ok(pe_ip4_hdr_sum(f + 14, 20))))
 		return 0;
 	proto = (uint8_t)(w2 >> 24);
 	if (PE_LIKELY(proto == 17)) {

@@ -74,6 +74,16 @@ static inline uint16_t pe_csum_fold64(uint64_t acc)
 	return (uint16_t)s;
 }
 
+/* Does a checksummed region's accumulator (from pe_csum_words) verify, i.e. fold to 0xffff?
+ * Same answer as pe_csum_fold64(acc) == 0xffff, cheaper: folding keeps the value modulo 0xffff
+ * and keeps it nonzero, so the fold is 0xffff exactly when acc is a nonzero multiple of 0xffff.
+ * 0xffff is odd, so compilers test "% 0xffff == 0" with one multiply by its inverse modulo 2^64
+ * and one compare, instead of the fold's dozen shifts and adds. */
+static inline int pe_csum_ok(uint64_t acc)
+{
+	return (acc % 0xffffu == 0) & (acc != 0);
+}
+
 /* Sum of an IPv4 header: unrolled for the usual 20 bytes. */
 static inline uint64_t pe_ip4_hdr_sum(const uint8_t *ip, uint32_t hl)
 {
