@@ -73,10 +73,22 @@ static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *ic, uint32_t 
 	return 1;
 }
 
+/* The header checksum after TTL+protocol (the word at IP offset 8) becomes ttl_new: RFC 1624
+ * eqn. 3, HC' = ~(~HC + ~m + m'). ck_ttl is the 32-bit word at offset 8 (m low, HC high, native
+ * order), so one NOT gives both ~m and ~HC, and their sum is its two halves added. */
+static inline uint16_t pe_fast4_ttl_csum(uint32_t ck_ttl, uint32_t ttl_new)
+{
+	uint32_t inv = ~ck_ttl, s = (inv & 0xffffu) + (inv >> 16) + ttl_new;
+
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uint32_t *len)
 {
 	uint64_t a, smac, w1, w2;
-	uint32_t tot, src, dst, first, ttl_old, ttl_new;
+	uint32_t tot, src, dst, first, ttl_new;
 	uint8_t proto;
 	unsigned bad;
 
@@ -113,11 +125,9 @@ static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uin
 	pe_st64(f, smac | fc->mac << 48);
 	pe_st32(f + 8, (uint32_t)(fc->mac >> 16));
 	pe_pkt_swap_4x2(f + 26);
-	ttl_old = (uint16_t)(w2 >> 16);
 	ttl_new = fc->ttl | (uint32_t)proto << 8;
 	pe_st16(f + 22, (uint16_t)ttl_new);
-	pe_st16(f + 24,
-		pe_csum_update16((uint16_t)(w2 >> 32), (uint16_t)ttl_old, (uint16_t)ttl_new));
+	pe_st16(f + 24, pe_fast4_ttl_csum((uint32_t)(w2 >> 16), ttl_new));
 	*len = 14 + tot;
 	return 1;
 }
