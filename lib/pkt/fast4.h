@@ -55,8 +55,9 @@ static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n,
 
 	if (PE_UNLIKELY(bad))
 		return 0;
+	/* nz: the pseudo-header's protocol 17 is in the sum */
 	if (pe_ld16(u + 6) != 0 && PE_LIKELY(fc->verify) &&
-	    PE_UNLIKELY(!pe_csum_ok(pe_csum_words(u, n, pseudo + PE_BE16(n)))))
+	    PE_UNLIKELY(!pe_csum_ok_nz(pe_csum_words(u, n, pseudo + PE_BE16(n)))))
 		return 0;
 	pe_pkt_swap_2x2(u);
 	return 1;
@@ -67,7 +68,8 @@ static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *ic, uint32_t 
 {
 	if (PE_UNLIKELY(pe_ld16(ic) != PE_BE16(0x0800)))
 		return 0;
-	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(!pe_csum_ok(pe_csum_words(ic, n, 0))))
+	/* nz: the type 8 just checked is in the sum */
+	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(!pe_csum_ok_nz(pe_csum_words(ic, n, 0))))
 		return 0;
 	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
 	return 1;
@@ -102,7 +104,8 @@ static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uin
 	dst = pe_ld32(f + 30);
 	tot = PE_BE16((uint16_t)(w1 >> 32));
 	first = src & 0xff;
-	/* Destination MAC: the shift drops bytes 6-7, cheaper than masking with a 48-bit constant. */
+	/* Destination MAC: the shift drops bytes 6-7, cheaper than masking with a 48-bit constant.
+	 */
 	bad = ((a ^ fc->mac) << 16 != 0) | (smac == fc->mac) | (smac == 0) |
 	      (unsigned)(smac & 1);				     /* group bit of the source */
 	bad |= ((w1 & 0xffffff) != 0x450008) | ((w2 & 0xff3f) != 0); /* 0x0800, 0x45; MF, offset */
@@ -110,8 +113,8 @@ static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uin
 	bad |= (first == 0) | (first == 127) | (first >= 224);
 	if (PE_UNLIKELY(bad) || PE_UNLIKELY(!pe_fast4_addrs_ok(fc, src, dst)))
 		return 0;
-	if (PE_LIKELY(fc->verify) &&
-	    PE_UNLIKELY(!pe_csum_ok(pe_ip4_hdr_sum(f + 14, 20))))
+	/* nz: the 0x45 checked above is in the sum */
+	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(!pe_csum_ok_nz(pe_ip4_hdr_sum(f + 14, 20))))
 		return 0;
 	proto = (uint8_t)(w2 >> 24);
 	if (PE_LIKELY(proto == 17)) {

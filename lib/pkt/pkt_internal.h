@@ -84,6 +84,14 @@ static inline int pe_csum_ok(uint64_t acc)
 	return (acc % 0xffffu == 0) & (acc != 0);
 }
 
+/* pe_csum_ok for an accumulator the caller knows is nonzero (it summed a byte already checked to
+ * be nonzero, e.g. version+IHL 0x45, the ICMP type 8, or the pseudo-header's protocol 17): the
+ * end-around-carry sum of words that are not all zero is never zero. */
+static inline int pe_csum_ok_nz(uint64_t acc)
+{
+	return acc % 0xffffu == 0;
+}
+
 /* Sum of an IPv4 header: unrolled for the usual 20 bytes. */
 static inline uint64_t pe_ip4_hdr_sum(const uint8_t *ip, uint32_t hl)
 {

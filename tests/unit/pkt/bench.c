@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* pe_pkt_bench: echo one 64-byte IPv4 UDP frame N times in a mode, for instruction counts under
  * callgrind. Not a test and not timed; see docs/packet-core.md for the command and the numbers.
- * Usage: pe_pkt_bench service|burst|l4|l2|none N   (burst: pe_pkt_service_burst) */
+ * Usage: pe_pkt_bench service|burst|l4|l2|none N   (burst: pe_pkt_service_burst)
+ * PE_BENCH_ICMP=1: an ICMP echo request instead of UDP; PE_BENCH_NOCSUM=1: no verification. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,10 @@ int main(int argc, char **argv)
 	pe_tf_init(&req);
 	pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
 	pe_tf_ip4(&req, "198.18.0.1", "198.18.0.2", 64);
-	pe_tf_udp(&req, 40000, 7);
+	if (getenv("PE_BENCH_ICMP")) /* an ICMP echo request of the same size instead */
+		pe_tf_icmp(&req, 8, 0, 1, 1);
+	else
+		pe_tf_udp(&req, 40000, 7);
 	pe_tf_pattern(&req, 64 - 42, 1);
 	pe_tf_finish(&req);
 	memcpy(pristine, req.b, sizeof(pristine));
