@@ -442,6 +442,7 @@ out:
 	free(a.cur);
 	if (sfd >= 0)
 		close(sfd);
+	o->sock.pkt = NULL; /* pkt lives on this stack frame */
 	return status;
 }
 

@@ -59,6 +59,8 @@ struct uthr {
 	struct worker *w;
 	struct io_uring ring;
 	bool ring_ok;
+	bool stopping;	   /* no new submissions: in-flight operations are being cancelled */
+	unsigned inflight; /* operations submitted and not completed yet */
 	int spare;
 	struct uslot *slots;
 	unsigned n_slots;
@@ -69,11 +71,15 @@ struct uthr {
 
 static struct io_uring_sqe *sqe_get(struct uthr *t)
 {
+	if (t->stopping)
+		return NULL;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
 	if (!sqe) { /* the submission queue is full: hand it to the kernel and go on */
 		io_uring_submit(&t->ring);
 		sqe = io_uring_get_sqe(&t->ring);
 	}
+	if (sqe)
+		t->inflight++;
 	return sqe;
 }
 
@@ -175,6 +181,8 @@ static void lis_poll(struct uthr *t, struct ulis *l)
 static void conn_recv(struct uthr *t, struct uconn *c)
 {
 	struct io_uring_sqe *sqe = sqe_get(t);
+	if (!sqe)
+		return; /* stopping: the connection is freed with the others */
 	c->type = OP_RECV;
 	io_uring_prep_recv(sqe, c->fd, c->buf, TCP_BUF, 0);
 	io_uring_sqe_set_data(sqe, c);
@@ -183,6 +191,8 @@ static void conn_recv(struct uthr *t, struct uconn *c)
 static void conn_send(struct uthr *t, struct uconn *c)
 {
 	struct io_uring_sqe *sqe = sqe_get(t);
+	if (!sqe)
+		return;
 	c->type = OP_SEND;
 	io_uring_prep_send(sqe, c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
 	io_uring_sqe_set_data(sqe, c);
@@ -310,6 +320,7 @@ static void conn_done(struct uthr *t, struct uconn *c, int res)
 static void complete(struct uthr *t, struct io_uring_cqe *cqe)
 {
 	uint8_t *type = io_uring_cqe_get_data(cqe);
+	t->inflight--;
 	if (!type)
 		return;
 	switch (*type) {
@@ -358,6 +369,28 @@ static int uthr_setup(struct uthr *t)
 	return 0;
 }
 
+static void uthr_drain(struct uthr *t)
+{
+	struct io_uring_sqe *sqe = sqe_get(t);
+	t->stopping = true;
+	if (sqe) {
+		io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ANY);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+	for (unsigned round = 0; t->inflight && round < 20; round++) { /* at most ~2 s */
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
+		io_uring_submit_and_wait_timeout(&t->ring, &cqe, 1, &ts, NULL);
+		unsigned head, n = 0;
+		io_uring_for_each_cqe(&t->ring, head, cqe)
+		{
+			complete(t, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&t->ring, n);
+	}
+}
+
 static void *uring_thread(void *arg)
 {
 	struct uthr *t = arg;
@@ -381,7 +414,10 @@ static void *uring_thread(void *arg)
 		pe_stats_end(st);
 		io_uring_cq_advance(&t->ring, n);
 	}
-	/* Tear down: the ring first (it cancels what is in flight), then the memory it used. */
+	/* Tear down: cancel everything in flight and reap it, so the kernel no longer writes into
+	 * our buffers, then the ring, then the memory. */
+	if (t->ring_ok)
+		uthr_drain(t);
 	if (t->ring_ok)
 		io_uring_queue_exit(&t->ring);
 	while (t->conns)
