@@ -24,14 +24,17 @@
 
 #define PAUSE_NS  100000000ull
 #define SIG_BATCH 64
+/* Reads of the signalfd per batch: the whole queue (up to 64 x SIG_BATCH signals) is taken. */
+#define SIG_DRAIN_READS 64
 
 enum obj_type { OBJ_NONE, OBJ_UDP, OBJ_LIS, OBJ_CONN };
 
 struct fd_obj {
 	uint8_t type;
 	bool in_ready;
-	uint16_t idx; /* UDP socket or listener index */
-	uint32_t gen; /* last signal batch that serviced it */
+	uint16_t idx;  /* UDP socket or listener index */
+	uint32_t gen;  /* last signal batch that serviced it */
+	uint32_t seen; /* last signal batch that collected it */
 	struct conn *c;
 };
 
@@ -47,6 +50,7 @@ struct pthread_state {
 	size_t tab_len;
 	int *ready;
 	size_t n_ready;
+	int *batch; /* the distinct fds of the batch being collected */
 	uint32_t gen;
 	sem_t started; /* posted once the thread's signal plumbing is in place */
 	int setup_rc;
@@ -188,14 +192,28 @@ static void service_fd(struct pthread_state *s, int fd)
 		service_conn(s, o->c);
 }
 
-/* One batch: every signal already queued is collected first, then each socket it names is
- * serviced once. A signal raised while the batch is serviced lands in the next batch, so
- * de-duplicating within the batch loses nothing. */
+/* Put fd in this batch, once. */
+static void batch_add(struct pthread_state *s, int fd, size_t *n)
+{
+	if (fd < 0 || (size_t)fd >= s->tab_len || s->tab[fd].seen == s->gen)
+		return;
+	s->tab[fd].seen = s->gen;
+	s->batch[(*n)++] = fd;
+}
+
+/* One batch: every signal queued is collected first, the whole queue and not just one read of
+ * it, so that a busy stream's signals (one per segment) cannot queue a quiet socket's signal
+ * behind thousands of their own; then each socket named is serviced once. A signal raised while
+ * the batch is serviced lands in the next batch, so de-duplicating within the batch loses
+ * nothing. */
 static void sigio_wait(struct pthread_state *s, const sigset_t *set)
 {
-	int fds[SIG_BATCH + 1];
-	size_t n_fds = 0;
+	struct signalfd_siginfo ssi[SIG_BATCH];
 	bool overflow = false;
+	size_t n = 0;
+	ssize_t got;
+
+	s->gen++;
 	if (s->n_ready == 0) {
 		siginfo_t si;
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000};
@@ -203,32 +221,25 @@ static void sigio_wait(struct pthread_state *s, const sigset_t *set)
 		if (sig < 0)
 			return; /* timeout or EINTR: the caller checks the stop flag */
 		overflow = sig == SIGIO;
-		fds[n_fds++] = si.si_fd;
+		batch_add(s, si.si_fd, &n);
 	}
-	struct signalfd_siginfo ssi[SIG_BATCH];
-	ssize_t n = read(s->sfd, ssi, sizeof(ssi));
-	for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(ssi[0]); i++) {
-		overflow |= ssi[i].ssi_signo == SIGIO;
-		fds[n_fds++] = (int)ssi[i].ssi_fd;
-	}
+	for (unsigned r = 0; r < SIG_DRAIN_READS && (got = read(s->sfd, ssi, sizeof(ssi))) > 0; r++)
+		for (size_t i = 0; i < (size_t)got / sizeof(ssi[0]); i++) {
+			overflow |= ssi[i].ssi_signo == SIGIO;
+			batch_add(s, (int)ssi[i].ssi_fd, &n);
+		}
 	/* Sockets whose budget ran out last time still hold input: they join this batch. */
-	size_t nr = s->n_ready;
-	int *todo = nr ? malloc(nr * sizeof(int)) : NULL;
-	if (todo)
-		memcpy(todo, s->ready, nr * sizeof(int));
-	for (size_t i = 0; i < s->n_ready; i++)
+	for (size_t i = 0; i < s->n_ready; i++) {
 		s->tab[s->ready[i]].in_ready = false;
+		batch_add(s, s->ready[i], &n);
+	}
 	s->n_ready = 0;
-	s->gen++;
 	if (overflow) { /* the queue overflowed: signals were lost, look at everything */
 		service_all(s);
-	} else {
-		for (size_t i = 0; i < n_fds; i++)
-			service_fd(s, fds[i]);
-		for (size_t i = 0; todo && i < nr; i++)
-			service_fd(s, todo[i]);
+		return;
 	}
-	free(todo);
+	for (size_t i = 0; i < n; i++)
+		service_fd(s, s->batch[i]);
 }
 
 static int sigio_setup(struct pthread_state *s, sigset_t *set)
@@ -239,12 +250,13 @@ static int sigio_setup(struct pthread_state *s, sigset_t *set)
 	s->tab_len = rl.rlim_cur > (1u << 20) ? (1u << 20) : (size_t)rl.rlim_cur;
 	s->tab = calloc(s->tab_len, sizeof(*s->tab));
 	s->ready = calloc(s->tab_len, sizeof(int));
+	s->batch = calloc(s->tab_len, sizeof(int));
 	s->tid = gettid();
 	sigemptyset(set);
 	sigaddset(set, s->sig);
 	sigaddset(set, SIGIO);
 	s->sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (!s->tab || !s->ready || s->sfd < 0)
+	if (!s->tab || !s->ready || !s->batch || s->sfd < 0)
 		return -ENOMEM;
 	for (unsigned i = 0; i < w->n_udp; i++) {
 		if (async_on(s, w->udp_fd[i]) < 0)
@@ -292,6 +304,7 @@ static void *poll_thread(void *arg)
 		close(s->spare);
 	free(s->tab);
 	free(s->ready);
+	free(s->batch);
 	return NULL;
 }
 
