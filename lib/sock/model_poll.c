@@ -313,16 +313,8 @@ static void poll_stop(struct pe_sock_server *srv)
 	struct poll_impl *p = srv->impl;
 	if (!p)
 		return;
-	for (unsigned i = 0; i < srv->cfg.threads; i++) {
-		struct worker *w = &srv->workers[i];
-		if (w->started) {
-			pthread_join(w->tid, NULL);
-			continue;
-		}
-		worker_fini(w);
-		if (p->ts[i].spare >= 0)
-			close(p->ts[i].spare);
-	}
+	for (unsigned i = 0; i < srv->cfg.threads; i++)
+		worker_reap(&srv->workers[i], p->ts[i].spare);
 	free(p->ts);
 	free(p);
 	srv->impl = NULL;

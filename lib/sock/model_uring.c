@@ -439,16 +439,8 @@ static void ur_stop(struct pe_sock_server *srv)
 	struct uring_impl *u = srv->impl;
 	if (!u)
 		return;
-	for (unsigned i = 0; i < srv->cfg.threads; i++) {
-		struct worker *w = &srv->workers[i];
-		if (w->started) {
-			pthread_join(w->tid, NULL);
-			continue;
-		}
-		worker_fini(w);
-		if (u->t[i].spare >= 0)
-			close(u->t[i].spare);
-	}
+	for (unsigned i = 0; i < srv->cfg.threads; i++)
+		worker_reap(&srv->workers[i], u->t[i].spare);
 	free(u->t);
 	free(u);
 	srv->impl = NULL;

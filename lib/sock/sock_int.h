@@ -117,5 +117,8 @@ void worker_link(struct worker *w, struct conn *c);
 /* worker.c: per-thread setup shared by epoll, nonblocking and sigio workers. */
 int worker_init(struct worker *w, bool own_listeners);
 void worker_fini(struct worker *w);
+/* At stop: join a worker whose thread started (it cleans up after itself), or release one that
+ * never started, with the spare fd its model kept for it (-1: none). */
+void worker_reap(struct worker *w, int spare);
 
 #endif

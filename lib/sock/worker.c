@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-thread sockets shared by the epoll, nonblocking and sigio workers. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -53,4 +54,15 @@ void worker_fini(struct worker *w)
 	w->n_udp = w->n_lis = 0;
 	pe_udp_batch_destroy(w->batch);
 	w->batch = NULL;
+}
+
+void worker_reap(struct worker *w, int spare)
+{
+	if (w->started) {
+		pthread_join(w->tid, NULL);
+		return;
+	}
+	worker_fini(w);
+	if (spare >= 0)
+		close(spare);
 }
