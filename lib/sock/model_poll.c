@@ -33,8 +33,7 @@ struct fd_obj {
 	uint8_t type;
 	bool in_ready;
 	uint16_t idx;  /* UDP socket or listener index */
-	uint32_t gen;  /* last signal batch that serviced it */
-	uint32_t seen; /* last signal batch that collected it */
+	uint32_t seen; /* last signal batch that collected it (a batch holds each fd once) */
 	struct conn *c;
 };
 
@@ -181,9 +180,6 @@ static void service_fd(struct pthread_state *s, int fd)
 	if (fd < 0 || (size_t)fd >= s->tab_len)
 		return;
 	struct fd_obj *o = &s->tab[fd];
-	if (o->gen == s->gen)
-		return; /* already serviced in this batch of signals */
-	o->gen = s->gen;
 	if (o->type == OBJ_UDP)
 		service_udp(s, o->idx);
 	else if (o->type == OBJ_LIS)
