@@ -146,13 +146,18 @@ def case_policy():
 
 def case_fairness():
     """One thread serves a TCP stream at full speed and a UDP ping client at once: the budget
-    per readiness event keeps the pings answered (a liveness check, not a timing one)."""
+    per readiness event keeps the pings answered (a liveness check, not a timing one). The pings
+    start only once the stream has echoed a known amount, and the stream runs until the last
+    ping is answered, so no assertion depends on which thread the scheduler runs first."""
     srv = Server(A.bin, ["--io-model", A.model, "--threads", "1", "--tcp", "127.0.0.1:0",
                          "--udp", "127.0.0.1:0"])
     stop = threading.Event()
+    chunk = pattern(1 << 16, 2)
+    warm = 10 * len(chunk)
+    echoed = [0]
+    warmed = threading.Event()
     try:
         s = tcp_connect(srv.tcp())
-        chunk = pattern(1 << 16, 2)
 
         def blast():
             try:
@@ -163,26 +168,32 @@ def case_fairness():
 
         def drain():
             try:
-                while not stop.is_set() and s.recv(1 << 20):
-                    pass
+                while not stop.is_set():
+                    n = len(s.recv(1 << 20))
+                    if n == 0:
+                        break
+                    echoed[0] += n
+                    if echoed[0] >= warm:
+                        warmed.set()
             except OSError:
                 pass
 
         ts = [threading.Thread(target=blast), threading.Thread(target=drain)]
         for t in ts:
             t.start()
+        check(warmed.wait(60), "the stream echoed only %d bytes in 60 s" % echoed[0])
         for i in range(100):
             data = b"ping %d" % i
             check(udp_echo(srv.udp(), data, timeout=2, tries=1) == data,
                   "ping %d unanswered while a TCP stream runs" % i)
+        check(all(t.is_alive() for t in ts), "the stream ended before the last ping")
         stop.set()
         s.shutdown(socket.SHUT_RDWR)
         for t in ts:
             t.join(10)
         s.close()
         sm = srv.stop()
-        check(sm["rx_bytes"] > 10 * len(chunk), "the stream did not run (%d bytes)"
-              % sm["rx_bytes"])
+        check(sm["rx_bytes"] >= warm, "the stream did not run (%d bytes)" % sm["rx_bytes"])
     finally:
         stop.set()
         srv.kill()
