@@ -147,17 +147,35 @@ def case_tcp6():
     check(got == 500 * 64, "server received %d bytes, expected %d" % (got, 500 * 64))
 
 
+def wait_interval(p, cond, seconds=30):
+    """Read a running pktecho-load's NDJSON until an interval line satisfies cond, so a test acts
+    on what the load has done, not on how long it has run. Returns the lines read."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        rec = json.loads(line)
+        if rec.get("type") == "interval" and cond(rec):
+            return seen
+    p.kill()
+    check(False, "pktecho-load never reached the state the test waits for: %r" % seen[-1:])
+
+
 def case_sigint():
     """Ctrl-C ends the sending early; the echoes in flight still drain; the summary is printed."""
     with EchoServer("udp") as srv:
         p = subprocess.Popen([LOAD, "--report", "json", "--rate", "1000", "--duration", "60",
-                              "--drain", "3", "udp://127.0.0.1:%d" % srv.port],
+                              "--drain", "3", "--interval", "0.1", "udp://127.0.0.1:%d" % srv.port],
                              stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-        time.sleep(0.7)
+        seen = wait_interval(p, lambda i: i["tx_packets"] > 100)
         t0 = time.time()
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=10)
+        out = "".join(seen) + out
         took = time.time() - t0
         srv.stop()
     check(p.returncode == 0, "exit %d after SIGINT: %s" % (p.returncode, err))
@@ -170,12 +188,14 @@ def case_sigint():
 def case_tcp_server_dies():
     """The TCP server goes away mid-run: the run still ends on time and says what happened."""
     with EchoServer("tcp") as srv:
-        p = subprocess.Popen([LOAD, "--report", "json", "--rate", "2000", "--duration", "2",
-                              "--flows", "2", "--drain", "0.3", "tcp://127.0.0.1:%d" % srv.port],
+        p = subprocess.Popen([LOAD, "--report", "json", "--rate", "2000", "--duration", "5",
+                              "--flows", "2", "--drain", "0.3", "--interval", "0.1",
+                              "tcp://127.0.0.1:%d" % srv.port],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.5)
+        seen = wait_interval(p, lambda i: i["rx_packets"] > 0)
         srv.p.kill()
         out, err = p.communicate(timeout=15)
+        out = "".join(seen) + out
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, err))
     s = json.loads(out.strip().splitlines()[-1])
     check(s["socket_errors"] >= 2, "socket_errors %d, expected both flows" % s["socket_errors"])
