@@ -26,6 +26,7 @@ class Server:
         self.summary = None
         self.startup_lines = []
         self.stdout_text = ""
+        self.early_stdout = ""  # what read_until() consumed before stop()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             line = self.proc.stderr.readline()
@@ -81,10 +82,24 @@ class Server:
     def alive(self):
         return self.proc.poll() is None
 
+    def read_until(self, cond, seconds=30):
+        """Read the running server's NDJSON stdout until cond(record) holds, so a test waits
+        for what the server has reported instead of sleeping; stop() keeps what was read."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.early_stdout += line
+            if line.startswith("{") and cond(json.loads(line)):
+                return
+        raise Failure("the server never reported what the test waits for")
+
     def stop(self, sig=signal.SIGTERM):
         """Stop with sig; the exit code must be 0 and the last stdout line a JSON summary."""
         self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=20)
+        out = self.early_stdout + out
         self.stdout_text = out
         check(self.proc.returncode == 0, "exit code %s after %s; stderr: %s"
               % (self.proc.returncode, sig, err[-2000:]))

@@ -6,7 +6,6 @@ running, removed at a clean exit)."""
 import json
 import os
 import sys
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +32,9 @@ def case_reports():
         body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % prom_port,
                                       timeout=5).read().decode()
         check("pktecho_rx_packets_total" in body, "metrics lack pktecho_rx_packets_total")
-        time.sleep(0.5)
+        seen = []
+        srv.read_until(lambda r: r.get("type") == "interval" and seen.append(r) is None
+                       and len(seen) >= 2)
         s = srv.stop()
         lines = [json.loads(l) for l in srv.stdout_text.splitlines() if l.startswith("{")]
         intervals = [l for l in lines if l["type"] == "interval"]
