@@ -117,8 +117,7 @@ static void check_reply(const struct pe_pkt_cfg *cfg, struct rte_mbuf *m, unsign
 }
 
 /* Floods port 0's RX ring without reading its TX ring (so TX fills), then drains the TX ring. */
-static unsigned flood(struct rte_mempool *mp, struct rte_ring *rx, struct rte_ring *tx,
-		      const struct pe_pkt_cfg *cfg, unsigned *checked)
+static unsigned flood(struct rte_mempool *mp, struct rte_ring *rx)
 {
 	unsigned sent = 0;
 	uint64_t deadline = now_ms() + 10000;
@@ -137,15 +136,19 @@ static unsigned flood(struct rte_mempool *mp, struct rte_ring *rx, struct rte_ri
 		}
 		sent++;
 	}
-	/* Let the worker take everything, then read the replies that fitted into the TX ring. */
+	/* Let the worker take everything; the replies that fitted into the TX ring are read once
+	 * the workers have stopped (read_replies), so none can still be in flight. */
 	while (rte_ring_count(rx) > 0 && now_ms() < deadline)
 		sleep_ms(1);
-	sleep_ms(50);
+	return sent;
+}
+
+static void read_replies(struct rte_ring *tx, const struct pe_pkt_cfg *cfg, unsigned *checked)
+{
 	for (void *obj = NULL; rte_ring_dequeue(tx, &obj) == 0;) {
 		check_reply(cfg, obj, checked);
 		rte_pktmbuf_free(obj);
 	}
-	return sent;
 }
 
 /* Tags the PMD stripped come back on the reply (the ring port has no VLAN insert offload, so
@@ -320,10 +323,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sent = special_frames(mp, rx, tx, &conf.pkt, &extra);
-	sent += flood(mp, rx, tx, &conf.pkt, &checked);
+	sent += flood(mp, rx);
 	checked += extra;
 	wait_loop(d, &snap);
 	CHECK(pe_dpdk_stop(d) == 0, "workers did not stop");
+	read_replies(tx, &conf.pkt, &checked);
 	CHECK(pe_stats_snapshot(pe_dpdk_stats(d), &snap) == 0, "snapshot failed");
 	check_counters(&snap, sent, checked);
 	CHECK(pe_dpdk_leaked(d) == 0, "lib/dpdk pools leaked");
