@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
 #define IDLE_KEEP 16384 /* buffer storage an idle connection keeps */
 
-void worker_link(struct worker *w, struct conn *c)
+void sock_worker_link(struct worker *w, struct conn *c)
 {
 	c->prev = NULL;
 	c->next = w->conns;
@@ -35,7 +35,7 @@ static void worker_unlink(struct worker *w, struct conn *c)
 	c->prev = c->next = NULL;
 }
 
-int conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
+int sock_conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
 {
 	struct pe_sock_server *srv = w->srv;
 	c->w = w;
@@ -65,11 +65,11 @@ int conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
 	pe_stats_begin(w->st);
 	pe_ctr_add(&w->st->c.conns_opened, 1);
 	pe_stats_end(w->st);
-	worker_link(w, c);
+	sock_worker_link(w, c);
 	return 0;
 }
 
-void conn_close(struct conn *c)
+void sock_conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 	close(c->fd);
@@ -264,7 +264,7 @@ static int sendfile_service(struct conn *c)
 	}
 }
 
-int conn_service(struct conn *c, unsigned budget)
+int sock_conn_service(struct conn *c, unsigned budget)
 {
 	if (c->kind == CONN_SENDFILE)
 		return sendfile_service(c);

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
 #define CONN_BUF   (64 * 1024)
 #define CONN_STACK (256 * 1024)
@@ -214,12 +214,12 @@ static void *accept_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	int spare = t->spare;
 	while (!atomic_load(&srv->stop)) {
-		int fd = srv_accept(srv, t->fd, &spare, 0);
+		int fd = sock_accept(srv, t->fd, &spare, 0);
 		if (fd < 0 && fd != -EAGAIN && fd != -ECONNREFUSED)
 			usleep(100000); /* no spare fd, or an error that may persist: no spinning */
 		if (fd < 0)
 			continue;
-		if (!srv_conn_admit(srv)) {
+		if (!sock_conn_admit(srv)) {
 			close(fd);
 			continue;
 		}
@@ -275,9 +275,9 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 		t->sf = sf ? (int)(j - cfg->n_tcp) : -1;
 		t->st = udp ? srv->workers[i % cfg->threads].st : srv->main_st;
 		t->port = udp ? sock_addr_port(&srv->bound[PE_SOCK_UDP][j]) : 0;
-		t->fd = udp  ? srv_socket(srv, PE_SOCK_UDP, j, false)
-			: sf ? srv_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, false)
-			     : srv_socket(srv, PE_SOCK_TCP, j, false);
+		t->fd = udp  ? sock_server_socket(srv, PE_SOCK_UDP, j, false)
+			: sf ? sock_server_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, false)
+			     : sock_server_socket(srv, PE_SOCK_TCP, j, false);
 		bl->n = i + 1;
 		if (t->fd < 0) {
 			rc = t->fd;
@@ -300,4 +300,4 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 	return rc;
 }
 
-const struct model_ops pe_model_blocking = {.start = bl_start, .stop = bl_stop};
+const struct model_ops sock_model_blocking = {.start = bl_start, .stop = bl_stop};

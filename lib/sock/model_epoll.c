@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
 #define PAUSE_NS 100000000ull /* listener pause: out of fds without a spare, or errors */
 
@@ -44,16 +44,16 @@ static const struct pe_channel_ops udp_ops = {.on_read = udp_ready};
 static void conn_event(struct pe_channel *ch)
 {
 	struct conn *c = ch->arg;
-	int ev = conn_service(c, 1);
+	int ev = sock_conn_service(c, 1);
 	if (ev == CONN_DONE) {
 		pe_channel_remove(ch);
-		conn_close(c);
+		sock_conn_close(c);
 		free(c);
 		return;
 	}
 	if (pe_channel_set(ch, (uint32_t)ev) < 0) {
 		pe_channel_remove(ch);
-		conn_close(c);
+		sock_conn_close(c);
 		free(c);
 	}
 }
@@ -69,7 +69,7 @@ static void conn_adopt(void *arg)
 	struct conn *c = arg;
 	struct worker *w = c->w;
 	int sf = c->file_fd;
-	if (conn_open(c, w, c->fd, sf) < 0) {
+	if (sock_conn_open(c, w, c->fd, sf) < 0) {
 		close(c->fd);
 		atomic_fetch_sub(&w->srv->conns_active, 1);
 		free(c);
@@ -84,20 +84,20 @@ static int worker_start(struct pe_loop *loop, unsigned index, void *arg)
 	struct pe_sock_server *srv = arg;
 	struct worker *w = &srv->workers[index];
 	w->loop = loop;
-	int rc = worker_init(w, false);
+	int rc = sock_worker_init(w, false);
 	for (unsigned i = 0; rc == 0 && i < w->n_udp; i++) {
 		pe_channel_init(&w->udp_ch[i], loop, w->udp_fd[i], &udp_ops, w);
 		rc = pe_channel_set(&w->udp_ch[i], PE_EV_READ);
 	}
 	if (rc < 0)
-		worker_fini(w);
+		sock_worker_fini(w);
 	return rc;
 }
 
 static void worker_stop(struct pe_loop *loop, unsigned index, void *arg)
 {
 	struct pe_sock_server *srv = arg;
-	worker_fini(&srv->workers[index]);
+	sock_worker_fini(&srv->workers[index]);
 }
 
 /* ---- main loop: accept ---- */
@@ -131,7 +131,7 @@ static void accept_ready(struct pe_channel *ch)
 	struct pe_sock_server *srv = l->srv;
 	struct ep_impl *ep = srv->impl;
 	for (unsigned i = 0; i < ACCEPT_BUDGET; i++) {
-		int fd = srv_accept(srv, ch->fd, &ep->spare, SOCK_NONBLOCK);
+		int fd = sock_accept(srv, ch->fd, &ep->spare, SOCK_NONBLOCK);
 		if (fd == -ECONNREFUSED)
 			continue;
 		if (fd == -EAGAIN)
@@ -145,7 +145,7 @@ static void accept_ready(struct pe_channel *ch)
 		}
 		if (fd < 0)
 			return;
-		if (!srv_conn_admit(srv)) {
+		if (!sock_conn_admit(srv)) {
 			close(fd); /* --max-conns */
 			continue;
 		}
@@ -166,7 +166,7 @@ static int acceptor_start(struct pe_loop *loop, unsigned index, void *arg)
 	for (unsigned i = 0; i < cfg->n_tcp + cfg->n_sendfile; i++) {
 		bool sf = i >= cfg->n_tcp;
 		unsigned j = sf ? i - cfg->n_tcp : i;
-		int fd = srv_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
+		int fd = sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
 		if (fd < 0) {
 			acceptor_stop(loop, index, arg);
 			return fd;
@@ -242,4 +242,4 @@ static int ep_start(struct pe_sock_server *srv, const char **what)
 	return 0;
 }
 
-const struct model_ops pe_model_epoll = {.start = ep_start, .stop = ep_stop};
+const struct model_ops sock_model_epoll = {.start = ep_start, .stop = ep_stop};

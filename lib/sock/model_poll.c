@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
 #define PAUSE_NS  100000000ull
 #define SIG_BATCH 64
@@ -104,13 +104,13 @@ static void mark_ready(struct pthread_state *s, int fd)
 static void conn_finish(struct pthread_state *s, struct conn *c)
 {
 	tab_set(s, c->fd, OBJ_NONE, 0, NULL);
-	conn_close(c);
+	sock_conn_close(c);
 	free(c);
 }
 
 static void service_conn(struct pthread_state *s, struct conn *c)
 {
-	int ev = conn_service(c, s->sigio ? CONN_READ_BUDGET : 1);
+	int ev = sock_conn_service(c, s->sigio ? CONN_READ_BUDGET : 1);
 	if (ev == CONN_DONE)
 		conn_finish(s, c);
 	else if (s->sigio && (ev & PE_EV_READ) && !c->rd_blocked)
@@ -135,7 +135,7 @@ static void service_listener(struct pthread_state *s, unsigned i)
 		return;
 	s->lis_resume_ns[i] = 0;
 	for (unsigned k = 0; k < ACCEPT_BUDGET; k++) {
-		int fd = srv_accept(srv, w->lis_fd[i], &s->spare, SOCK_NONBLOCK);
+		int fd = sock_accept(srv, w->lis_fd[i], &s->spare, SOCK_NONBLOCK);
 		if (fd == -ECONNREFUSED)
 			continue;
 		if (fd == -EAGAIN)
@@ -144,13 +144,13 @@ static void service_listener(struct pthread_state *s, unsigned i)
 			s->lis_resume_ns[i] = now_ns() + PAUSE_NS;
 			return;
 		}
-		if (!srv_conn_admit(srv)) {
+		if (!sock_conn_admit(srv)) {
 			close(fd);
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof(*c));
 		if (!c || (s->sigio && async_on(s, fd) < 0) ||
-		    conn_open(c, w, fd, w->lis_sf[i]) < 0) {
+		    sock_conn_open(c, w, fd, w->lis_sf[i]) < 0) {
 			free(c);
 			close(fd);
 			atomic_fetch_sub(&srv->conns_active, 1);
@@ -293,7 +293,7 @@ static void *poll_thread(void *arg)
 			sched_yield(); /* busy polling, but polite to the other threads on this core
 					*/
 	}
-	worker_fini(w);
+	sock_worker_fini(w);
 	if (s->sfd >= 0)
 		close(s->sfd);
 	if (s->spare >= 0)
@@ -310,7 +310,7 @@ static void poll_stop(struct pe_sock_server *srv)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
-		worker_reap(&srv->workers[i], p->ts[i].spare);
+		sock_worker_reap(&srv->workers[i], p->ts[i].spare);
 	free(p->ts);
 	free(p);
 	srv->impl = NULL;
@@ -329,7 +329,7 @@ static int poll_start_common(struct pe_sock_server *srv, const char **what, bool
 		p->ts[i].spare = -1;
 	int rc = 0;
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
-		rc = worker_init(&srv->workers[i], true);
+		rc = sock_worker_init(&srv->workers[i], true);
 	/* The readiness signals are blocked in every worker from birth (inherited), so they
 	 * stay queued for sigtimedwait/signalfd instead of killing the process. */
 	sigset_t block, old;
@@ -372,5 +372,5 @@ static int sig_start(struct pe_sock_server *srv, const char **what)
 	return poll_start_common(srv, what, true);
 }
 
-const struct model_ops pe_model_nonblocking = {.start = nb_start, .stop = poll_stop};
-const struct model_ops pe_model_sigio = {.start = sig_start, .stop = poll_stop};
+const struct model_ops sock_model_nonblocking = {.start = nb_start, .stop = poll_stop};
+const struct model_ops sock_model_sigio = {.start = sig_start, .stop = poll_stop};

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pe_config.h"
-#include "sock_int.h"
+#include "sock_priv.h"
 
 #if PE_HAVE_IO_URING
 #include <liburing.h>
@@ -126,7 +126,7 @@ static void udp_done_recv(struct uthr *t, struct uslot *s, int res)
 				 .msg_namelen = s->in.msg_namelen,
 				 .msg_iov = &s->iov_out,
 				 .msg_iovlen = 1};
-	udp_reply_ctrl(&s->in, &s->out, s->ctrl_out);
+	sock_udp_reply_ctrl(&s->in, &s->out, s->ctrl_out);
 	s->type = OP_UDP_SEND;
 	io_uring_prep_sendmsg(sqe, s->fd, &s->out, 0);
 	io_uring_sqe_set_data(sqe, s);
@@ -274,7 +274,7 @@ static void lis_done(struct uthr *t, struct ulis *l, int res)
 		lis_pause(t, l); /* anything else (ENOBUFS, ENOMEM...) may persist: no busy retry */
 		return;
 	}
-	if (srv_conn_admit(srv))
+	if (sock_conn_admit(srv))
 		conn_new(t, res);
 	else
 		close(res);
@@ -422,7 +422,7 @@ static void *uring_thread(void *arg)
 		io_uring_queue_exit(&t->ring);
 	while (t->conns)
 		uconn_free(t, t->conns);
-	worker_fini(t->w);
+	sock_worker_fini(t->w);
 	if (t->spare >= 0)
 		close(t->spare);
 	free(t->slots);
@@ -440,7 +440,7 @@ static void ur_stop(struct pe_sock_server *srv)
 	if (!u)
 		return;
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
-		worker_reap(&srv->workers[i], u->t[i].spare);
+		sock_worker_reap(&srv->workers[i], u->t[i].spare);
 	free(u->t);
 	free(u);
 	srv->impl = NULL;
@@ -462,7 +462,7 @@ static int ur_start(struct pe_sock_server *srv, const char **what)
 		u->t[i].spare = -1;
 	int rc = 0;
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
-		rc = worker_init(&srv->workers[i], true);
+		rc = sock_worker_init(&srv->workers[i], true);
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		u->t[i].w = w;
@@ -478,7 +478,7 @@ static int ur_start(struct pe_sock_server *srv, const char **what)
 	return rc;
 }
 
-const struct model_ops pe_model_uring = {.start = ur_start, .stop = ur_stop};
+const struct model_ops sock_model_uring = {.start = ur_start, .stop = ur_stop};
 
 #else /* no liburing in this build */
 
@@ -492,6 +492,6 @@ static void ur_stop(struct pe_sock_server *srv)
 {
 }
 
-const struct model_ops pe_model_uring = {.start = ur_start, .stop = ur_stop};
+const struct model_ops sock_model_uring = {.start = ur_start, .stop = ur_stop};
 
 #endif

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pe_config.h"
-#include "sock_int.h"
+#include "sock_priv.h"
 
 static const char *const model_names[PE_IO_MODEL_MAX] = {
 	[PE_IO_BLOCKING] = "blocking", [PE_IO_NONBLOCKING] = "nonblocking",
@@ -18,9 +18,9 @@ static const char *const model_names[PE_IO_MODEL_MAX] = {
 };
 
 static const struct model_ops *const model_ops[PE_IO_MODEL_MAX] = {
-	[PE_IO_BLOCKING] = &pe_model_blocking, [PE_IO_NONBLOCKING] = &pe_model_nonblocking,
-	[PE_IO_EPOLL] = &pe_model_epoll,       [PE_IO_SIGIO] = &pe_model_sigio,
-	[PE_IO_URING] = &pe_model_uring,
+	[PE_IO_BLOCKING] = &sock_model_blocking, [PE_IO_NONBLOCKING] = &sock_model_nonblocking,
+	[PE_IO_EPOLL] = &sock_model_epoll,	 [PE_IO_SIGIO] = &sock_model_sigio,
+	[PE_IO_URING] = &sock_model_uring,
 };
 
 int pe_io_model_parse(const char *text, enum pe_io_model *m)
@@ -59,8 +59,6 @@ unsigned pe_sock_stats_blocks(const struct pe_sock_cfg *cfg)
 {
 	return cfg->threads + 1;
 }
-
-int srv_bind_seeds(struct pe_sock_server *srv, const char **what);
 
 static int open_files(struct pe_sock_server *srv, const char **what)
 {
@@ -161,7 +159,7 @@ struct pe_sock_server *pe_sock_server_create(const struct pe_sock_cfg *cfg, stru
 	label_blocks(srv);
 	rc = open_files(srv, what);
 	if (rc == 0)
-		rc = srv_bind_seeds(srv, what);
+		rc = sock_bind_seeds(srv, what);
 	if (rc == 0) {
 		*what = pe_io_model_name(cfg->model);
 		rc = model_ops[cfg->model]->start(srv, what);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
 static int parse_port(const char *s, uint16_t *port)
 {
@@ -119,9 +119,7 @@ static int open_bound(const struct pe_sock_addr *a, enum pe_sock_kind kind)
 	return fd;
 }
 
-/* Bind the seed sockets and record the addresses actually bound (port 0 resolved). */
-int srv_bind_seeds(struct pe_sock_server *srv, const char **what);
-int srv_bind_seeds(struct pe_sock_server *srv, const char **what)
+int sock_bind_seeds(struct pe_sock_server *srv, const char **what)
 {
 	const struct pe_sock_cfg *cfg = &srv->cfg;
 	unsigned n[3] = {cfg->n_udp, cfg->n_tcp, cfg->n_sendfile};
@@ -146,7 +144,8 @@ int srv_bind_seeds(struct pe_sock_server *srv, const char **what)
 	return 0;
 }
 
-int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, bool nonblock)
+int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i,
+		       bool nonblock)
 {
 	int fd = srv->seed[kind][i];
 	if (fd >= 0)
@@ -161,7 +160,7 @@ int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, b
 	return fd;
 }
 
-bool srv_conn_admit(struct pe_sock_server *srv)
+bool sock_conn_admit(struct pe_sock_server *srv)
 {
 	uint64_t now = atomic_fetch_add(&srv->conns_active, 1) + 1;
 	if (srv->cfg.max_conns && now > srv->cfg.max_conns) {
@@ -172,7 +171,7 @@ bool srv_conn_admit(struct pe_sock_server *srv)
 	return true;
 }
 
-int srv_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags)
+int sock_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, flags | SOCK_CLOEXEC);

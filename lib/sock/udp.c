@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "pe_sock.h"
-#include "sock_int.h"
+#include "sock_priv.h"
 
 struct pe_udp_batch {
 	unsigned vlen;
@@ -129,7 +129,7 @@ enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct socka
 	return PE_DROP_NONE;
 }
 
-void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf)
+void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf)
 {
 	out->msg_control = NULL;
 	out->msg_controllen = 0;
@@ -230,7 +230,7 @@ int pe_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_fl
 		o->msg_name = h->msg_name;
 		o->msg_namelen = h->msg_namelen;
 		b->iov_out[m] = (struct iovec){b->iov_in[i].iov_base, b->in[i].msg_len};
-		udp_reply_ctrl(h, o, b->ctrl_out[m].buf);
+		sock_udp_reply_ctrl(h, o, b->ctrl_out[m].buf);
 		m++;
 	}
 	unsigned sent = m ? send_replies(b, fd, m, recv_flags & MSG_DONTWAIT, &tx_bytes,

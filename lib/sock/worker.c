@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sock_int.h"
+#include "sock_priv.h"
 
-int worker_init(struct worker *w, bool own_listeners)
+int sock_worker_init(struct worker *w, bool own_listeners)
 {
 	struct pe_sock_server *srv = w->srv;
 	const struct pe_sock_cfg *cfg = &srv->cfg;
@@ -19,7 +19,7 @@ int worker_init(struct worker *w, bool own_listeners)
 			return -errno;
 	}
 	for (unsigned i = 0; i < cfg->n_udp; i++) {
-		int fd = srv_socket(srv, PE_SOCK_UDP, i, true);
+		int fd = sock_server_socket(srv, PE_SOCK_UDP, i, true);
 		if (fd < 0)
 			return fd;
 		w->udp_port[w->n_udp] = sock_addr_port(&srv->bound[PE_SOCK_UDP][i]);
@@ -31,7 +31,7 @@ int worker_init(struct worker *w, bool own_listeners)
 	for (unsigned i = 0; i < cfg->n_tcp + cfg->n_sendfile; i++) {
 		bool sf = i >= cfg->n_tcp;
 		unsigned j = sf ? i - cfg->n_tcp : i;
-		int fd = srv_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
+		int fd = sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
 		if (fd < 0)
 			return fd;
 		w->lis_fd[w->n_lis] = fd;
@@ -40,11 +40,11 @@ int worker_init(struct worker *w, bool own_listeners)
 	return 0;
 }
 
-void worker_fini(struct worker *w)
+void sock_worker_fini(struct worker *w)
 {
 	while (w->conns) {
 		struct conn *c = w->conns;
-		conn_close(c);
+		sock_conn_close(c);
 		free(c);
 	}
 	for (unsigned i = 0; i < w->n_udp; i++)
@@ -56,13 +56,13 @@ void worker_fini(struct worker *w)
 	w->batch = NULL;
 }
 
-void worker_reap(struct worker *w, int spare)
+void sock_worker_reap(struct worker *w, int spare)
 {
 	if (w->started) {
 		pthread_join(w->tid, NULL);
 		return;
 	}
-	worker_fini(w);
+	sock_worker_fini(w);
 	if (spare >= 0)
 		close(spare);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/sock internals shared by the IO models: the server, its workers and TCP connections. */
-#ifndef PE_SOCK_INT_H
-#define PE_SOCK_INT_H
+#ifndef PE_SOCK_PRIV_H
+#define PE_SOCK_PRIV_H
 
 #include <stdatomic.h>
 #include <sys/types.h>
@@ -82,19 +82,23 @@ struct model_ops {
 	void (*stop)(struct pe_sock_server *srv);
 };
 
-extern const struct model_ops pe_model_epoll, pe_model_blocking, pe_model_nonblocking,
-	pe_model_sigio, pe_model_uring;
+extern const struct model_ops sock_model_epoll, sock_model_blocking, sock_model_nonblocking,
+	sock_model_sigio, sock_model_uring;
 
 /* udp.c */
 #define CTRL_LEN 64 /* room for one in_pktinfo or in6_pktinfo control message */
 /* Control message of a reply: leave from the address the request came to (IP_PKTINFO /
  * IPV6_PKTINFO). buf: CTRL_LEN bytes, cmsghdr-aligned. */
-void udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
+void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
 
 /* sockets.c */
+/* Bind the seed sockets and record the addresses actually bound (port 0 resolved). 0 or -errno;
+ * *what names the option of the failing address. */
+int sock_bind_seeds(struct pe_sock_server *srv, const char **what);
 /* A socket for kind/i: the seed when still there, else a new SO_REUSEPORT one bound to the
  * resolved address. nonblock sets O_NONBLOCK. fd or -errno. */
-int srv_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, bool nonblock);
+int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i,
+		       bool nonblock);
 int sock_set_nonblock(int fd, bool on);
 /* Port (host order) of a bound address. */
 uint16_t sock_addr_port(const struct pe_sock_addr *a);
@@ -102,23 +106,23 @@ uint16_t sock_addr_port(const struct pe_sock_addr *a);
 void sock_tune_conn(int fd);
 /* Accept with the spare-fd trick on EMFILE/ENFILE. fd, or -EAGAIN (nothing more now), -EMFILE
  * (out of fds and no spare: pause the listener), or another -errno to skip. */
-int srv_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags);
+int sock_accept(struct pe_sock_server *srv, int lfd, int *spare, int flags);
 /* True when a new connection may be kept (counts it), false when --max-conns refuses it. */
-bool srv_conn_admit(struct pe_sock_server *srv);
+bool sock_conn_admit(struct pe_sock_server *srv);
 
 /* conn.c */
-int conn_open(struct conn *c, struct worker *w, int fd, int sf_index);
+int sock_conn_open(struct conn *c, struct worker *w, int fd, int sf_index);
 /* Work until the socket would block or budget reads are done. Interest PE_EV_* or CONN_DONE. */
-int conn_service(struct conn *c, unsigned budget);
+int sock_conn_service(struct conn *c, unsigned budget);
 /* Close fds, free buffers, count; unlinks from the worker's list. Does not free c. */
-void conn_close(struct conn *c);
-void worker_link(struct worker *w, struct conn *c);
+void sock_conn_close(struct conn *c);
+void sock_worker_link(struct worker *w, struct conn *c);
 
 /* worker.c: per-thread setup shared by epoll, nonblocking and sigio workers. */
-int worker_init(struct worker *w, bool own_listeners);
-void worker_fini(struct worker *w);
+int sock_worker_init(struct worker *w, bool own_listeners);
+void sock_worker_fini(struct worker *w);
 /* At stop: join a worker whose thread started (it cleans up after itself), or release one that
  * never started, with the spare fd its model kept for it (-1: none). */
-void worker_reap(struct worker *w, int spare);
+void sock_worker_reap(struct worker *w, int spare);
 
 #endif
