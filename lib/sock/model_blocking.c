@@ -62,7 +62,7 @@ static void *udp_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	struct pe_udp_batch *b = pe_udp_batch_create(1, srv->cfg.udp_buf);
 	while (b && !atomic_load(&srv->stop)) {
-		int n = pe_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st, true);
+		int n = pe_sock_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st, true);
 		if (n < 0 && n != -EAGAIN && n != -EINTR)
 			break;
 	}

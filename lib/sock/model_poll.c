@@ -121,8 +121,8 @@ static void service_udp(struct pthread_state *s, unsigned i)
 {
 	struct worker *w = s->w;
 	for (unsigned r = 0; r < UDP_BUDGET; r++)
-		if (pe_udp_echo(w->batch, w->udp_fd[i], w->udp_port[i], MSG_DONTWAIT,
-				w->srv->cfg.pkt, w->st, false) < UDP_VLEN)
+		if (pe_sock_udp_echo(w->batch, w->udp_fd[i], w->udp_port[i], MSG_DONTWAIT,
+				     w->srv->cfg.pkt, w->st, false) < UDP_VLEN)
 			return;
 	mark_ready(s, w->udp_fd[i]);
 }

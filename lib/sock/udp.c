@@ -196,8 +196,8 @@ static unsigned send_replies(struct pe_udp_batch *b, int fd, unsigned m, int fla
 	return sent;
 }
 
-int pe_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
-		const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared)
+int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
+		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared)
 {
 	for (unsigned i = 0; i < b->vlen; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
