@@ -275,9 +275,9 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 		t->sf = sf ? (int)(j - cfg->n_tcp) : -1;
 		t->st = udp ? srv->workers[i % cfg->threads].st : srv->main_st;
 		t->port = udp ? sock_addr_port(&srv->bound[PE_SOCK_UDP][j]) : 0;
-		t->fd = udp  ? sock_server_socket(srv, PE_SOCK_UDP, j, false)
-			: sf ? sock_server_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, false)
-			     : sock_server_socket(srv, PE_SOCK_TCP, j, false);
+		t->fd = udp  ? sock_server_socket(srv, PE_SOCK_UDP, j, 0)
+			: sf ? sock_server_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, 0)
+			     : sock_server_socket(srv, PE_SOCK_TCP, j, 0);
 		bl->n = i + 1;
 		if (t->fd < 0) {
 			rc = t->fd;

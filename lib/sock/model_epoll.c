@@ -84,7 +84,7 @@ static int worker_start(struct pe_loop *loop, unsigned index, void *arg)
 	struct pe_sock_server *srv = arg;
 	struct worker *w = &srv->workers[index];
 	w->loop = loop;
-	int rc = sock_worker_init(w, false);
+	int rc = sock_worker_init(w);
 	for (unsigned i = 0; rc == 0 && i < w->n_udp; i++) {
 		pe_channel_init(&w->udp_ch[i], loop, w->udp_fd[i], &udp_ops, w);
 		rc = pe_channel_set(&w->udp_ch[i], PE_EV_READ);
@@ -166,7 +166,8 @@ static int acceptor_start(struct pe_loop *loop, unsigned index, void *arg)
 	for (unsigned i = 0; i < cfg->n_tcp + cfg->n_sendfile; i++) {
 		bool sf = i >= cfg->n_tcp;
 		unsigned j = sf ? i - cfg->n_tcp : i;
-		int fd = sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
+		int fd =
+			sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, O_NONBLOCK);
 		if (fd < 0) {
 			acceptor_stop(loop, index, arg);
 			return fd;

@@ -328,8 +328,11 @@ static int poll_start_common(struct pe_sock_server *srv, const char **what, bool
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
 		p->ts[i].spare = -1;
 	int rc = 0;
-	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
-		rc = sock_worker_init(&srv->workers[i], true);
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
+		rc = sock_worker_init(&srv->workers[i]);
+		if (rc == 0)
+			rc = sock_worker_add_listeners(&srv->workers[i]);
+	}
 	/* The readiness signals are blocked in every worker from birth (inherited), so they
 	 * stay queued for sigtimedwait/signalfd instead of killing the process. */
 	sigset_t block, old;

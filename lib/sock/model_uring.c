@@ -461,8 +461,11 @@ static int ur_start(struct pe_sock_server *srv, const char **what)
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
 		u->t[i].spare = -1;
 	int rc = 0;
-	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
-		rc = sock_worker_init(&srv->workers[i], true);
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
+		rc = sock_worker_init(&srv->workers[i]);
+		if (rc == 0)
+			rc = sock_worker_add_listeners(&srv->workers[i]);
+	}
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		u->t[i].w = w;

@@ -96,10 +96,8 @@ void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf)
  * *what names the option of the failing address. */
 int sock_bind_seeds(struct pe_sock_server *srv, const char **what);
 /* A socket for kind/i: the seed when still there, else a new SO_REUSEPORT one bound to the
- * resolved address. nonblock sets O_NONBLOCK. fd or -errno. */
-int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i,
-		       bool nonblock);
-int sock_set_nonblock(int fd, bool on);
+ * resolved address. fl: O_NONBLOCK or 0, the socket's blocking mode. fd or -errno. */
+int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, int fl);
 /* Port (host order) of a bound address. */
 uint16_t sock_addr_port(const struct pe_sock_addr *a);
 /* Options of an accepted TCP connection (TCP_NODELAY). */
@@ -118,8 +116,12 @@ int sock_conn_service(struct conn *c, unsigned budget);
 void sock_conn_close(struct conn *c);
 void sock_worker_link(struct worker *w, struct conn *c);
 
-/* worker.c: per-thread setup shared by epoll, nonblocking and sigio workers. */
-int sock_worker_init(struct worker *w, bool own_listeners);
+/* worker.c: per-thread setup shared by the epoll, nonblocking, sigio and uring workers. */
+/* The worker's UDP batch and its own non-blocking SO_REUSEPORT socket of each UDP address. */
+int sock_worker_init(struct worker *w);
+/* Also a listener of its own in each TCP and sendfile SO_REUSEPORT group (the models without a
+ * separate acceptor: the kernel spreads connections over the workers). */
+int sock_worker_add_listeners(struct worker *w);
 void sock_worker_fini(struct worker *w);
 /* At stop: join a worker whose thread started (it cleans up after itself), or release one that
  * never started, with the spare fd its model kept for it (-1: none). */

@@ -79,13 +79,13 @@ uint16_t sock_addr_port(const struct pe_sock_addr *a)
 	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
 }
 
-int sock_set_nonblock(int fd, bool on)
+/* The file status flags of fd become fl for the bits in mask. */
+static int set_fl(int fd, int mask, int fl)
 {
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0)
+	int cur = fcntl(fd, F_GETFL);
+	if (cur < 0)
 		return -errno;
-	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
-	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+	return fcntl(fd, F_SETFL, (cur & ~mask) | (fl & mask)) < 0 ? -errno : 0;
 }
 
 static int open_bound(const struct pe_sock_addr *a, enum pe_sock_kind kind)
@@ -144,15 +144,14 @@ int sock_bind_seeds(struct pe_sock_server *srv, const char **what)
 	return 0;
 }
 
-int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i,
-		       bool nonblock)
+int sock_server_socket(struct pe_sock_server *srv, enum pe_sock_kind kind, unsigned i, int fl)
 {
 	int fd = srv->seed[kind][i];
 	if (fd >= 0)
 		srv->seed[kind][i] = -1;
 	else
 		fd = open_bound(&srv->bound[kind][i], kind);
-	if (fd >= 0 && sock_set_nonblock(fd, nonblock) < 0) {
+	if (fd >= 0 && set_fl(fd, O_NONBLOCK, fl) < 0) {
 		int rc = -errno;
 		close(fd);
 		return rc;

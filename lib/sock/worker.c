@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-thread sockets shared by the epoll, nonblocking and sigio workers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "sock_priv.h"
 
-int sock_worker_init(struct worker *w, bool own_listeners)
+int sock_worker_init(struct worker *w)
 {
 	struct pe_sock_server *srv = w->srv;
 	const struct pe_sock_cfg *cfg = &srv->cfg;
@@ -19,19 +20,25 @@ int sock_worker_init(struct worker *w, bool own_listeners)
 			return -errno;
 	}
 	for (unsigned i = 0; i < cfg->n_udp; i++) {
-		int fd = sock_server_socket(srv, PE_SOCK_UDP, i, true);
+		int fd = sock_server_socket(srv, PE_SOCK_UDP, i, O_NONBLOCK);
 		if (fd < 0)
 			return fd;
 		w->udp_port[w->n_udp] = sock_addr_port(&srv->bound[PE_SOCK_UDP][i]);
 		w->udp_fd[w->n_udp++] = fd;
 	}
-	if (!own_listeners)
-		return 0;
+	return 0;
+}
+
+int sock_worker_add_listeners(struct worker *w)
+{
+	struct pe_sock_server *srv = w->srv;
+	const struct pe_sock_cfg *cfg = &srv->cfg;
 	/* One listener per thread in an SO_REUSEPORT group: the kernel spreads connections. */
 	for (unsigned i = 0; i < cfg->n_tcp + cfg->n_sendfile; i++) {
 		bool sf = i >= cfg->n_tcp;
 		unsigned j = sf ? i - cfg->n_tcp : i;
-		int fd = sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, true);
+		int fd =
+			sock_server_socket(srv, sf ? PE_SOCK_SENDFILE : PE_SOCK_TCP, j, O_NONBLOCK);
 		if (fd < 0)
 			return fd;
 		w->lis_fd[w->n_lis] = fd;
