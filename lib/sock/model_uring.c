@@ -460,12 +460,7 @@ static int ur_start(struct pe_sock_server *srv, const char **what)
 	srv->impl = u;
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
 		u->t[i].spare = -1;
-	int rc = 0;
-	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
-		rc = sock_worker_init(&srv->workers[i]);
-		if (rc == 0)
-			rc = sock_worker_add_listeners(&srv->workers[i]);
-	}
+	int rc = sock_workers_init_owning(srv);
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		u->t[i].w = w;

@@ -3,6 +3,7 @@
 #ifndef PE_SOCK_PRIV_H
 #define PE_SOCK_PRIV_H
 
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 
@@ -122,9 +123,52 @@ int sock_worker_init(struct worker *w);
 /* Also a listener of its own in each TCP and sendfile SO_REUSEPORT group (the models without a
  * separate acceptor: the kernel spreads connections over the workers). */
 int sock_worker_add_listeners(struct worker *w);
+/* Both for every worker of srv (the models whose workers own their listeners). 0 or -errno;
+ * the caller's stop releases what was set up. */
+int sock_workers_init_owning(struct pe_sock_server *srv);
 void sock_worker_fini(struct worker *w);
 /* At stop: join a worker whose thread started (it cleans up after itself), or release one that
  * never started, with the spare fd its model kept for it (-1: none). */
 void sock_worker_reap(struct worker *w, int spare);
+
+/* model_thread.c: the frame of the models with one thread per worker that owns its sockets and
+ * listeners (nonblocking, sigio). The model says how a thread waits and what it must remember. */
+struct sock_thread;
+struct sock_thread_ops {
+	unsigned conn_budget; /* reads per service of a connection */
+	/* In the thread, before the start handshake; t->impl is the model's. 0 or -errno. */
+	int (*setup)(struct sock_thread *t);
+	/* One round: wait for work (or not) and service it. */
+	void (*run_once)(struct sock_thread *t);
+	/* In the thread at its end, also after a failed setup. */
+	void (*fini)(struct sock_thread *t);
+	/* Optional: an accepted connection's fd before it opens (0 or -errno: refuse it), and the
+	 * fd of one that goes. */
+	int (*conn_added)(struct sock_thread *t, int fd, struct conn *c);
+	void (*conn_removed)(struct sock_thread *t, int fd);
+	/* Optional: fd still holds input after its budget (no new readiness will say so). */
+	void (*input_left)(struct sock_thread *t, int fd);
+};
+
+struct sock_thread {
+	struct worker *w;
+	const struct sock_thread_ops *ops;
+	void *impl;
+	int spare; /* given up when out of fds (the accept trick) */
+	uint64_t lis_resume_ns[2 * PE_SOCK_MAX_ADDRS]; /* paused listeners: when to try again */
+	sem_t started;				       /* posted once setup is done */
+	int setup_rc;
+};
+
+int sock_thread_start(struct pe_sock_server *srv, const struct sock_thread_ops *ops,
+		      const char **what);
+void sock_thread_stop(struct pe_sock_server *srv);
+void sock_thread_service_udp(struct sock_thread *t, unsigned i);
+void sock_thread_service_listener(struct sock_thread *t, unsigned i);
+void sock_thread_service_conn(struct sock_thread *t, struct conn *c);
+/* Every UDP socket, listener and connection of the thread. */
+void sock_thread_service_all(struct sock_thread *t);
+/* The listeners whose pause is over (no readiness is raised for connections already queued). */
+void sock_thread_service_paused(struct sock_thread *t);
 
 #endif

@@ -47,6 +47,17 @@ int sock_worker_add_listeners(struct worker *w)
 	return 0;
 }
 
+int sock_workers_init_owning(struct pe_sock_server *srv)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
+		rc = sock_worker_init(&srv->workers[i]);
+		if (rc == 0)
+			rc = sock_worker_add_listeners(&srv->workers[i]);
+	}
+	return rc;
+}
+
 void sock_worker_fini(struct worker *w)
 {
 	while (w->conns) {
