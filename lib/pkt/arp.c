@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* ARP (RFC 826): answer requests for our IPv4 addresses, unicast to the requester, from our MAC.
  * Probes (sender IP 0.0.0.0, RFC 5227) get the same reply, which defends the address. */
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 #define ARP_LEN 28
 
-enum pe_drop pe_pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len)
+enum pe_drop pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len)
 {
 	uint8_t *a = rx->f + rx->l3, *sha = a + 8, *spa = a + 14, *tha = a + 18, *tpa = a + 24;
 	uint32_t room = rx->len - rx->l3;

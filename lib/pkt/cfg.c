@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 /* Ports of reflecting services (echo, discard, daytime, qotd, chargen, time): replies to them
  * could start an endless echo<->chargen storm (CVE-1999-0103). */
@@ -168,7 +168,7 @@ const char *pe_pkt_mode_name(enum pe_pkt_mode mode)
 									   : "unknown";
 }
 
-int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])
+int pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])
 {
 	for (unsigned i = 0; i < cfg->n_ip6; i++)
 		if (pe_ip6_eq(cfg->ip6[i].addr, addr))
@@ -189,5 +189,5 @@ bool pe_pkt_ip6_src_ok(const struct pe_pkt_cfg *cfg, const uint8_t addr[16])
 	if (addr[0] == 0xff || pe_ip6_unspec(addr) || pe_ip6_eq(addr, loopback) ||
 	    memcmp(addr, v4mapped, sizeof(v4mapped)) == 0)
 		return false;
-	return !pe_pkt_ip6_ours(cfg, addr);
+	return !pkt_ip6_ours(cfg, addr);
 }

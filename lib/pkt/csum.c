@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Exported checksum helpers. Internally sums run in native byte order (pkt_internal.h); these
+/* Exported checksum helpers. Internally sums run in native byte order (pkt_priv.h); these
  * convert once per call to the network-order convention of the interface. */
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 uint32_t pe_csum_partial(const void *data, uint32_t len, uint32_t sum)
 {

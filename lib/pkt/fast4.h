@@ -9,7 +9,7 @@
 #ifndef PE_FAST4_H
 #define PE_FAST4_H
 
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 /* What the fast path reads from the configuration, prepared once per call or per burst. */
 struct pe_fast {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Service mode over IPv6: header, extension-header walk, ICMPv6 echo, UDP echo; NS goes to ndp.c.
  */
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 enum {
 	NH_HOPOPTS = 0,
@@ -142,14 +142,14 @@ static enum pe_drop ip6_addr_check(const struct pe_pkt_cfg *cfg, const struct pe
 {
 	if (!pe_pkt_ip6_src_ok(cfg, ip + 8))
 		return PE_DROP_BAD_SRC_IP;
-	if (!pe_pkt_ip6_ours(cfg, ip + 24))
+	if (!pkt_ip6_ours(cfg, ip + 24))
 		return ip[24] == 0xff ? PE_DROP_DST_MULTICAST : PE_DROP_NOT_OUR_IP;
 	if (rx->mac != PE_MAC_OURS)
 		return PE_DROP_DST_MULTICAST;
 	return PE_DROP_NONE;
 }
 
-enum pe_drop pe_pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len)
+enum pe_drop pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len)
 {
 	uint8_t *ip = rx->f + rx->l3;
 	uint32_t room = rx->len - rx->l3, end, pos;
@@ -167,7 +167,7 @@ enum pe_drop pe_pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t
 	if (d != PE_DROP_NONE)
 		return d;
 	if (nh == NH_ICMP6 && pos < end && ip[pos] == 135) /* neighbour solicitation */
-		return pe_pkt_ndp_ns(cfg, rx, pos, end, len);
+		return pkt_ndp_ns(cfg, rx, pos, end, len);
 	d = ip6_addr_check(cfg, rx, ip);
 	if (d != PE_DROP_NONE)
 		return d;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Neighbour Discovery: a Neighbor Solicitation for one of our addresses becomes, in place, the
  * Neighbor Advertisement that answers it (RFC 4861 7.1.1 validation, 7.2.4 reply). */
-#include "pkt_internal.h"
+#include "pkt_priv.h"
 
 #define NS_LEN		  24 /* type, code, checksum, reserved, target */
 #define OPT_SLLA	  1
@@ -53,7 +53,7 @@ static enum pe_drop ns_addrs(const struct pe_pkt_cfg *cfg, const struct pe_rx *r
 	} else if (!pe_pkt_ip6_src_ok(cfg, src)) {
 		return PE_DROP_BAD_SRC_IP;
 	}
-	if (!dst_mcast && !pe_pkt_ip6_ours(cfg, dst))
+	if (!dst_mcast && !pkt_ip6_ours(cfg, dst))
 		return dst[0] == 0xff ? PE_DROP_DST_MULTICAST : PE_DROP_NOT_OUR_IP;
 	/* A group MAC must be the one the IPv6 group maps to (RFC 2464 7): 33:33 + last 4 bytes. */
 	if (rx->mac != PE_MAC_OURS &&
@@ -87,7 +87,7 @@ static enum pe_drop ns_validate(const struct pe_pkt_cfg *cfg, const struct pe_rx
 	d = ns_addrs(cfg, rx, ip, ns + 8, has_slla);
 	if (d != PE_DROP_NONE)
 		return d;
-	return pe_pkt_ip6_ours(cfg, ns + 8) ? PE_DROP_NONE : PE_DROP_NDP_NOT_OURS;
+	return pkt_ip6_ours(cfg, ns + 8) ? PE_DROP_NONE : PE_DROP_NDP_NOT_OURS;
 }
 
 /* Write the NA over the NS: IPv6 header without extension headers, ICMPv6 right after it. The
@@ -131,8 +131,8 @@ static void na_build(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip
 	*len = rx->l3 + 40 + n;
 }
 
-enum pe_drop pe_pkt_ndp_ns(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t pos,
-			   uint32_t end, uint32_t *len)
+enum pe_drop pkt_ndp_ns(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t pos, uint32_t end,
+			uint32_t *len)
 {
 	uint8_t *ip = rx->f + rx->l3;
 	const uint8_t *slla = NULL;

@@ -189,9 +189,9 @@ static enum pe_drop service_other(const struct pe_pkt_cfg *cfg, struct pe_rx *rx
 	if (et == PE_BE16(0x0800))
 		return ip4_rx(cfg, rx, len);
 	if (et == PE_BE16(0x86dd))
-		return pe_pkt_ip6(cfg, rx, len);
+		return pkt_ip6(cfg, rx, len);
 	if (et == PE_BE16(0x0806))
-		return pe_pkt_arp(cfg, rx, len);
+		return pkt_arp(cfg, rx, len);
 	return PE_DROP_ETHERTYPE;
 }
 
@@ -214,7 +214,7 @@ static __attribute__((noinline)) enum pe_drop service_full(const struct pe_pkt_c
 	return service_other(cfg, &rx, et, len);
 }
 
-enum pe_drop pe_pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
 {
 	return service_full(cfg, frame, len);
 }

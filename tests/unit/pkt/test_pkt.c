@@ -15,7 +15,7 @@
 
 #include "pe_pkt.h"
 #include "pe_testframes.h"
-#include "pkt_internal.h" /* pe_pkt_service_full: the path without the fast path */
+#include "pkt_priv.h" /* pkt_service_full: the path without the fast path */
 
 /* Run one frame through pe_pkt_echo on a private copy. */
 static enum pe_drop run(const struct pe_pkt_cfg *cfg, const struct pe_tf *req, uint8_t *out,
@@ -68,7 +68,7 @@ static void test_golden(void **state)
 		assert_verdict(pe_pkt_service(&g->cfg, out, &len), g->expect);
 		memcpy(out, g->req.b, g->req.len);
 		len = g->req.len;
-		assert_verdict(pe_pkt_service_full(&g->cfg, out, &len), g->expect);
+		assert_verdict(pkt_service_full(&g->cfg, out, &len), g->expect);
 		if (g->expect == PE_DROP_NONE) {
 			assert_int_equal(len, g->rep.len);
 			assert_memory_equal(out, g->rep.b, len);
@@ -643,7 +643,7 @@ static void test_property(void **state)
 		/* differential: the full parse alone must say and write exactly the same */
 		memcpy(out2, t->b, n);
 		len2 = n;
-		if (pe_pkt_service_full(&g->cfg, out2, &len2) != d)
+		if (pkt_service_full(&g->cfg, out2, &len2) != d)
 			fail_msg("case %s iter %u: fast path and full parse disagree",
 				 pe_golden_cases[ci].name, iter);
 		if (d != PE_DROP_NONE)

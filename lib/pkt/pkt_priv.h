@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Private to lib/pkt: the parse context, checksum primitives and the per-protocol entry points
  * that service.c dispatches to. */
-#ifndef PE_PKT_INTERNAL_H
-#define PE_PKT_INTERNAL_H
+#ifndef PKT_PRIV_H
+#define PKT_PRIV_H
 
 #include "pe_pkt.h"
 
@@ -191,18 +191,18 @@ static inline int pe_ip4_group(const struct pe_pkt_cfg *cfg, uint32_t addr)
 	return a == 0xffffffffu || (a >> 28) == 0xe || pe_ip4_directed_bcast(cfg, addr);
 }
 
-int pe_pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
+int pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
 
 /* Service mode without the fast path (service.c), so that the tests can hold both to the same
  * golden answers. */
-enum pe_drop pe_pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
 
 /* Per-protocol handlers: each returns the verdict and, on PE_DROP_NONE, sets *len. */
-enum pe_drop pe_pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
-enum pe_drop pe_pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
+enum pe_drop pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
+enum pe_drop pkt_ip6(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
 /* NS at ip + pos, ICMPv6 ending at ip + end (ip = rx->f + rx->l3). */
-enum pe_drop pe_pkt_ndp_ns(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t pos,
-			   uint32_t end, uint32_t *len);
+enum pe_drop pkt_ndp_ns(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t pos, uint32_t end,
+			uint32_t *len);
 
 /* TCP is not served in service mode: a malformed header is named as such, a sound one is an
  * unsupported protocol. */
