@@ -34,6 +34,22 @@ static enum pe_drop vlan_push(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
 	return PE_DROP_NONE;
 }
 
+/* The one mode dispatch. Every caller passes mode as a constant of its specialised loop (or is
+ * out of the fast path), so the switch folds away where it matters. */
+static __rte_always_inline enum pe_drop echo_frame(const struct pe_dpdk_rxq *q, uint8_t *frame,
+						   uint32_t *len, enum pe_pkt_mode mode)
+{
+	switch (mode) {
+	case PE_MODE_L4:
+		return pe_pkt_l4(frame, len);
+	case PE_MODE_L2:
+		return pe_pkt_l2(frame, len);
+	case PE_MODE_SERVICE:
+		break;
+	}
+	return pe_pkt_service(q->cfg, frame, len);
+}
+
 /* The rare frames: chained mbufs, and tags the PMD stripped. A single stripped tag goes back by
  * TX offload when the port has it; otherwise the tags are pushed back into the frame before the
  * echo, which then keeps them like any tagged frame. Echoes the frame too (out of the fast path).
@@ -58,12 +74,7 @@ static __rte_noinline enum pe_drop echo_slow(const struct pe_dpdk_rxq *q, struct
 			return r;
 	}
 	len = m->data_len;
-	if (mode == PE_MODE_L4)
-		r = pe_pkt_l4(rte_pktmbuf_mtod(m, uint8_t *), &len);
-	else if (mode == PE_MODE_L2)
-		r = pe_pkt_l2(rte_pktmbuf_mtod(m, uint8_t *), &len);
-	else
-		r = pe_pkt_service(q->cfg, rte_pktmbuf_mtod(m, uint8_t *), &len);
+	r = echo_frame(q, rte_pktmbuf_mtod(m, uint8_t *), &len, mode);
 	if (r == PE_DROP_NONE) {
 		m->ol_flags = (f & PE_KEEP_FLAGS) | tx_flags;
 		m->data_len = (uint16_t)len;
@@ -96,12 +107,7 @@ static __rte_always_inline void echo_one(const struct pe_dpdk_rxq *q, struct rte
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
 		o->rx_bytes += len;
-		if (mode == PE_MODE_L4)
-			r = pe_pkt_l4(frame, &len);
-		else if (mode == PE_MODE_L2)
-			r = pe_pkt_l2(frame, &len);
-		else
-			r = pe_pkt_service(q->cfg, frame, &len);
+		r = echo_frame(q, frame, &len, mode);
 		if (likely(r == PE_DROP_NONE)) {
 			m->ol_flags = f & PE_KEEP_FLAGS;
 			if (mode == PE_MODE_SERVICE) {
@@ -241,18 +247,20 @@ static void loop_service(const struct pe_dpdk_worker *w)
 	run_loop(w, PE_MODE_SERVICE);
 }
 
+/* One specialised loop per mode, chosen once per lcore. */
+static void (*const loops[])(const struct pe_dpdk_worker *) = {
+	[PE_MODE_SERVICE] = loop_service,
+	[PE_MODE_L2] = loop_l2,
+	[PE_MODE_L4] = loop_l4,
+};
+
 int pe_dpdk_worker_main(void *arg)
 {
 	struct pe_dpdk_worker *w = arg;
 
 	w->thread = pthread_self();
 	__atomic_store_n(&w->in_loop, 1, __ATOMIC_RELEASE);
-	if (w->mode == PE_MODE_L4)
-		loop_l4(w);
-	else if (w->mode == PE_MODE_L2)
-		loop_l2(w);
-	else
-		loop_service(w);
+	loops[w->mode](w);
 	__atomic_store_n(&w->in_loop, 0, __ATOMIC_RELEASE);
 	return 0;
 }
