@@ -15,6 +15,9 @@
 
 #define CONN_BUF   (64 * 1024)
 #define CONN_STACK (256 * 1024)
+#define PUBLISH_NS 100000000ull /* a listener's block is brought up to date this often */
+
+struct bconn;
 
 struct bthread {
 	struct pe_sock_server *srv;
@@ -23,7 +26,13 @@ struct bthread {
 	int sf;	       /* listeners: -1 echo, else sendfile index */
 	int spare;     /* listeners: the fd given up when out of fds */
 	uint16_t port; /* UDP: the bound port */
-	struct pe_stats_block *st;
+	bool udp;
+	struct pe_stats_block *st; /* this thread's own block */
+	/* Listeners: the counts of their connection threads, published into st by the accept
+	 * thread alone (one writer per block). Guarded by bl_impl.lock. */
+	struct bconn *live;	   /* connections running, each counting into its own bconn.c */
+	struct pe_counters closed; /* the final counts of the connections that ended */
+	uint64_t published_ns;
 };
 
 struct bl_impl {
@@ -36,7 +45,10 @@ struct bl_impl {
 
 struct bconn {
 	struct pe_sock_server *srv;
+	struct bthread *lis;
+	struct bconn *prev, *next; /* in lis->live */
 	int fd, sf;
+	struct pe_counters c; /* written by the connection's thread only */
 };
 
 static void set_timeouts(int fd)
@@ -48,7 +60,37 @@ static void set_timeouts(int fd)
 
 static void add(uint64_t *c, uint64_t n)
 {
-	__atomic_fetch_add(c, n, __ATOMIC_RELAXED); /* blocks shared by several threads */
+	pe_ctr_add(c, n); /* one writer: the connection's thread */
+}
+
+/* The counters a connection thread writes. */
+#define CONN_CTRS(X) X(rx_bytes) X(tx_bytes) X(bytes_copied) X(conns_opened) X(conns_closed)
+
+static void ctrs_add(struct pe_counters *acc, const struct pe_counters *c)
+{
+#define X(f) acc->f += __atomic_load_n(&c->f, __ATOMIC_RELAXED);
+	CONN_CTRS(X)
+#undef X
+}
+
+/* The listener's block becomes the sum of its ended and running connections (monotonic: a
+ * connection moves from live to closed under the lock). Called by the block's one writer: the
+ * accept thread, or the stop once every thread is gone. */
+static void publish(struct pe_sock_server *srv, struct bthread *t)
+{
+	struct bl_impl *bl = srv->impl;
+	struct pe_counters sum = {0};
+	pthread_mutex_lock(&bl->lock);
+	ctrs_add(&sum, &t->closed);
+	for (struct bconn *bc = t->live; bc; bc = bc->next)
+		ctrs_add(&sum, &bc->c);
+	pthread_mutex_unlock(&bl->lock);
+	pe_stats_begin(t->st);
+#define X(f) pe_ctr_set(&t->st->c.f, sum.f);
+	CONN_CTRS(X)
+#undef X
+	pe_stats_end(t->st);
+	t->published_ns = pe_stats_now_ns();
 }
 
 static bool retry(struct pe_sock_server *srv, ssize_t n)
@@ -62,7 +104,7 @@ static void *udp_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	struct pe_udp_batch *b = pe_udp_batch_create(1, srv->cfg.udp_buf);
 	while (b && !atomic_load(&srv->stop)) {
-		int n = pe_sock_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st, true);
+		int n = pe_sock_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st);
 		if (n < 0 && n != -EAGAIN && n != -EINTR)
 			break;
 	}
@@ -160,7 +202,7 @@ static void *conn_thread(void *arg)
 	struct bconn *bc = arg;
 	struct pe_sock_server *srv = bc->srv;
 	struct bl_impl *bl = srv->impl;
-	struct pe_counters *c = &srv->main_st->c;
+	struct pe_counters *c = &bc->c;
 	add(&c->conns_opened, 1);
 	set_timeouts(bc->fd);
 	sock_tune_conn(bc->fd);
@@ -173,18 +215,26 @@ static void *conn_thread(void *arg)
 	close(bc->fd);
 	add(&c->conns_closed, 1);
 	atomic_fetch_sub(&srv->conns_active, 1);
-	free(bc);
 	pthread_mutex_lock(&bl->lock);
+	ctrs_add(&bc->lis->closed, c);
+	if (bc->prev)
+		bc->prev->next = bc->next;
+	else
+		bc->lis->live = bc->next;
+	if (bc->next)
+		bc->next->prev = bc->prev;
+	free(bc);
 	if (--bl->conns == 0)
 		pthread_cond_broadcast(&bl->idle);
 	pthread_mutex_unlock(&bl->lock);
 	return NULL;
 }
 
-static void spawn_conn(struct pe_sock_server *srv, int fd, int sf)
+static void spawn_conn(struct bthread *lis, int fd)
 {
+	struct pe_sock_server *srv = lis->srv;
 	struct bl_impl *bl = srv->impl;
-	struct bconn *bc = malloc(sizeof(*bc));
+	struct bconn *bc = calloc(1, sizeof(*bc));
 	pthread_attr_t attr;
 	pthread_t tid;
 	pthread_attr_init(&attr);
@@ -192,15 +242,25 @@ static void spawn_conn(struct pe_sock_server *srv, int fd, int sf)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&bl->lock);
 	bl->conns++;
+	if (bc) {
+		*bc = (struct bconn){
+			.srv = srv, .lis = lis, .next = lis->live, .fd = fd, .sf = lis->sf};
+		if (lis->live)
+			lis->live->prev = bc;
+		lis->live = bc;
+	}
 	pthread_mutex_unlock(&bl->lock);
-	if (bc)
-		*bc = (struct bconn){srv, fd, sf};
 	if (!bc || pthread_create(&tid, &attr, conn_thread, bc) != 0) {
-		free(bc);
 		close(fd);
 		atomic_fetch_sub(&srv->conns_active, 1);
 		atomic_fetch_add(&srv->conns_refused, 1);
 		pthread_mutex_lock(&bl->lock);
+		if (bc) {
+			lis->live = bc->next;
+			if (bc->next)
+				bc->next->prev = NULL;
+			free(bc);
+		}
 		if (--bl->conns == 0)
 			pthread_cond_broadcast(&bl->idle);
 		pthread_mutex_unlock(&bl->lock);
@@ -214,6 +274,8 @@ static void *accept_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	int spare = t->spare;
 	while (!atomic_load(&srv->stop)) {
+		if (pe_stats_now_ns() - t->published_ns >= PUBLISH_NS)
+			publish(srv, t);
 		int fd = sock_accept(srv, t->fd, &spare, 0);
 		if (fd < 0 && fd != -EAGAIN && fd != -ECONNREFUSED)
 			usleep(100000); /* no spare fd, or an error that may persist: no spinning */
@@ -223,7 +285,7 @@ static void *accept_thread(void *arg)
 			close(fd);
 			continue;
 		}
-		spawn_conn(srv, fd, t->sf);
+		spawn_conn(t, fd);
 	}
 	if (spare >= 0)
 		close(spare);
@@ -246,6 +308,9 @@ static void bl_stop(struct pe_sock_server *srv)
 	while (bl->conns)
 		pthread_cond_wait(&bl->idle, &bl->lock);
 	pthread_mutex_unlock(&bl->lock);
+	for (unsigned i = 0; i < bl->n; i++) /* the accept threads are gone: the last word */
+		if (!bl->t[i].udp)
+			publish(srv, &bl->t[i]);
 	pthread_mutex_destroy(&bl->lock);
 	pthread_cond_destroy(&bl->idle);
 	free(bl->t);
@@ -272,8 +337,9 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 		unsigned j = udp ? i / cfg->threads : i - cfg->n_udp * cfg->threads;
 		bool sf = !udp && j >= cfg->n_tcp;
 		t->srv = srv;
+		t->udp = udp;
 		t->sf = sf ? (int)(j - cfg->n_tcp) : -1;
-		t->st = udp ? srv->workers[i % cfg->threads].st : srv->main_st;
+		t->st = pe_stats_block(srv->stats, i); /* labelled by the server in this order */
 		t->port = udp ? sock_addr_port(&srv->bound[PE_SOCK_UDP][j]) : 0;
 		t->fd = udp  ? sock_server_socket(srv, PE_SOCK_UDP, j, 0)
 			: sf ? sock_server_socket(srv, PE_SOCK_SENDFILE, j - cfg->n_tcp, 0)

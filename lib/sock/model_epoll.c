@@ -34,7 +34,7 @@ static void udp_ready(struct pe_channel *ch)
 	const struct pe_sock_cfg *cfg = &w->srv->cfg;
 	uint16_t port = w->udp_port[ch - w->udp_ch];
 	for (unsigned r = 0; r < UDP_BUDGET; r++)
-		if (pe_sock_udp_echo(w->batch, ch->fd, port, MSG_DONTWAIT, cfg->pkt, w->st, false) <
+		if (pe_sock_udp_echo(w->batch, ch->fd, port, MSG_DONTWAIT, cfg->pkt, w->st) <
 		    UDP_VLEN)
 			break; /* drained (or EAGAIN): level-triggered epoll reports the rest */
 }

@@ -46,7 +46,7 @@ void sock_thread_service_udp(struct sock_thread *t, unsigned i)
 	struct worker *w = t->w;
 	for (unsigned r = 0; r < UDP_BUDGET; r++)
 		if (pe_sock_udp_echo(w->batch, w->udp_fd[i], w->udp_port[i], MSG_DONTWAIT,
-				     w->srv->cfg.pkt, w->st, false) < UDP_VLEN)
+				     w->srv->cfg.pkt, w->st) < UDP_VLEN)
 			return;
 	input_left(t, w->udp_fd[i]);
 }

@@ -106,10 +106,10 @@ struct pe_udp_batch;
 struct pe_udp_batch *pe_udp_batch_create(unsigned vlen, size_t buf_size);
 void pe_udp_batch_destroy(struct pe_udp_batch *b);
 /* One recvmmsg(fd, recv_flags) -> policy -> one sendmmsg of the replies (more only after partial
- * sends). Counts into st (shared: atomic adds, for blocks with several writer threads).
+ * sends). Counts into st (the calling thread must be its one writer).
  * Returns datagrams received (0 when none), or -errno (-EAGAIN when nothing was ready). */
 int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
-		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared);
+		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st);
 /* Ask for the destination address of each datagram (IP_PKTINFO / IPV6_RECVPKTINFO). */
 int pe_udp_enable_pktinfo(int fd, int family);
 

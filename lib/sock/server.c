@@ -57,6 +57,8 @@ void pe_sock_cfg_init(struct pe_sock_cfg *cfg)
 
 unsigned pe_sock_stats_blocks(const struct pe_sock_cfg *cfg)
 {
+	if (cfg->model == PE_IO_BLOCKING) /* a block per UDP thread and per listener */
+		return cfg->n_udp * cfg->threads + cfg->n_tcp + cfg->n_sendfile;
 	return cfg->threads + 1;
 }
 
@@ -78,19 +80,43 @@ static int open_files(struct pe_sock_server *srv, const char **what)
 	return 0;
 }
 
+/* The blocking model: "thread<i>" for each UDP thread, then "accept<l>" for each listener (its
+ * accept thread and its connection threads). */
+static void label_blocking(struct pe_sock_server *srv)
+{
+	const struct pe_sock_cfg *cfg = &srv->cfg;
+	char name[PE_STATS_LABEL_LEN];
+	unsigned n_udp = cfg->n_udp * cfg->threads;
+	for (unsigned i = 0; i < pe_sock_stats_blocks(cfg); i++) {
+		if (i < n_udp)
+			snprintf(name, sizeof(name), "thread%u", i);
+		else
+			snprintf(name, sizeof(name), "accept%u", i - n_udp);
+		pe_stats_block_label(pe_stats_block(srv->stats, i), name, UINT32_MAX, UINT32_MAX,
+				     i < n_udp ? (int32_t)i : -1);
+	}
+}
+
+/* The other models: "thread<i>" for each worker, then "main" (the acceptor). */
 static void label_blocks(struct pe_sock_server *srv)
 {
 	char name[PE_STATS_LABEL_LEN];
+	for (unsigned i = 0; i < srv->cfg.threads; i++) {
+		srv->workers[i].srv = srv;
+		srv->workers[i].index = i;
+	}
+	if (srv->cfg.model == PE_IO_BLOCKING) {
+		label_blocking(srv);
+		return;
+	}
 	for (unsigned i = 0; i < srv->cfg.threads; i++) {
 		snprintf(name, sizeof(name), "thread%u", i);
 		struct pe_stats_block *b = pe_stats_block(srv->stats, i);
 		pe_stats_block_label(b, name, UINT32_MAX, UINT32_MAX, (int32_t)i);
 		srv->workers[i].st = b;
-		srv->workers[i].srv = srv;
-		srv->workers[i].index = i;
 	}
-	srv->main_st = pe_stats_block(srv->stats, srv->cfg.threads);
-	pe_stats_block_label(srv->main_st, "main", UINT32_MAX, UINT32_MAX, -1);
+	pe_stats_block_label(pe_stats_block(srv->stats, srv->cfg.threads), "main", UINT32_MAX,
+			     UINT32_MAX, -1);
 }
 
 static void close_fds(struct pe_sock_server *srv)

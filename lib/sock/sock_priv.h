@@ -65,7 +65,6 @@ struct worker {
 struct pe_sock_server {
 	struct pe_sock_cfg cfg;
 	struct pe_stats *stats;
-	struct pe_stats_block *main_st;
 	struct pe_sock_addr bound[3][PE_SOCK_MAX_ADDRS];
 	/* First socket of each address, bound at create (port 0 resolved); the first worker (or
 	 * the acceptor) takes it over, -1 once taken. */

@@ -160,14 +160,6 @@ void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf)
 	}
 }
 
-static void ctr(uint64_t *c, uint64_t n, bool shared)
-{
-	if (shared)
-		__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
-	else
-		pe_ctr_add(c, n);
-}
-
 /* sendmmsg until all went; EAGAIN/ENOBUFS drops the rest (bounded, never a busy loop), any other
  * error drops the one datagram it names. Returns datagrams sent. */
 static unsigned send_replies(struct pe_udp_batch *b, int fd, unsigned m, int flags,
@@ -197,7 +189,7 @@ static unsigned send_replies(struct pe_udp_batch *b, int fd, unsigned m, int fla
 }
 
 int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
-		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st, bool shared)
+		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st)
 {
 	for (unsigned i = 0; i < b->vlen; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
@@ -237,17 +229,15 @@ int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int re
 					 &drops[PE_DROP_TX_FULL])
 			  : 0;
 
-	if (!shared)
-		pe_stats_begin(st);
-	ctr(&st->c.rx_packets, (uint64_t)n, shared);
-	ctr(&st->c.rx_bytes, rx_bytes, shared);
-	ctr(&st->c.bytes_copied, rx_bytes, shared);
-	ctr(&st->c.tx_packets, sent, shared);
-	ctr(&st->c.tx_bytes, tx_bytes, shared);
+	pe_stats_begin(st);
+	pe_ctr_add(&st->c.rx_packets, (uint64_t)n);
+	pe_ctr_add(&st->c.rx_bytes, rx_bytes);
+	pe_ctr_add(&st->c.bytes_copied, rx_bytes);
+	pe_ctr_add(&st->c.tx_packets, sent);
+	pe_ctr_add(&st->c.tx_bytes, tx_bytes);
 	for (unsigned d = 1; d < PE_DROP_MAX && (unsigned)n > sent; d++)
 		if (drops[d])
-			ctr(&st->c.drops[d], drops[d], shared);
-	if (!shared)
-		pe_stats_end(st);
+			pe_ctr_add(&st->c.drops[d], drops[d]);
+	pe_stats_end(st);
 	return n;
 }

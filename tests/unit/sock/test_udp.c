@@ -152,8 +152,8 @@ static void test_echo_sockets(void **state)
 	assert_int_equal(sendto(cli, big, 0, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 0);
 	assert_int_equal(sendto(cli, big, 2000, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 2000);
 	usleep(20000);
-	assert_int_equal(
-		pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st, false), 3);
+	assert_int_equal(pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st),
+			 3);
 	char got[2048];
 	assert_int_equal(recv(cli, got, sizeof(got), MSG_DONTWAIT), 100);
 	assert_memory_equal(got, big, 100);
@@ -163,9 +163,8 @@ static void test_echo_sockets(void **state)
 	assert_int_equal(st->c.tx_packets, 2);
 	assert_int_equal(st->c.tx_bytes, 100);
 	assert_int_equal(st->c.drops[PE_DROP_TRUNCATED], 1);
-	assert_int_equal(
-		pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st, false),
-		-EAGAIN);
+	assert_int_equal(pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st),
+			 -EAGAIN);
 
 	/* From a loop port: counted, no reply. */
 	struct sockaddr_in lp = v4("127.0.0.1", 19);
@@ -176,9 +175,8 @@ static void test_echo_sockets(void **state)
 		assert_int_equal(
 			sendto(chargen, "x", 1, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)), 1);
 		usleep(20000);
-		assert_int_equal(pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg,
-						  st, false),
-				 1);
+		assert_int_equal(
+			pe_sock_udp_echo(b, srv, ntohs(srv_a.sin_port), MSG_DONTWAIT, &cfg, st), 1);
 		assert_int_equal(st->c.drops[PE_DROP_LOOP], 1);
 		assert_int_equal(recv(chargen, got, sizeof(got), MSG_DONTWAIT), -1);
 	}
