@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The classic blocking UDP echo (recvfrom, sendto; two syscalls per datagram) and a classic
  * read/write TCP file server: the peers scripts/bench-sock measures pktecho against.
- *   classic_echo udp PORT            echo on 127.0.0.1:PORT
+ *   classic_echo udp PORT [ADDR]     echo on ADDR:PORT (IPv4; 127.0.0.1 by default)
  *   classic_echo file PORT FILE      each connection gets FILE through read+write, then close */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,10 +21,13 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-static int bound(int type, int port)
+static int bound(int type, int port, const char *addr)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+		fprintf(stderr, "classic_echo: not an IPv4 address: %s\n", addr);
+		exit(2);
+	}
 	int fd = socket(AF_INET, type, 0), one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
@@ -38,8 +41,8 @@ int main(int argc, char **argv)
 {
 	static char buf[65536];
 	signal(SIGPIPE, SIG_IGN);
-	if (argc == 3 && strcmp(argv[1], "udp") == 0) {
-		int fd = bound(SOCK_DGRAM, atoi(argv[2]));
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "udp") == 0) {
+		int fd = bound(SOCK_DGRAM, atoi(argv[2]), argc == 4 ? argv[3] : "127.0.0.1");
 		int sz = 4 << 20;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		/* SIGINT/SIGTERM interrupt recvfrom (no SA_RESTART): print the count and leave. */
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "file") == 0) {
-		int l = bound(SOCK_STREAM, atoi(argv[2]));
+		int l = bound(SOCK_STREAM, atoi(argv[2]), "127.0.0.1");
 		listen(l, 128);
 		for (;;) {
 			int c = accept(l, NULL, NULL);
@@ -79,6 +82,6 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	fprintf(stderr, "usage: classic_echo udp PORT | file PORT FILE\n");
+	fprintf(stderr, "usage: classic_echo udp PORT [ADDR] | file PORT FILE\n");
 	return 2;
 }
