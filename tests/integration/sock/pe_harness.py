@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Helpers for the socket fallback's integration tests: start pktecho on loopback with port 0,
-read back the bound ports, stop it with SIGTERM and parse the JSON summary."""
-import json
+"""Helpers of the socket fallback's integration tests: start pktecho on loopback with port 0,
+read back the bound ports, stop it with SIGTERM and parse the JSON summary; socket clients.
+Checks, the case runner and process helpers come from tests/pylib/pktecho_test.py."""
 import os
 import re
 import signal
@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-SKIP = 77
+from pktecho_test import check, cpu_seconds, summary
 
 
 class Server:
@@ -60,9 +60,7 @@ class Server:
         return 0
 
     def cpu_seconds(self):
-        with open("/proc/%d/stat" % self.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     def thread_cpu(self):
         """{'tid comm': CPU seconds} of every thread (io_uring workers included): which one
@@ -105,23 +103,13 @@ class Server:
               % (self.proc.returncode, sig, err[-2000:]))
         lines = [l for l in out.splitlines() if l.startswith("{")]
         check(lines, "no JSON output")
-        self.summary = json.loads(lines[-1])
-        check(self.summary.get("type") == "summary", "last line is not a summary")
+        self.summary = summary(lines[-1])
         return self.summary
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate(timeout=5)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 def pattern(n, seed=1):
@@ -172,21 +160,6 @@ def recv_all(s):
         if not chunk:
             return bytes(buf)
         buf += chunk
-
-
-def run_cases(cases, selected=None):
-    failed = 0
-    for name, fn in cases:
-        if selected and name not in selected:
-            continue
-        t0 = time.monotonic()
-        try:
-            fn()
-            print("ok   %-28s %.2fs" % (name, time.monotonic() - t0), flush=True)
-        except Exception as e:  # report and go on: one failing case must not hide others
-            failed += 1
-            print("FAIL %-28s %s: %s" % (name, type(e).__name__, e), flush=True)
-    return 1 if failed else 0
 
 
 def main_args():

@@ -11,7 +11,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pe_harness import Server, check, pattern, tcp_connect, recv_exact, run_cases, main_args
+from pe_harness import Server, pattern, tcp_connect, recv_exact, main_args
+from pktecho_test import check, run_cases
 
 A = main_args()
 COMMON = ["--io-model", A.model, "--threads", "2"]

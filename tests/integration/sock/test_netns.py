@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pe_harness import check, run_cases, SKIP
+from pktecho_test import check, run_cases, SKIP
 
 TAG = "%d" % (os.getpid() % 100000)
 NS_SRV, NS_CLI = "pe-ss-" + TAG, "pe-sc-" + TAG

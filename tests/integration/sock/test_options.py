@@ -8,7 +8,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pe_harness import check, run_cases, main_args
+from pe_harness import main_args
+from pktecho_test import check, run_cases
 
 A = main_args()
 

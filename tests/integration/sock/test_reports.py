@@ -9,7 +9,8 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pe_harness import Server, check, udp_echo, run_cases, main_args
+from pe_harness import Server, udp_echo, main_args
+from pktecho_test import check, run_cases
 
 A = main_args()
 
