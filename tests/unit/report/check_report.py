@@ -9,8 +9,9 @@ import re
 import subprocess
 import sys
 
+from pktecho_test import FAILS, expect, eq
+
 EMIT = sys.argv[1]
-FAILS = []
 
 # The fields every object and every block carries (docs/reports.md).
 VIEW_FIELDS = ["rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_pps", "tx_pps", "rx_bps",
@@ -23,16 +24,6 @@ TOP_FIELDS = ["type", "schema", "service", "name", "mode", "time", "elapsed_s"] 
 def emit(mode):
     out = subprocess.run([EMIT, mode], check=True, capture_output=True, text=True)
     return out.stdout
-
-
-def expect(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what)
-
-
-def eq(got, want, what):
-    expect(got == want, f"{what}: got {got!r}, want {want!r}")
 
 
 def no_constants(name):

@@ -13,20 +13,11 @@ import signal
 import subprocess
 import sys
 
+from pktecho_test import FAILS, expect, eq
+
 STAT, FEEDER = sys.argv[1], sys.argv[2]
 NAME = f"pe-test-{os.getpid()}-stat"
-FAILS = []
 started = []
-
-
-def expect(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what)
-
-
-def eq(got, want, what):
-    expect(got == want, f"{what}: got {got!r}, want {want!r}")
 
 
 def feeder(mode, name=NAME):

@@ -13,16 +13,11 @@ import subprocess
 import sys
 import time
 
+from pktecho_test import FAILS, eal_args, expect
+
 STAT, DPDK = sys.argv[1], sys.argv[2]
 NAME = f"pe-test-{os.getpid()}-dstat"
 SHM = f"/dev/shm/pktecho-{NAME}"
-FAILS = []
-
-
-def expect(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what)
 
 
 def stat(*args):
@@ -30,10 +25,8 @@ def stat(*args):
 
 
 def main():
-    svc = subprocess.Popen([DPDK, "--no-huge", "-m", "256", "--no-pci", "--log-level", "warning",
-                            "--vdev", "net_null0", "-l", "0", "--file-prefix",
-                            f"pe-test-{os.getpid()}-dstat", "--", "--mode", "l2",
-                            "--stats-name", NAME, "--duration", "30"],
+    svc = subprocess.Popen([DPDK] + eal_args("dstat", vdevs="net_null0", lcores="0") +
+                           ["--", "--mode", "l2", "--stats-name", NAME, "--duration", "30"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     watcher = None
     try:

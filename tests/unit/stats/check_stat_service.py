@@ -16,20 +16,11 @@ import subprocess
 import sys
 import urllib.request
 
+from pktecho_test import FAILS, expect, eq
+
 STAT, SERVICE = sys.argv[1], sys.argv[2]
 NAME = f"pe-test-{os.getpid()}-svc"
 SIZES = list(range(1, 101))
-FAILS = []
-
-
-def expect(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what)
-
-
-def eq(got, want, what):
-    expect(got == want, f"{what}: got {got!r}, want {want!r}")
 
 
 def start_service():
