@@ -4,7 +4,7 @@
 Tests get it on PYTHONPATH from meson (tests/meson.build); scripts add tests/pylib to sys.path.
 By hand: PYTHONPATH=tests/pylib python3 tests/integration/sock/test_echo.py --bin ...
 
-- checks: check() stops a case (raises Fail); expect()/eq() record a failure and go on;
+- checks: check() stops a case (raises Fail); expect()/eq()/fail() record a failure and go on;
   run_cases() and main() turn cases into exit codes (0 pass, 1 fail, 77 skip, 2 usage).
 - processes: stop() (signal, bounded wait, then SIGKILL), json_objects(), summary(),
   cpu_seconds().
@@ -63,6 +63,11 @@ def expect(cond, what):
         FAILS.append(what)
         print("FAIL:", what, flush=True)
     return bool(cond)
+
+
+def fail(what):
+    """Record a failure and go on; returns None (so `return fail(...)` ends a step)."""
+    expect(False, what)
 
 
 def eq(got, want, what):

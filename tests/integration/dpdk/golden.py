@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-EAL = ["--no-huge", "-m", "256", "--no-pci", "-l", "0", "--log-level", "warning"]
+from pktecho_test import eal_args, json_objects
 
 
 def read_pcap(path):
@@ -34,8 +34,8 @@ def read_pcap(path):
 
 def run(binary, tag, rx, tx, args):
     vdev = "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (rx, tx)
-    cmd = [binary] + EAL + ["--file-prefix", "pe-test-%d-golden%s" % (os.getpid(), tag),
-                            "--vdev", vdev, "--"] + args + ["--duration", "1"]
+    cmd = [binary] + eal_args("golden" + tag, vdevs=vdev, lcores="0") + ["--"] + args + [
+        "--duration", "1"]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
@@ -53,8 +53,7 @@ def probe_mac(binary, tmp):
 
 
 def summary_of(out):
-    objs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-    s = [o for o in objs if o.get("type") == "summary"]
+    s = [o for o in json_objects(out) if o.get("type") == "summary"]
     return s[-1] if s else None
 
 

@@ -19,36 +19,26 @@ import sys
 import time
 import urllib.request
 
+from pktecho_test import FAILS, dpdk_prefix, eal_args, exit_code, fail, json_objects
+
 BIN = sys.argv[1]
 CONFIG = os.path.join(os.environ.get("PE_SOURCE_ROOT",
                                      os.path.join(os.path.dirname(__file__), "../../..")),
                       "config")
-EAL = ["--no-huge", "-m", "256", "--no-pci", "--log-level", "warning", "--vdev", "net_null0"]
-fails = 0
 
 
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
-
-
-def prefix(tag):
-    return "pe-test-%d-run%s" % (os.getpid(), tag)
-
-
-def objects(out):
-    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+def eal(tag, lcores):
+    return eal_args("run" + tag, vdevs="net_null0", lcores=lcores)
 
 
 def one_lcore_json():
-    p = subprocess.run([BIN] + EAL + ["-l", "0", "--file-prefix", prefix("1"), "--",
+    p = subprocess.run([BIN] + eal("1", "0") + ["--",
                                       "--mode", "l2", "--duration", "2", "--stats-interval", "1",
                                       "--report", "json"],
                        capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
         return fail("-l 0: exit %d: %s" % (p.returncode, p.stderr[-400:]))
-    objs = objects(p.stdout)
+    objs = json_objects(p.stdout)
     if not any(o["type"] == "interval" for o in objs):
         fail("-l 0: no interval object")
     s = [o for o in objs if o["type"] == "summary"]
@@ -111,11 +101,11 @@ def check_metrics(p):
 
 
 def multiqueue():
-    p = subprocess.run([BIN] + EAL + ["-l", "0,1", "--file-prefix", prefix("4"), "--", "--file",
+    p = subprocess.run([BIN] + eal("4", "0,1") + ["--", "--file",
                                       os.path.join(CONFIG, "dpdk-multiqueue.conf"),
                                       "--duration", "1", "--report", "json"],
                        capture_output=True, text=True, timeout=60)
-    s = [o for o in objects(p.stdout) if o["type"] == "summary"]
+    s = [o for o in json_objects(p.stdout) if o["type"] == "summary"]
     if p.returncode != 0 or not s:
         return fail("multiqueue: exit %d: %s" % (p.returncode, p.stderr[-300:]))
     blocks = {b["name"]: b for b in s[0]["blocks"]}
@@ -131,10 +121,10 @@ def multiqueue():
 
 
 def two_lcores_text_sigint():
-    pfx = prefix("2")
+    pfx = dpdk_prefix("run2")
     name = "pe-test-%d-run" % os.getpid()
     shm = "/dev/shm/pktecho-" + name
-    p = subprocess.Popen([BIN] + EAL + ["-l", "0,1", "--file-prefix", pfx, "--", "--file",
+    p = subprocess.Popen([BIN] + eal("2", "0,1") + ["--", "--file",
                                         os.path.join(CONFIG, "dpdk-reflector.conf"),
                                         "--prometheus", "127.0.0.1:0", "--stats-name", name],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -171,13 +161,13 @@ def two_lcores_text_sigint():
 
 
 def tiny_pool():
-    p = subprocess.run([BIN] + EAL + ["-l", "0,1", "--file-prefix", prefix("3"), "--",
+    p = subprocess.run([BIN] + eal("3", "0,1") + ["--",
                                       "--mode", "l2", "--mbufs", "511", "--duration", "1",
                                       "--report", "json"],
                        capture_output=True, text=True, timeout=60)
     if "expect RX-nombuf" not in p.stderr:
         fail("--mbufs 511: no warning about the pool size: %s" % p.stderr[-300:])
-    s = [o for o in objects(p.stdout) if o["type"] == "summary"]
+    s = [o for o in json_objects(p.stdout) if o["type"] == "summary"]
     if p.returncode != 0 or not s or s[0].get("mbufs_leaked") != 0:
         return fail("--mbufs 511: exit %d, summary %s" % (p.returncode, s))
     print("ok: --mbufs 511: warned, rx %d, no leak" % s[0]["rx_packets"])
@@ -187,5 +177,5 @@ one_lcore_json()
 two_lcores_text_sigint()
 tiny_pool()
 multiqueue()
-print("%d failure(s)" % fails)
-sys.exit(1 if fails else 0)
+print("%d failure(s)" % len(FAILS))
+sys.exit(exit_code())
