@@ -16,29 +16,15 @@ import sys
 import tempfile
 import time
 
+import pktecho_test
+from pktecho_test import Fail, Netns, Skip, check, eal_args, free_port, wait_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("PE_BUILD_ROOT", os.path.join(HERE, "../../../build"))
 LOAD = os.path.join(BUILD, "app/pktecho-load/pktecho-load")
 PKTECHO = os.path.join(BUILD, "app/pktecho/pktecho")
 PKTECHO_DPDK = os.path.join(BUILD, "app/pktecho-dpdk/pktecho-dpdk")
 SRC = os.environ.get("PE_SOURCE_ROOT", os.path.join(HERE, "../../.."))
-NETNS = os.path.join(SRC, "scripts/netns")
-SKIP = 77
-# DPDK runs: no hugepages, no PCI, a unique file prefix per process.
-EAL = ["--no-huge", "-m", "256", "--no-pci", "--log-level=warning"]
-
-
-class Skip(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def run_load(args, timeout=30, ok=True, pre=(), eal=None):
@@ -419,36 +405,6 @@ def case_options():
 
 # ---- against pktecho (the socket fallback) ----
 
-def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, proto, timeout=5.0):
-    """Wait until the server is bound (UDP: a probe that the test then ignores is not sent)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proto == "tcp":
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                pass
-        else:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return  # bound by the server
-            finally:
-                s.close()
-        time.sleep(0.05)
-    raise Fail("server did not bind port %d" % port)
-
-
 def pktecho_summary(out):
     objs = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     summ = [x for x in objs if x.get("type") == "summary"]
@@ -457,7 +413,7 @@ def pktecho_summary(out):
 
 
 def run_pktecho_case(proto, model, n, rate, size):
-    port = free_port(socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+    port = free_port(proto)
     cmd = [PKTECHO, "--%s" % proto, "127.0.0.1:%d" % port, "--io-model", model,
            "--threads", "1", "--report", "json"]
     srv = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -505,35 +461,8 @@ def case_pktecho():
 
 # ---- the DPDK mode and pktecho-dpdk, in namespaces of the test's own ----
 
-class Netns:
-    """scripts/netns topology NAME-a / NAME-b, removed on exit whatever happens."""
-    seq = 0
-
-    def __init__(self, bare=""):
-        Netns.seq += 1
-        self.name = "pe-lt-%d-%d" % (os.getpid(), Netns.seq)
-        args = [NETNS, "up", self.name]
-        for side in bare:  # "a", "b" or "ab": sides whose interface a DPDK port owns
-            args += ["--bare", side]
-        subprocess.run(args, check=True, timeout=30)
-
-    def pre(self, side):
-        return ["ip", "netns", "exec", "%s-%s" % (self.name, side)]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        subprocess.run([NETNS, "down", self.name], timeout=30)
-
-
-def eal(tag, vdev, lcores="0"):
-    return EAL + ["--file-prefix", "pe-test-%d-%s" % (os.getpid(), tag), "--vdev", vdev,
-                  "-l", lcores]
-
-
 def need_dpdk_load():
-    probe = EAL + ["--file-prefix", "pe-test-%d-probe" % os.getpid(), "--", "--version"]
+    probe = eal_args("probe") + ["--", "--version"]
     p = subprocess.run([LOAD, "--dpdk"] + probe, capture_output=True, text=True, timeout=30)
     if "no DPDK" in p.stderr:
         raise Skip("this build has no DPDK")
@@ -550,7 +479,7 @@ def need_pktecho_dpdk():
 def case_dpdk_options():
     """DPDK-mode option errors: exit 2, one line naming the option."""
     need_dpdk_load()
-    e = EAL + ["--file-prefix", "pe-test-%d-opt" % os.getpid(), "--vdev", "net_null0"]
+    e = eal_args("opt", vdevs="net_null0")
     bad = [
         (["udp://198.18.0.2:7"], "--src-ip"),
         (["--src-ip", "2001:2::1", "udp://198.18.0.2:7"], "--src-ip"),
@@ -584,11 +513,11 @@ def case_dpdk_kernel():
     need_dpdk_load()
     for src, host, target in (("198.18.0.1", "198.18.0.2", "udp://198.18.0.2:7"),
                               ("2001:2::1", "2001:2::2", "udp://[2001:2::2]:7")):
-        with Netns(bare="b") as ns, EchoServer("udp", host, ["--port", "7"],
+        with Netns("lt", bare="b") as ns, EchoServer("udp", host, ["--port", "7"],
                                                pre=ns.pre("a")) as srv:
             s, _ = run_load(["--src-ip", src, "--rate", "2000", "--count", "1000", "--flows",
                              "3", target], pre=ns.pre("b"),
-                            eal=eal("kern", "net_af_packet0,iface=vb"))
+                            eal=eal_args("kern", "net_af_packet0,iface=vb", "0"))
             got = srv.stop()
         expect_clean(s, 1000)
         check(got == 1000, "kernel echo server got %d, expected 1000" % got)
@@ -650,8 +579,8 @@ def case_pktecho_dpdk():
     need_pktecho_dpdk()
     srv_opts = ["--ip", "198.18.0.2/24", "--ip", "2001:2::2/64", "--mode", "service"]
     # The kernel must stay off pktecho-dpdk's interface (no addresses on va), or it answers too.
-    with Netns(bare="a") as ns:
-        with DpdkServer(eal("srv", "net_af_packet0,iface=va", "0,1"), srv_opts,
+    with Netns("lt", bare="a") as ns:
+        with DpdkServer(eal_args("srv", "net_af_packet0,iface=va", "0,1"), srv_opts,
                         ns.pre("a")) as srv:
             # Neighbours resolved first: the test is about the echo, not about ARP/NDP timing.
             wait_ping(ns.pre("b"), "198.18.0.2")
@@ -665,12 +594,12 @@ def case_pktecho_dpdk():
         for s in runs:
             expect_clean(s, 1000)
         check(summ["tx_packets"] >= 2000, "pktecho-dpdk sent %d" % summ["tx_packets"])
-    with Netns(bare="ab") as ns:
-        with DpdkServer(eal("srv2", "net_af_packet0,iface=va", "0,1"), srv_opts,
+    with Netns("lt", bare="ab") as ns:
+        with DpdkServer(eal_args("srv2", "net_af_packet0,iface=va", "0,1"), srv_opts,
                         ns.pre("a")) as srv:
             runs = [run_load(["--src-ip", src, "--rate", "2000", "--count", "1000",
                               "--link-wait", "10", target], pre=ns.pre("b"),
-                             eal=eal("ld", "net_af_packet0,iface=vb"))[0]
+                             eal=eal_args("ld", "net_af_packet0,iface=vb", "0"))[0]
                     for src, target in (("198.18.0.1", "udp://198.18.0.2:7"),
                                         ("2001:2::1", "udp://[2001:2::2]:7"))]
             summ = srv.stop()
@@ -686,11 +615,11 @@ class MemifPeerCrash(Fail):
 
 
 def memif_round(sock):
-    with DpdkServer(eal("msrv", "net_memif0,role=server,socket=%s" % sock, "0,1"),
+    with DpdkServer(eal_args("msrv", "net_memif0,role=server,socket=%s" % sock, "0,1"),
                     ["--ip", "198.18.0.2/24", "--mode", "service"]) as srv:
         s, _ = run_load(["--src-ip", "198.18.0.1", "--rate", "5000", "--count", "5000",
                          "--flows", "4", "--link-wait", "10", "udp://198.18.0.2:7"],
-                        eal=eal("mld", "net_memif0,role=client,socket=%s" % sock))
+                        eal=eal_args("mld", "net_memif0,role=client,socket=%s" % sock, "0"))
         # The load has exited, so its memif connection is gone: the server must have
         # survived the disconnect (a crash here is pktecho-dpdk's, not the load's).
         time.sleep(0.5)
@@ -731,28 +660,11 @@ CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items()
          if name.startswith("case_")}
 
 
-def on_term(*_):
-    raise SystemExit(1)  # a meson timeout: run the finally/__exit__ cleanups
-
-
 def main():
-    signal.signal(signal.SIGTERM, on_term)
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print("usage: load_test.py %s" % "|".join(sorted(CASES)), file=sys.stderr)
-        return 2
-    if not os.access(LOAD, os.X_OK):
+    if len(sys.argv) == 2 and sys.argv[1] in CASES and not os.access(LOAD, os.X_OK):
         print("FAIL: %s is not built" % LOAD)
         return 1
-    try:
-        CASES[sys.argv[1]]()
-    except Skip as e:
-        print("SKIP:", e)
-        return SKIP
-    except (Fail, subprocess.TimeoutExpired) as e:
-        print("FAIL:", e)
-        return 1
-    print("PASS")
-    return 0
+    return pktecho_test.main(CASES)
 
 
 if __name__ == "__main__":
