@@ -169,8 +169,9 @@ static void run_until_stopped(struct run *r)
 
 static int finish(struct run *r, bool *stuck)
 {
-	char leaked_txt[32];
-	struct pe_report_kv extra[] = {{"mbufs_leaked", leaked_txt}, {NULL, NULL}};
+	char leaked_txt[32], kept_txt[32];
+	struct pe_report_kv extra[] = {
+		{"mbufs_leaked", leaked_txt}, {"mbufs_pmd_kept", kept_txt}, {NULL, NULL}};
 	uint64_t leaked;
 
 	pe_prom_server_stop(r->prom);
@@ -185,6 +186,7 @@ static int finish(struct run *r, bool *stuck)
 	}
 	leaked = pe_dpdk_leaked(r->d);
 	snprintf(leaked_txt, sizeof(leaked_txt), "%llu", (unsigned long long)leaked);
+	snprintf(kept_txt, sizeof(kept_txt), "%llu", (unsigned long long)pe_dpdk_pmd_kept(r->d));
 	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
 		pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, extra);
 	fflush(r->out);

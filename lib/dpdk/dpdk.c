@@ -520,6 +520,16 @@ int pe_dpdk_stop(struct pe_dpdk *d)
 	return 0;
 }
 
+/* Mbufs of port p's pool that are not back: kept by its PMD (at most what the PMD is known to
+ * keep) and the rest, which pktecho lost. */
+static void pool_missing(const struct pe_dpdk_port *p, unsigned *kept, unsigned *lost)
+{
+	unsigned missing = p->pool->size - rte_mempool_avail_count(p->pool);
+
+	*kept = RTE_MIN(missing, p->pmd_keeps);
+	*lost = missing - *kept;
+}
+
 uint64_t pe_dpdk_leaked(const struct pe_dpdk *d)
 {
 	uint64_t leaked = 0;
@@ -528,18 +538,36 @@ uint64_t pe_dpdk_leaked(const struct pe_dpdk *d)
 		return 0; /* the pools are still in use: nothing to count */
 	for (uint16_t i = 0; i < d->n_ports; i++) {
 		const struct pe_dpdk_port *p = &d->ports[i];
-		unsigned avail;
+		unsigned kept, lost;
 
 		if (p->pool == NULL)
 			continue;
-		avail = rte_mempool_avail_count(p->pool);
-		if (avail != p->pool->size) {
-			PE_DPDK_LOG("leak: port %u pool %s: %u of %u mbufs not returned", p->id,
-				    p->pool->name, p->pool->size - avail, p->pool->size);
-			leaked += p->pool->size - avail;
+		pool_missing(p, &kept, &lost);
+		if (lost != 0) {
+			PE_DPDK_LOG("leak: port %u pool %s: %u of %u mbufs not returned%s", p->id,
+				    p->pool->name, lost, p->pool->size,
+				    kept != 0 ? " (besides those its PMD keeps)" : "");
+			leaked += lost;
 		}
 	}
 	return leaked;
+}
+
+uint64_t pe_dpdk_pmd_kept(const struct pe_dpdk *d)
+{
+	uint64_t kept_total = 0;
+
+	if (d->stuck)
+		return 0;
+	for (uint16_t i = 0; i < d->n_ports; i++) {
+		unsigned kept, lost;
+
+		if (d->ports[i].pool == NULL)
+			continue;
+		pool_missing(&d->ports[i], &kept, &lost);
+		kept_total += kept;
+	}
+	return kept_total;
 }
 
 struct pe_stats *pe_dpdk_stats(struct pe_dpdk *d)

@@ -29,6 +29,7 @@ struct pe_dpdk_port {
 	bool rss, configured, started;
 	int link_up; /* last link state seen by pe_dpdk_poll_ports: -1 unknown, 0 down, 1 up */
 	uint32_t pool_size, pool_cache;
+	uint32_t pmd_keeps; /* mbufs of pool the PMD keeps after close (set by port close) */
 	struct rte_mempool *pool;
 	struct pe_stats_block *blk; /* rx_nombuf / imissed, written by the main lcore only */
 	char name[RTE_ETH_NAME_MAX_LEN];

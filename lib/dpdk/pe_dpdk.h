@@ -76,8 +76,12 @@ void pe_dpdk_poll_ports(struct pe_dpdk *d);
  * stops and closes the ports. Idempotent. -ETIMEDOUT when an lcore would not leave: the ports
  * are then left open and the process must exit without rte_eal_cleanup. */
 int pe_dpdk_stop(struct pe_dpdk *d);
-/* After pe_dpdk_stop: mbufs missing from the pools (0 = none leaked); logs each leaking pool. */
+/* After pe_dpdk_stop: mbufs pktecho lost (0 = none leaked); logs each leaking pool. Mbufs a PMD
+ * is known to keep after close (net_af_xdp: its fill ring, docs/dpdk.md) are not counted. */
 uint64_t pe_dpdk_leaked(const struct pe_dpdk *d);
+/* After pe_dpdk_stop: mbufs missing from the pools that their PMDs keep (at most the known
+ * number per PMD; anything beyond it counts as leaked). */
+uint64_t pe_dpdk_pmd_kept(const struct pe_dpdk *d);
 
 struct pe_stats *pe_dpdk_stats(struct pe_dpdk *d);
 uint16_t pe_dpdk_port_count(const struct pe_dpdk *d);
