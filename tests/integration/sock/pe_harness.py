@@ -2,6 +2,7 @@
 """Helpers of the socket fallback's integration tests: start pktecho on loopback with port 0,
 read back the bound ports, stop it with SIGTERM and parse the JSON summary; socket clients.
 Checks, the case runner and process helpers come from tests/pylib/pktecho_test.py."""
+import json
 import os
 import re
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from pktecho_test import check, cpu_seconds, summary
+from pktecho_test import Fail, check, cpu_seconds, summary
 
 
 class Server:
@@ -91,7 +92,7 @@ class Server:
             self.early_stdout += line
             if line.startswith("{") and cond(json.loads(line)):
                 return
-        raise Failure("the server never reported what the test waits for")
+        raise Fail("the server never reported what the test waits for")
 
     def stop(self, sig=signal.SIGTERM):
         """Stop with sig; the exit code must be 0 and the last stdout line a JSON summary."""
