@@ -88,6 +88,13 @@ static int set_fl(int fd, int mask, int fl)
 	return fcntl(fd, F_SETFL, (cur & ~mask) | (fl & mask)) < 0 ? -errno : 0;
 }
 
+static bool addr_wildcard(const struct pe_sock_addr *a)
+{
+	if (a->ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+	return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
 static int open_bound(const struct pe_sock_addr *a, enum pe_sock_kind kind)
 {
 	int type = kind == PE_SOCK_UDP ? SOCK_DGRAM : SOCK_STREAM;
@@ -106,7 +113,12 @@ static int open_bound(const struct pe_sock_addr *a, enum pe_sock_kind kind)
 		int sz = 4 << 20; /* absorb bursts; capped by net.core.rmem_max */
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-		rc = pe_udp_enable_pktinfo(fd, a->ss.ss_family);
+		/* The destination of each datagram is needed only where the socket may receive
+		 * broadcast or multicast and answer from another address: a wildcard bind. A
+		 * socket bound to a unicast address receives only what is sent to that address
+		 * and answers from it (no control message on either side). */
+		if (addr_wildcard(a))
+			rc = pe_udp_enable_pktinfo(fd, a->ss.ss_family);
 	}
 	if (!rc && bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
 		rc = -errno;
