@@ -98,7 +98,7 @@ def build(args):
         log("using %s as it is (--no-build)" % args.build)
     elif not os.path.exists(os.path.join(bdir, "build.ninja")):
         log("configuring %s (release)" % args.build)
-        subprocess.run(["meson", "setup", bdir, "--buildtype=release"], check=True,
+        subprocess.run(["meson", "setup", bdir, "--buildtype=release", "-Dwerror=true"], check=True,
                        stdout=subprocess.DEVNULL)
     if not args.no_build:
         log("building (ninja -C %s; the first build takes a few minutes)" % args.build)
