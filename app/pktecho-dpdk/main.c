@@ -15,6 +15,7 @@
 #include <rte_log.h>
 
 #include "options.h"
+#include "pe_ctl.h"
 #include "pe_dpdk.h"
 #include "pe_report.h"
 
@@ -105,6 +106,7 @@ struct run {
 	struct pe_dpdk *d;
 	struct pe_prom_server *prom; /* --prometheus: GET /metrics on its own thread */
 	struct pe_prom_source prom_src;
+	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
 	struct pe_report_meta meta;
 	FILE *out;
 	struct pe_stats_snapshot *first, *prev, *cur;
@@ -140,6 +142,50 @@ static int prometheus_start(struct run *r)
 	return 0;
 }
 
+/* ---- runtime control (pktecho-ctl): polled by the main lcore, never by a worker ---- */
+
+static int ctl_status(void *arg, char *buf, size_t len)
+{
+	struct run *r = arg;
+
+	pe_dpdk_poll_ports(r->d);
+	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) != 0)
+		return -1;
+	return pe_ctl_status_render(buf, len, &r->meta, r->first, r->cur, NULL);
+}
+
+/* The report totals restart here; the exported counters stay monotonic (Prometheus). */
+static void ctl_reset(void *arg)
+{
+	struct run *r = arg;
+
+	pe_dpdk_poll_ports(r->d);
+	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->first) == 0)
+		memcpy(r->prev, r->first, sizeof(*r->first));
+}
+
+static void ctl_stop(void *arg)
+{
+	pe_dpdk_request_stop();
+}
+
+static const struct pe_ctl_ops ctl_ops = {
+	.status = ctl_status, .reset_counters = ctl_reset, .stop = ctl_stop};
+
+static int ctl_start(struct run *r)
+{
+	if (r->o->conf.stats_name == NULL)
+		return 0;
+	/* After the stats segment: its owner is the only one who may hold the control queue. */
+	r->ctl = pe_ctl_open(r->o->conf.stats_name, &ctl_ops, r);
+	if (r->ctl == NULL) {
+		fprintf(stderr, PROG ": control queue /pktecho-%s.ctl: %s\n", r->o->conf.stats_name,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Sleeps in short slices until a signal, --duration, or the next interval report. The port
  * counters (rx_nombuf, imissed) are refreshed every second for the live readers. */
 static void run_until_stopped(struct run *r)
@@ -163,6 +209,7 @@ static void run_until_stopped(struct run *r)
 		}
 		if (t >= next_poll)
 			next_poll = t + 1000000000u;
+		pe_ctl_poll(r->ctl);
 		nanosleep(&slice, NULL);
 	}
 }
@@ -176,6 +223,8 @@ static int finish(struct run *r, bool *stuck)
 
 	pe_prom_server_stop(r->prom);
 	r->prom = NULL;
+	pe_ctl_close(r->ctl);
+	r->ctl = NULL;
 	if (pe_dpdk_stop(r->d) != 0) {
 		/* An lcore is stuck inside a PMD: report what we have and leave without cleanup. */
 		if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
@@ -220,8 +269,9 @@ static int run(struct app_opts *o, bool *stuck)
 	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
 		fprintf(stderr,
 			PROG ": warning: telemetry command /pktecho/stats not registered\n");
-	if (prometheus_start(&r) != 0 || pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 ||
-	    pe_dpdk_start(r.d) != 0) {
+	if (prometheus_start(&r) != 0 || ctl_start(&r) != 0 ||
+	    pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 || pe_dpdk_start(r.d) != 0) {
+		pe_ctl_close(r.ctl);
 		pe_prom_server_stop(r.prom);
 		pe_dpdk_destroy(r.d);
 		goto out;

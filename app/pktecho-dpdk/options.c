@@ -37,6 +37,7 @@ void app_usage(FILE *out)
 		"  --report text|json        report format (json: one object per line)\n"
 		"  --duration SEC            stop after SEC seconds (0 = at SIGINT/SIGTERM)\n"
 		"  --stats-name NAME         export live counters as shared memory /pktecho-NAME\n"
+		"                            and take pktecho-ctl commands on /pktecho-NAME.ctl\n"
 		"  --prometheus HOST:PORT    serve Prometheus text at http://HOST:PORT/metrics\n"
 		"  --file FILE               read options from FILE: one \"option [value]\" per\n"
 		"                            line, '#' comments (config/dpdk-*.conf)\n"

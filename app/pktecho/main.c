@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pe_config.h"
+#include "pe_ctl.h"
 #include "pe_reactor.h"
 #include "pe_report.h"
 #include "pe_sock.h"
@@ -33,6 +34,7 @@ struct app {
 	struct pe_report_meta meta;
 	struct pe_stats_snapshot *first, *prev, *cur;
 	struct pe_loop *loop;
+	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
 	char kv_buf[4][32];
 	struct pe_report_kv kv[6];
 };
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 	      "  --report text|json     report format (default text)\n"
 	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM)\n"
 	      "  --stats-name NAME      export live counters as shared memory /pktecho-NAME\n"
+	      "                         and take pktecho-ctl commands on /pktecho-NAME.ctl\n"
 	      "  --prometheus HOST:PORT serve Prometheus text at GET /metrics\n"
 	      "  -h, --help             this text;  --version  the version\n",
 	      f);
@@ -312,6 +315,46 @@ static void on_signal(struct pe_channel *ch)
 
 static const struct pe_channel_ops signal_ops = {.on_read = on_signal};
 
+/* ---- runtime control (pktecho-ctl), on the main loop's thread: never a worker's ---- */
+
+static int ctl_status(void *arg, char *buf, size_t len)
+{
+	struct app *a = arg;
+	struct pe_stats_snapshot *now = malloc(sizeof(*now));
+	int n = -1;
+
+	if (now && pe_stats_snapshot(a->stats, now) == 0)
+		n = pe_ctl_status_render(buf, len, &a->meta, a->first, now, extras(a, NULL));
+	free(now);
+	return n;
+}
+
+/* The report totals restart here; the exported counters stay monotonic (Prometheus). */
+static void ctl_reset(void *arg)
+{
+	struct app *a = arg;
+
+	if (pe_stats_snapshot(a->stats, a->first) == 0)
+		*a->prev = *a->first;
+}
+
+static void ctl_stop(void *arg)
+{
+	struct app *a = arg;
+	pe_loop_quit(a->loop);
+}
+
+static const struct pe_ctl_ops ctl_ops = {
+	.status = ctl_status, .reset_counters = ctl_reset, .stop = ctl_stop};
+
+static void on_ctl(struct pe_channel *ch)
+{
+	struct app *a = ch->arg;
+	pe_ctl_poll(a->ctl);
+}
+
+static const struct pe_channel_ops ctl_channel_ops = {.on_read = on_ctl};
+
 static int render_prom(FILE *out, void *arg)
 {
 	struct app *a = arg;
@@ -345,10 +388,14 @@ static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_c
 /* The main thread's loop: signals, interval reports, the duration. */
 static int run(struct app *a, int sfd)
 {
-	struct pe_channel sig;
+	struct pe_channel sig, ctl;
 	struct pe_timer *tick = NULL, *stop = NULL;
 	pe_channel_init(&sig, a->loop, sfd, &signal_ops, a);
 	int rc = pe_channel_set(&sig, PE_EV_READ);
+	if (rc == 0 && a->ctl) {
+		pe_channel_init(&ctl, a->loop, pe_ctl_fd(a->ctl), &ctl_channel_ops, a);
+		rc = pe_channel_set(&ctl, PE_EV_READ);
+	}
 	if (rc == 0 && a->o->stats_interval > 0) {
 		uint64_t ns = (uint64_t)(a->o->stats_interval * NS_PER_S);
 		tick = pe_timer_create(a->loop, ns, ns, on_interval, a);
@@ -363,6 +410,8 @@ static int run(struct app *a, int sfd)
 		rc = pe_loop_run(a->loop);
 	pe_timer_destroy(tick);
 	pe_timer_destroy(stop);
+	if (a->ctl)
+		pe_channel_remove(&ctl);
 	pe_channel_remove(&sig);
 	return rc;
 }
@@ -416,6 +465,15 @@ static int serve(struct opts *o)
 		}
 		fprintf(stderr, "pktecho: prometheus port %u\n", pe_prom_server_port(prom));
 	}
+	/* After the stats segment: its owner is the only one who may hold the control queue. */
+	if (o->stats_name) {
+		a.ctl = pe_ctl_open(o->stats_name, &ctl_ops, &a);
+		if (!a.ctl) {
+			fprintf(stderr, "pktecho: control queue /pktecho-%s.ctl: %s\n",
+				o->stats_name, strerror(errno));
+			goto out;
+		}
+	}
 	*a.prev = *a.first;
 	print_bound(a.srv, &o->sock);
 	if (run(&a, sfd) < 0)
@@ -433,6 +491,7 @@ static int serve(struct opts *o)
 	fflush(stdout);
 	status = 0;
 out:
+	pe_ctl_close(a.ctl);
 	pe_prom_server_stop(prom);
 	pe_sock_server_destroy(a.srv);
 	pe_stats_destroy(a.stats);

@@ -99,6 +99,9 @@ uint64_t pe_stats_now_ns(void);
 #define PE_STATS_NAME_MAX 63 /* longest shm_name: [A-Za-z0-9._-], not starting with '.' */
 #define PE_STATS_META_LEN 32
 
+/* 1 when name is a valid --stats-name (the one rule for every program and the control queue). */
+int pe_stats_name_valid(const char *name);
+
 enum pe_stats_state {
 	PE_STATS_INIT = 0,   /* being created */
 	PE_STATS_LIVE = 1,   /* owner running */

@@ -16,7 +16,7 @@
 #include "pe_stats.h"
 #include "stats_shm.h"
 
-static int name_valid(const char *name)
+int pe_stats_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -35,7 +35,7 @@ static int name_valid(const char *name)
 /* shm_open's name: "/pktecho-<name>". */
 static int shm_key(const char *name, char *buf, size_t len)
 {
-	if (!name || !name_valid(name))
+	if (!name || !pe_stats_name_valid(name))
 		return -EINVAL;
 	if ((size_t)snprintf(buf, len, "/pktecho-%s", name) >= len)
 		return -ENAMETOOLONG;
@@ -44,7 +44,7 @@ static int shm_key(const char *name, char *buf, size_t len)
 
 int pe_stats_shm_path(const char *shm_name, char *buf, size_t len)
 {
-	if (!shm_name || !name_valid(shm_name))
+	if (!shm_name || !pe_stats_name_valid(shm_name))
 		return -EINVAL;
 	if ((size_t)snprintf(buf, len, "/dev/shm/pktecho-%s", shm_name) >= len)
 		return -ENAMETOOLONG;
