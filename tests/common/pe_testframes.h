@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pe_pkt.h"
 
@@ -105,6 +106,18 @@ void pe_tf_pad(struct pe_tf *f, uint32_t n);
  * and TCP checksum present in the frame is right (UDP 0 allowed over IPv4 only). A frame with no
  * (parsable) IP header passes. */
 bool pe_tf_csums_ok(const uint8_t *frame, uint32_t len);
+
+/* The benchmarks' request: a 64-byte frame (no FCS) to dst_mac and 198.18.0.2, from
+ * PE_GOLDEN_CLIENT and 198.19.0.1+flow, IPv4 without options; proto IPPROTO_UDP (source port
+ * 40000+flow, destination port 7) or IPPROTO_ICMP (echo request, id flow+1, sequence 1); the
+ * rest a pattern payload. flow < 254. */
+void pe_tf_bench_frame(struct pe_tf *f, const uint8_t dst_mac[6], uint32_t flow, uint8_t proto);
+
+/* pcap files (version 2.4, Ethernet link type) as net_pcap reads them. NULL and errno on failure.
+ */
+FILE *pe_tf_pcap_open(const char *path);
+/* One record of len bytes with timestamp 1 s + usec. */
+void pe_tf_pcap_write(FILE *f, const uint8_t *frame, uint32_t len, uint32_t usec);
 
 /* Standard golden configuration. */
 #define PE_GOLDEN_IP4 "198.18.0.2/24"

@@ -3,6 +3,8 @@
  * big-endian arithmetic, no tricks, nothing shared with lib/pkt. */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pe_testframes.h"
@@ -392,4 +394,39 @@ bool pe_tf_csums_ok(const uint8_t *frame, uint32_t len)
 	if (et == 0x86dd)
 		return ip6_ok(frame + off, len - off);
 	return true;
+}
+
+void pe_tf_bench_frame(struct pe_tf *f, const uint8_t dst_mac[6], uint32_t flow, uint8_t proto)
+{
+	char src[16];
+
+	assert(flow < 254);
+	snprintf(src, sizeof(src), "198.19.0.%u", (unsigned)flow + 1);
+	pe_tf_init(f);
+	pe_tf_eth(f, dst_mac, PE_GOLDEN_CLIENT);
+	pe_tf_ip4(f, src, "198.18.0.2", 64);
+	if (proto == IPPROTO_ICMP)
+		pe_tf_icmp(f, 8, 0, (uint16_t)(flow + 1), 1);
+	else
+		pe_tf_udp(f, (uint16_t)(40000 + flow), 7);
+	pe_tf_pattern(f, 64 - f->len, 1);
+	pe_tf_finish(f);
+}
+
+FILE *pe_tf_pcap_open(const char *path)
+{
+	const uint32_t h[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1}; /* v2.4, Ethernet */
+	FILE *f = fopen(path, "wb");
+
+	if (f != NULL)
+		fwrite(h, sizeof(h), 1, f);
+	return f;
+}
+
+void pe_tf_pcap_write(FILE *f, const uint8_t *frame, uint32_t len, uint32_t usec)
+{
+	const uint32_t r[4] = {1, usec, len, len};
+
+	fwrite(r, sizeof(r), 1, f);
+	fwrite(frame, len, 1, f);
 }

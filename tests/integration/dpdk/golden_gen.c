@@ -23,21 +23,6 @@ struct group {
 	char replies[16384], cases[16384];
 };
 
-static void pcap_header(FILE *f)
-{
-	const uint32_t h[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1}; /* v2.4, Ethernet */
-
-	fwrite(h, sizeof(h), 1, f);
-}
-
-static void pcap_record(FILE *f, const uint8_t *b, uint32_t len, uint32_t usec)
-{
-	const uint32_t r[4] = {1, usec, len, len};
-
-	fwrite(r, sizeof(r), 1, f);
-	fwrite(b, len, 1, f);
-}
-
 static bool same_config(const struct pe_golden_case *a, const struct pe_golden_case *b)
 {
 	const char *pa = a->udp_ports ? a->udp_ports : "7", *pb = b->udp_ports ? b->udp_ports : "7";
@@ -51,7 +36,7 @@ static FILE *open_out(const char *dir, unsigned g, const char *ext)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/g%u.%s", dir, g, ext);
-	f = fopen(path, "wb");
+	f = strcmp(ext, "json") == 0 ? fopen(path, "wb") : pe_tf_pcap_open(path);
 	if (f == NULL) {
 		perror(path);
 		exit(1);
@@ -77,11 +62,11 @@ static void add_case(struct group *g, const struct pe_golden_case *c, const uint
 		return;
 	}
 	g->rx_n++;
-	pcap_record(g->rx, gold.req.b, gold.req.len, g->rx_n);
+	pe_tf_pcap_write(g->rx, gold.req.b, gold.req.len, g->rx_n);
 	append_name(g->cases, sizeof(g->cases), c->name);
 	if (gold.expect == PE_DROP_NONE) {
 		g->tx_n++;
-		pcap_record(g->want, gold.rep.b, gold.rep.len, g->tx_n);
+		pe_tf_pcap_write(g->want, gold.rep.b, gold.rep.len, g->tx_n);
 		append_name(g->replies, sizeof(g->replies), c->name);
 	} else {
 		g->drops[gold.expect]++;
@@ -146,8 +131,6 @@ int main(int argc, char **argv)
 			groups[n].rx = open_out(argv[1], n, "rx.pcap");
 			groups[n].want = open_out(argv[1], n, "want.pcap");
 			groups[n].json = open_out(argv[1], n, "json");
-			pcap_header(groups[n].rx);
-			pcap_header(groups[n].want);
 			n++;
 		}
 		add_case(&groups[g], c, mac);

@@ -3,6 +3,7 @@
  * callgrind. Not a test and not timed; see docs/packet-core.md for the command and the numbers.
  * Usage: pe_pkt_bench service|burst|l4|l2|none N   (burst: pe_pkt_service_burst)
  * PE_BENCH_ICMP=1: an ICMP echo request instead of UDP; PE_BENCH_NOCSUM=1: no verification. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,8 @@ int main(int argc, char **argv)
 	if (!none && !burst)
 		pe_pkt_mode_parse(argv[1], &cfg.mode);
 	/* 64-byte frame (no FCS here: 60 bytes of headers and payload + 4 to 64 like pktgen's) */
-	pe_tf_init(&req);
-	pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
-	pe_tf_ip4(&req, "198.18.0.1", "198.18.0.2", 64);
-	if (getenv("PE_BENCH_ICMP")) /* an ICMP echo request of the same size instead */
-		pe_tf_icmp(&req, 8, 0, 1, 1);
-	else
-		pe_tf_udp(&req, 40000, 7);
-	pe_tf_pattern(&req, 64 - 42, 1);
-	pe_tf_finish(&req);
+	pe_tf_bench_frame(&req, PE_GOLDEN_MAC, 0,
+			  getenv("PE_BENCH_ICMP") ? IPPROTO_ICMP : IPPROTO_UDP);
 	memcpy(pristine, req.b, sizeof(pristine));
 	if (getenv("PE_BENCH_NOCSUM"))
 		cfg.verify_csum = false;
