@@ -350,6 +350,8 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 			break;
 		}
 		set_timeouts(t->fd);
+		if (udp)
+			pe_sock_udp_gro_on(t->fd);
 		t->spare = udp ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
 		rc = -pthread_create(&t->tid, NULL, udp ? udp_thread : accept_thread, t);
 		if (rc) {

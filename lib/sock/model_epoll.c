@@ -86,6 +86,7 @@ static int worker_start(struct pe_loop *loop, unsigned index, void *arg)
 	w->loop = loop;
 	int rc = sock_worker_init(w);
 	for (unsigned i = 0; rc == 0 && i < w->n_udp; i++) {
+		pe_sock_udp_gro_on(w->udp_fd[i]);
 		pe_channel_init(&w->udp_ch[i], loop, w->udp_fd[i], &udp_ops, w);
 		rc = pe_channel_set(&w->udp_ch[i], PE_EV_READ);
 	}

@@ -149,6 +149,9 @@ int sock_thread_start(struct pe_sock_server *srv, const struct sock_thread_ops *
 	for (unsigned i = 0; i < srv->cfg.threads; i++)
 		p->ts[i].spare = -1;
 	int rc = sock_workers_init_owning(srv);
+	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++)
+		for (unsigned k = 0; k < srv->workers[i].n_udp; k++)
+			pe_sock_udp_gro_on(srv->workers[i].udp_fd[k]);
 	for (unsigned i = 0; i < srv->cfg.threads && rc == 0; i++) {
 		struct worker *w = &srv->workers[i];
 		struct sock_thread *t = &p->ts[i];

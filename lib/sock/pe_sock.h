@@ -106,10 +106,15 @@ struct pe_udp_batch;
 struct pe_udp_batch *pe_udp_batch_create(unsigned vlen, size_t buf_size);
 void pe_udp_batch_destroy(struct pe_udp_batch *b);
 /* One recvmmsg(fd, recv_flags) -> policy -> one sendmmsg of the replies (more only after partial
- * sends). Counts into st (the calling thread must be its one writer).
- * Returns datagrams received (0 when none), or -errno (-EAGAIN when nothing was ready). */
+ * sends). Replies of one batch to the same peer from the same address with the same size go out
+ * as one UDP_SEGMENT (GSO) send; a coalesced (UDP_GRO) message is echoed datagram for datagram
+ * the same way. Counts into st once per batch (the calling thread must be its one writer).
+ * Returns messages received (0 when none), or -errno (-EAGAIN when nothing was ready). */
 int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
 		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st);
+/* Receive coalesced datagrams (UDP_GRO) on a socket served by pe_sock_udp_echo. 0 or -errno
+ * (a kernel without it: the datagrams come one by one, nothing else changes). */
+int pe_sock_udp_gro_on(int fd);
 /* Ask for the destination address of each datagram (IP_PKTINFO / IPV6_RECVPKTINFO). */
 int pe_udp_enable_pktinfo(int fd, int family);
 

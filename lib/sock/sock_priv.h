@@ -86,7 +86,7 @@ extern const struct model_ops sock_model_epoll, sock_model_blocking, sock_model_
 	sock_model_sigio, sock_model_uring;
 
 /* udp.c */
-#define CTRL_LEN 64 /* room for one in_pktinfo or in6_pktinfo control message */
+#define CTRL_LEN 64 /* room for an in_pktinfo or in6_pktinfo and a UDP_GRO/UDP_SEGMENT message */
 /* Control message of a reply: leave from the address the request came to (IP_PKTINFO /
  * IPV6_PKTINFO). buf: CTRL_LEN bytes, cmsghdr-aligned. */
 void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);

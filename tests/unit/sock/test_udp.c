@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/sock UDP core: address parsing, the per-datagram policy, and pe_sock_udp_echo over real
- * loopback sockets (echo, loop guard, truncation with a small buffer, counters). */
+ * loopback sockets (echo, loop guard, truncation with a small buffer, counters, replies batched
+ * with UDP GSO, coalesced UDP GRO input echoed datagram for datagram). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -187,6 +190,121 @@ static void test_echo_sockets(void **state)
 	close(cli);
 }
 
+/* Echo until st has seen want datagrams (at most 200 rounds of up to 2 s). */
+static void echo_until(struct pe_udp_batch *b, int srv, uint16_t port, struct pe_stats_block *st,
+		       uint64_t want)
+{
+	for (int r = 0; r < 200 && st->c.rx_packets < want; r++)
+		assert_true(pe_sock_udp_echo(b, srv, port, MSG_WAITFORONE, &cfg, st) >= 0);
+	assert_int_equal(st->c.rx_packets, want);
+}
+
+static void recv_timeout(int fd)
+{
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Two peers' datagrams interleaved in one batch, most of one size (grouped per peer into GSO
+ * sends), one of another: every datagram comes back alone, exact, in its peer's order. */
+static void test_echo_gso(void **state)
+{
+	struct sockaddr_in srv_a, a_a, b_a;
+	int srv = udp_bound(&srv_a), ca = udp_bound(&a_a), cb = udp_bound(&b_a);
+	recv_timeout(srv);
+	recv_timeout(ca);
+	recv_timeout(cb);
+	struct pe_udp_batch *b = pe_udp_batch_create(16, 2048);
+	struct pe_stats *stats = pe_stats_create(1, NULL);
+	struct pe_stats_block *st = pe_stats_block(stats, 0);
+	const char *order = "ABAABABAa"; /* 'a': A's last datagram, 100 bytes instead of 200 */
+	char msg[256];
+	unsigned na = 0, nb = 0;
+	for (const char *o = order; *o; o++) {
+		int fd = *o == 'B' ? cb : ca;
+		unsigned k = *o == 'B' ? nb++ : na++;
+		memset(msg, (*o == 'B' ? 0x40 : 0x10) + (int)k, sizeof(msg));
+		size_t len = *o == 'a' ? 100 : 200;
+		assert_int_equal(sendto(fd, msg, len, 0, (struct sockaddr *)&srv_a, sizeof(srv_a)),
+				 (ssize_t)len);
+	}
+	echo_until(b, srv, ntohs(srv_a.sin_port), st, 9);
+	char got[2048];
+	for (unsigned k = 0; k < na; k++) {
+		size_t len = k == na - 1 ? 100 : 200;
+		memset(msg, 0x10 + (int)k, sizeof(msg));
+		assert_int_equal(recv(ca, got, sizeof(got), 0), (ssize_t)len);
+		assert_memory_equal(got, msg, len);
+	}
+	for (unsigned k = 0; k < nb; k++) {
+		memset(msg, 0x40 + (int)k, sizeof(msg));
+		assert_int_equal(recv(cb, got, sizeof(got), 0), 200);
+		assert_memory_equal(got, msg, 200);
+	}
+	assert_int_equal(recv(ca, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(recv(cb, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(st->c.tx_packets, 9);
+	assert_int_equal(st->c.tx_bytes, 8 * 200 + 100);
+	pe_stats_destroy(stats);
+	pe_udp_batch_destroy(b);
+	close(srv);
+	close(ca);
+	close(cb);
+}
+
+/* A peer's GSO send (350 bytes in datagrams of 100) reaches a UDP_GRO socket as one coalesced
+ * message where the kernel keeps it whole: the echo is four datagrams of 100, 100, 100 and 50
+ * bytes, each exact, and the counters count datagrams. */
+static void test_echo_gro(void **state)
+{
+	struct sockaddr_in srv_a, cli_a;
+	int srv = udp_bound(&srv_a), cli = udp_bound(&cli_a);
+	recv_timeout(srv);
+	recv_timeout(cli);
+	assert_int_equal(pe_sock_udp_gro_on(srv), 0);
+	struct pe_udp_batch *b = pe_udp_batch_create(4, 65536);
+	struct pe_stats *stats = pe_stats_create(1, NULL);
+	struct pe_stats_block *st = pe_stats_block(stats, 0);
+	char data[350];
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 100);
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_SPACE(sizeof(uint16_t))];
+	} ctl;
+	struct iovec v = {data, sizeof(data)};
+	struct msghdr m = {.msg_name = &srv_a,
+			   .msg_namelen = sizeof(srv_a),
+			   .msg_iov = &v,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl.buf,
+			   .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	uint16_t seg = 100;
+	*c = (struct cmsghdr){
+		.cmsg_len = CMSG_LEN(sizeof(seg)), .cmsg_level = SOL_UDP, .cmsg_type = UDP_SEGMENT};
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (sendmsg(cli, &m, 0) < 0) { /* a kernel without UDP GSO: nothing to test */
+		assert_int_equal(errno, EIO);
+		goto out;
+	}
+	echo_until(b, srv, ntohs(srv_a.sin_port), st, 4);
+	char got[512];
+	for (unsigned k = 0; k < 4; k++) {
+		size_t len = k == 3 ? 50 : 100;
+		assert_int_equal(recv(cli, got, sizeof(got), 0), (ssize_t)len);
+		assert_memory_equal(got, data + k * 100, len);
+	}
+	assert_int_equal(recv(cli, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(st->c.tx_packets, 4);
+	assert_int_equal(st->c.tx_bytes, 350);
+	assert_int_equal(st->c.rx_bytes, 350);
+out:
+	pe_stats_destroy(stats);
+	pe_udp_batch_destroy(b);
+	close(srv);
+	close(cli);
+}
+
 static void test_models(void **state)
 {
 	enum pe_io_model m;
@@ -208,6 +326,8 @@ int main(void)
 		cmocka_unit_test(test_policy_sources),
 		cmocka_unit_test(test_policy_destination),
 		cmocka_unit_test(test_echo_sockets),
+		cmocka_unit_test(test_echo_gso),
+		cmocka_unit_test(test_echo_gro),
 		cmocka_unit_test(test_models),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
