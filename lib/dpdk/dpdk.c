@@ -20,7 +20,7 @@
 #define PE_KICK_AFTER_MS 100
 #define PE_GIVE_UP_MS	 1000
 
-void pe_dpdk_log(const char *fmt, ...)
+void dpdk_log(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -263,7 +263,7 @@ struct pe_dpdk *pe_dpdk_create(const struct pe_dpdk_conf *conf)
 	if (d->conf.n_map == 0)
 		map_default(&d->conf, d->n_ports);
 	for (uint16_t p = 0; p < d->n_ports && ret == 0; p++)
-		ret = pe_dpdk_port_setup(d, &d->ports[p], d->ports[p].id);
+		ret = dpdk_port_setup(d, &d->ports[p], d->ports[p].id);
 	if (ret == 0)
 		ret = stats_setup(d);
 	if (ret == 0)
@@ -355,7 +355,7 @@ static void *main_worker(void *arg)
 {
 	int registered = rte_thread_register() == 0;
 
-	pe_dpdk_worker_main(arg);
+	dpdk_worker_main(arg);
 	if (registered)
 		rte_thread_unregister();
 	return NULL;
@@ -383,9 +383,9 @@ int pe_dpdk_start(struct pe_dpdk *d)
 	sa.sa_handler = on_kick; /* no SA_RESTART: the blocked call returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
-	__atomic_store_n(&pe_dpdk_quit, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&dpdk_quit, 0, __ATOMIC_RELAXED);
 	for (uint16_t p = 0; p < d->n_ports; p++) {
-		ret = pe_dpdk_port_start(&d->ports[p], d->conf.pkt.promisc);
+		ret = dpdk_port_start(&d->ports[p], d->conf.pkt.promisc);
 		if (ret != 0)
 			return ret;
 	}
@@ -398,7 +398,7 @@ int pe_dpdk_start(struct pe_dpdk *d)
 				return ret;
 			continue;
 		}
-		ret = rte_eal_remote_launch(pe_dpdk_worker_main, d->workers[l], l);
+		ret = rte_eal_remote_launch(dpdk_worker_main, d->workers[l], l);
 		if (ret != 0) {
 			PE_DPDK_LOG("lcore %u: launch failed: %s", l, strerror(-ret));
 			pe_dpdk_request_stop();
@@ -412,12 +412,12 @@ int pe_dpdk_start(struct pe_dpdk *d)
 
 void pe_dpdk_request_stop(void)
 {
-	__atomic_store_n(&pe_dpdk_quit, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&dpdk_quit, 1, __ATOMIC_RELAXED);
 }
 
 bool pe_dpdk_stop_requested(void)
 {
-	return __atomic_load_n(&pe_dpdk_quit, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED) != 0;
 }
 
 /* One line per link change (reliability C6): the lcores keep polling a port whose link is down. */
@@ -514,9 +514,9 @@ int pe_dpdk_stop(struct pe_dpdk *d)
 	}
 	pe_dpdk_poll_ports(d);
 	for (uint16_t p = 0; p < d->n_ports; p++)
-		pe_dpdk_port_drain(&d->ports[p]);
+		dpdk_port_drain(&d->ports[p]);
 	for (uint16_t p = 0; p < d->n_ports; p++)
-		pe_dpdk_port_close(&d->ports[p]);
+		dpdk_port_close(&d->ports[p]);
 	return 0;
 }
 

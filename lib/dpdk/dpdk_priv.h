@@ -12,8 +12,8 @@
 #include "pe_dpdk.h"
 
 /* One log line per event, prefixed with the program name; errors and warnings to stderr. */
-#define PE_DPDK_LOG(...) pe_dpdk_log(__VA_ARGS__)
-void pe_dpdk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define PE_DPDK_LOG(...) dpdk_log(__VA_ARGS__)
+void dpdk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* TX VLAN restore capabilities of a port (what its TX offloads can insert). */
 #define PE_VLAN_HW_VLAN 1u
@@ -69,13 +69,13 @@ struct pe_dpdk {
 };
 
 /* port.c */
-int pe_dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id);
-int pe_dpdk_port_start(struct pe_dpdk_port *p, bool promisc);
-void pe_dpdk_port_drain(struct pe_dpdk_port *p);
-void pe_dpdk_port_close(struct pe_dpdk_port *p);
+int dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id);
+int dpdk_port_start(struct pe_dpdk_port *p, bool promisc);
+void dpdk_port_drain(struct pe_dpdk_port *p);
+void dpdk_port_close(struct pe_dpdk_port *p);
 
 /* worker.c: the lcore entry point (arg: struct pe_dpdk_worker *). */
-int pe_dpdk_worker_main(void *arg);
-extern int pe_dpdk_quit;
+int dpdk_worker_main(void *arg);
+extern int dpdk_quit;
 
 #endif

@@ -179,7 +179,7 @@ static int pool_socket_of(const struct pe_dpdk *d, const struct pe_dpdk_port *p)
 	return (int)rte_socket_id();
 }
 
-int pe_dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id)
+int dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id)
 {
 	int ret;
 
@@ -204,7 +204,7 @@ int pe_dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_
 	return ret;
 }
 
-int pe_dpdk_port_start(struct pe_dpdk_port *p, bool promisc)
+int dpdk_port_start(struct pe_dpdk_port *p, bool promisc)
 {
 	int ret;
 
@@ -227,7 +227,7 @@ int pe_dpdk_port_start(struct pe_dpdk_port *p, bool promisc)
  * before the port closes; the workers have left, so the main lcore owns every queue. An empty
  * TX burst per queue lets a PMD free what it sent (net_af_xdp reaps its completion ring only
  * inside tx_burst: without it, the last burst's mbufs stay out of the pool). */
-void pe_dpdk_port_drain(struct pe_dpdk_port *p)
+void dpdk_port_drain(struct pe_dpdk_port *p)
 {
 	struct rte_mbuf *pkts[64];
 
@@ -258,7 +258,7 @@ static uint32_t pmd_keeps(const struct pe_dpdk_port *p)
 	return 0;
 }
 
-void pe_dpdk_port_close(struct pe_dpdk_port *p)
+void dpdk_port_close(struct pe_dpdk_port *p)
 {
 	int ret;
 

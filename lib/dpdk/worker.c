@@ -11,7 +11,7 @@
 
 #include "dpdk_priv.h"
 
-int pe_dpdk_quit;
+int dpdk_quit;
 
 /* How many frames ahead of the one being echoed the loop prefetches. */
 #define PE_PREFETCH_AHEAD 3
@@ -227,7 +227,7 @@ static __rte_always_inline void run_loop(const struct pe_dpdk_worker *w, enum pe
 {
 	const uint16_t burst = w->burst, n = w->n_rxq;
 
-	while (!__atomic_load_n(&pe_dpdk_quit, __ATOMIC_RELAXED))
+	while (!__atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED))
 		for (uint16_t i = 0; i < n; i++)
 			poll_queue(&w->rxq[i], burst, mode);
 }
@@ -254,7 +254,7 @@ static void (*const loops[])(const struct pe_dpdk_worker *) = {
 	[PE_MODE_L4] = loop_l4,
 };
 
-int pe_dpdk_worker_main(void *arg)
+int dpdk_worker_main(void *arg)
 {
 	struct pe_dpdk_worker *w = arg;
 

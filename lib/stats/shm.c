@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "pe_stats.h"
-#include "stats_shm.h"
+#include "stats_priv.h"
 
 int pe_stats_name_valid(const char *name)
 {
@@ -148,7 +148,7 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
 	if (h->magic != PE_STATS_SHM_MAGIC || h->version != PE_STATS_SHM_VERSION ||
 	    h->hdr_size != sizeof(*h) || h->block_size != sizeof(struct pe_stats_block) ||
 	    h->n_blocks == 0 || h->n_blocks > PE_STATS_MAX_BLOCKS ||
-	    h->size != (uint64_t)st.st_size || h->size != pe_stats_map_size(h->n_blocks)) {
+	    h->size != (uint64_t)st.st_size || h->size != stats_map_size(h->n_blocks)) {
 		munmap(map, (size_t)st.st_size);
 		return -EINVAL;
 	}
@@ -266,10 +266,10 @@ static void hdr_init(struct pe_stats_shm_hdr *h, unsigned n_blocks, size_t len, 
 	snprintf(h->service, sizeof(h->service), "%s", program_invocation_short_name);
 }
 
-struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
+struct pe_stats *stats_shm_create(unsigned n_blocks, const char *shm_name)
 {
 	struct pe_stats *s = calloc(1, sizeof(*s));
-	size_t len = pe_stats_map_size(n_blocks);
+	size_t len = stats_map_size(n_blocks);
 	struct stat st;
 	int fd, rc;
 
@@ -303,7 +303,7 @@ struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name)
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	hdr_init(s->hdr, n_blocks, len, shm_name);
-	pe_stats_init_blocks(s->blocks, n_blocks);
+	stats_init_blocks(s->blocks, n_blocks);
 	/* Readers refuse INIT: everything above is visible before LIVE is. */
 	__atomic_store_n(&s->hdr->state, PE_STATS_LIVE, __ATOMIC_RELEASE);
 	/* Unlock explicitly: the mapping keeps the open file (and with it the lock) alive after
@@ -321,7 +321,7 @@ fail:
 	return NULL;
 }
 
-void pe_stats_shm_release(struct pe_stats *s)
+void stats_shm_release(struct pe_stats *s)
 {
 	/* Unlink first: a CLOSED segment still at its name is free for any starter to reclaim, so
 	 * marking it first would let our unlink remove that starter's new segment. And unlink

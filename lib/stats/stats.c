@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "pe_stats.h"
-#include "stats_shm.h"
+#include "stats_priv.h"
 
 uint64_t pe_stats_now_ns(void)
 {
@@ -20,12 +20,12 @@ uint64_t pe_stats_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-size_t pe_stats_map_size(unsigned n_blocks)
+size_t stats_map_size(unsigned n_blocks)
 {
 	return sizeof(struct pe_stats_shm_hdr) + (size_t)n_blocks * sizeof(struct pe_stats_block);
 }
 
-void pe_stats_init_blocks(struct pe_stats_block *blocks, unsigned n)
+void stats_init_blocks(struct pe_stats_block *blocks, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		char name[PE_STATS_LABEL_LEN];
@@ -39,7 +39,7 @@ void pe_stats_init_blocks(struct pe_stats_block *blocks, unsigned n)
 static struct pe_stats *stats_create_private(unsigned n_blocks)
 {
 	struct pe_stats *s = calloc(1, sizeof(*s));
-	size_t len = pe_stats_map_size(n_blocks);
+	size_t len = stats_map_size(n_blocks);
 	void *map;
 
 	if (!s)
@@ -58,7 +58,7 @@ static struct pe_stats *stats_create_private(unsigned n_blocks)
 	s->hdr = map;
 	s->blocks = (struct pe_stats_block *)((char *)map + sizeof(struct pe_stats_shm_hdr));
 	s->n_blocks = n_blocks;
-	pe_stats_init_blocks(s->blocks, n_blocks);
+	stats_init_blocks(s->blocks, n_blocks);
 	return s;
 }
 
@@ -69,7 +69,7 @@ struct pe_stats *pe_stats_create(unsigned n_blocks, const char *shm_name)
 		return NULL;
 	}
 	if (shm_name)
-		return pe_stats_shm_create(n_blocks, shm_name);
+		return stats_shm_create(n_blocks, shm_name);
 	return stats_create_private(n_blocks);
 }
 
@@ -78,7 +78,7 @@ void pe_stats_destroy(struct pe_stats *s)
 	if (!s)
 		return;
 	if (s->owner)
-		pe_stats_shm_release(s);
+		stats_shm_release(s);
 	if (s->map)
 		munmap(s->map, s->map_len);
 	free(s);

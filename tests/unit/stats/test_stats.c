@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "pe_stats.h"
-#include "stats_shm.h" /* the header layout, to corrupt it */
+#include "stats_priv.h" /* the header layout, to corrupt it */
 
 static char name_buf[PE_STATS_NAME_MAX + 1];
 

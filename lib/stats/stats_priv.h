@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/stats internals: the segment layout (documented in docs/reports.md) and the handle. */
-#ifndef PE_STATS_SHM_H
-#define PE_STATS_SHM_H
+#ifndef PE_STATS_PRIV_H
+#define PE_STATS_PRIV_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -52,9 +52,9 @@ struct pe_stats {
 	ino_t ino;
 };
 
-size_t pe_stats_map_size(unsigned n_blocks);
-void pe_stats_init_blocks(struct pe_stats_block *blocks, unsigned n);
-struct pe_stats *pe_stats_shm_create(unsigned n_blocks, const char *shm_name);
-void pe_stats_shm_release(struct pe_stats *s);
+size_t stats_map_size(unsigned n_blocks);
+void stats_init_blocks(struct pe_stats_block *blocks, unsigned n);
+struct pe_stats *stats_shm_create(unsigned n_blocks, const char *shm_name);
+void stats_shm_release(struct pe_stats *s);
 
 #endif
