@@ -116,11 +116,10 @@ static int parse_name(const char *text)
 
 	if (n == 0 || n > 32)
 		return fail("--stats-name", "'%s' must be 1..32 characters", text);
-	for (size_t i = 0; i < n; i++)
-		if (!((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z') ||
-		      (text[i] >= '0' && text[i] <= '9') || strchr("_.-", text[i]) != NULL))
-			return fail("--stats-name",
-				    "'%s' may hold only letters, digits, '_', '.', '-'", text);
+	if (!pe_stats_name_valid(text))
+		return fail("--stats-name",
+			    "'%s' may hold only letters, digits, '_', '.', '-' (not first '.')",
+			    text);
 	return 0;
 }
 

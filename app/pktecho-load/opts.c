@@ -243,10 +243,7 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		o->interval_s = (double)ns / NANO;
 		return rc;
 	case OPT_STATS_NAME:
-		if (*arg == '\0' || arg[0] == '.' || strlen(arg) > PE_STATS_NAME_MAX ||
-		    strspn(arg,
-			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-			    strlen(arg))
+		if (!pe_stats_name_valid(arg))
 			return opt_error("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
 		cfg->stats_name = arg;
 		return 0;
