@@ -6,6 +6,8 @@
 #ifndef PE_REPORT_H
 #define PE_REPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "pe_hist.h"
@@ -91,6 +93,66 @@ int pe_prom_render_stats(FILE *out, void *source);
 unsigned pe_prom_server_port(const struct pe_prom_server *srv);
 /* Stops the thread and closes the socket. Accepts NULL. */
 void pe_prom_server_stop(struct pe_prom_server *srv);
+
+/* ---- The reporting session: what every program does with its counters, in one place ----
+ * It owns the first/previous/current snapshots, the interval timing, the extra fields, the final
+ * summary and the Prometheus endpoint. Usage (pktecho, pktecho-dpdk, pktecho-load):
+ *
+ *   struct pe_report_session_cfg cfg = {.fmt = fmt, .interval_s = 1.0,
+ *                                       .meta = {"pktecho", stats_name, mode}};
+ *   struct pe_report_session *rs = pe_report_open(&cfg, stats); // takes the first snapshot
+ *   if (host_port && pe_report_serve_prometheus(rs, host_port) < 0) ... (errno says why)
+ *   while (running) {
+ *           pe_report_tick(rs); // an interval report when one is due
+ *           ... sleep at most pe_report_wait_ns(rs) ...
+ *   }
+ *   pe_report_set_u64(rs, "mbufs_leaked", n);     // extra fields, kept until set again
+ *   pe_report_finish(rs);                         // stops /metrics, final snapshot, summary
+ *   pe_report_close(rs);                          // before the stats are destroyed
+ *
+ * Everything runs on the caller's thread except the Prometheus render (its own thread, reading
+ * snapshots only). The clock is pe_stats_now_ns() (CLOCK_MONOTONIC), the one of snapshots. */
+struct pe_report_session;
+
+struct pe_report_session_cfg {
+	FILE *out; /* NULL: stdout */
+	enum pe_report_fmt fmt;
+	struct pe_report_meta meta; /* its strings must outlive the session */
+	double interval_s;	    /* an interval report every interval_s seconds (0: none) */
+	/* Called before every snapshot taken for a report (final: the summary's), to refresh port
+	 * counters or extra fields. May be NULL. */
+	void (*before)(struct pe_report_session *rs, bool final, void *arg);
+	void *arg;
+};
+
+/* Takes the first snapshot of stats now (the summary counts from it). NULL with errno. */
+struct pe_report_session *pe_report_open(const struct pe_report_session_cfg *cfg,
+					 const struct pe_stats *stats);
+/* Serve GET /metrics on host_port (see pe_prom_server_start) with the session's stats and meta.
+ * 0 or -errno (errno set too). */
+int pe_report_serve_prometheus(struct pe_report_session *rs, const char *host_port);
+/* The endpoint's bound port (0 without one). */
+unsigned pe_report_prometheus_port(const struct pe_report_session *rs);
+/* Prints an interval report if one is due (then the next is due interval_s later): 1 when it
+ * printed one, 0 when none was due (or interval_s is 0), -errno when the snapshot failed. */
+int pe_report_tick(struct pe_report_session *rs);
+/* Nanoseconds until the next interval report is due (0: now), UINT64_MAX without them. */
+uint64_t pe_report_wait_ns(const struct pe_report_session *rs);
+/* Stops the endpoint, takes the last snapshot and prints the summary (first to last). 0 or
+ * -errno (-EIO when the output failed). */
+int pe_report_finish(struct pe_report_session *rs);
+/* Stops the endpoint and frees the session. Accepts NULL. */
+void pe_report_close(struct pe_report_session *rs);
+
+/* Extra fields, appended to every later report in the order first set (setting a key again
+ * replaces its value in place). key is copied. 0, -ENOSPC (too many fields, value too long) or
+ * -EINVAL. pe_report_set takes an already formatted JSON value ("12", "{...}", or plain text for
+ * a text report); _u64 a number; _str a string, escaped and quoted. */
+#define PE_REPORT_EXTRA_MAX	24
+#define PE_REPORT_EXTRA_VAL_LEN 512
+int pe_report_set(struct pe_report_session *rs, const char *key, const char *json_value);
+int pe_report_set_u64(struct pe_report_session *rs, const char *key, uint64_t v);
+int pe_report_set_str(struct pe_report_session *rs, const char *key, const char *s);
 
 /* JSON object fields, shared by interval and summary (documented in docs/reports.md):
  *   "type", "schema", "service", "name", "mode", "time" (unix seconds, float), "elapsed_s",

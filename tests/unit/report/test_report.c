@@ -495,6 +495,102 @@ static void test_prom_server_v6(void **state)
 	pe_stats_destroy(ctx.stats);
 }
 
+/* The reporting session: the summary counts from open, intervals rotate, extra fields keep their
+ * first place when set again, the hook runs before every snapshot, and the limits hold. */
+struct hook_log {
+	int intervals, finals;
+	struct pe_stats_block *blk;
+};
+
+static void session_hook(struct pe_report_session *rs, bool final, void *arg)
+{
+	struct hook_log *h = arg;
+
+	if (final) {
+		h->finals++;
+		assert_int_equal(pe_report_set_u64(rs, "b", 3), 0);
+		return;
+	}
+	h->intervals++;
+	pe_stats_begin(h->blk);
+	pe_ctr_add(&h->blk->c.rx_packets, 10);
+	pe_stats_end(h->blk);
+}
+
+static void test_session(void **state)
+{
+	struct pe_stats *st = pe_stats_create(1, NULL);
+	struct hook_log h = {0};
+	char *buf = NULL, key[40], big[PE_REPORT_EXTRA_VAL_LEN + 1];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct pe_report_session_cfg cfg = {
+		.out = f,
+		.fmt = PE_REPORT_JSON,
+		.meta = {"pktecho", "n1", "epoll"},
+		.interval_s = 1e-9,
+		.before = session_hook,
+		.arg = &h,
+	};
+	struct pe_report_session *rs;
+	int rc;
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(f);
+	h.blk = pe_stats_block(st, 0);
+	pe_stats_begin(h.blk);
+	pe_ctr_add(&h.blk->c.rx_packets, 5); /* before open: not in the summary */
+	pe_stats_end(h.blk);
+	rs = pe_report_open(&cfg, st);
+	assert_non_null(rs);
+	assert_int_equal(pe_report_set_u64(rs, "a", 1), 0);
+	assert_int_equal(pe_report_set_str(rs, "b", "x\"y"), 0);
+	for (int i = 0; (rc = pe_report_tick(rs)) == 0 && i < 1000000; i++)
+		;
+	assert_int_equal(rc, 1);
+	assert_int_equal(h.intervals, 1);
+	assert_int_equal(pe_report_finish(rs), 0);
+	assert_int_equal(h.finals, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(buf, "{\"type\":\"interval\""));
+	const char *sum = strstr(buf, "{\"type\":\"summary\"");
+	assert_non_null(sum);
+	/* The first rx_packets of each object is its total. Interval: cumulative; summary: since
+	 * open. */
+	assert_memory_equal(strstr(buf, "\"rx_packets\":"), "\"rx_packets\":15,", 16);
+	assert_memory_equal(strstr(sum, "\"rx_packets\":"), "\"rx_packets\":10,", 16);
+	assert_non_null(strstr(buf, "\"a\":1,\"b\":\"x\\\"y\"}\n")); /* interval extras */
+	assert_non_null(strstr(sum, "\"a\":1,\"b\":3}\n"));	     /* b replaced in place */
+	free(buf);
+
+	/* Limits: a value too long, too many keys, a key too long. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(pe_report_set(rs, "c", big), -ENOSPC);
+	for (int i = 2; i < PE_REPORT_EXTRA_MAX; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(pe_report_set_u64(rs, key, (uint64_t)i), 0);
+	}
+	assert_int_equal(pe_report_set_u64(rs, "one_too_many", 0), -ENOSPC);
+	assert_int_equal(pe_report_set_u64(rs, "a", 7), 0); /* replacing still works */
+	assert_int_equal(pe_report_set_u64(rs, "0123456789012345678901234567890123", 0), -EINVAL);
+	pe_report_close(rs);
+
+	/* Without interval reports: never due. */
+	cfg.interval_s = 0;
+	cfg.out = stdout;
+	rs = pe_report_open(&cfg, st);
+	assert_non_null(rs);
+	assert_int_equal(pe_report_tick(rs), 0);
+	assert_true(pe_report_wait_ns(rs) == UINT64_MAX);
+	pe_report_close(rs);
+	cfg.interval_s = -1;
+	assert_null(pe_report_open(&cfg, st));
+	assert_int_equal(errno, EINVAL);
+	pe_stats_destroy(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_prom_render_stats),
 		cmocka_unit_test(test_prom_server_bad_address),
 		cmocka_unit_test(test_prom_server_v6),
+		cmocka_unit_test(test_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
