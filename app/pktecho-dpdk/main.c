@@ -93,52 +93,33 @@ static int vdevs_check(const struct vdevs *v)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct run {
 	struct app_opts *o;
 	struct pe_dpdk *d;
-	struct pe_prom_server *prom; /* --prometheus: GET /metrics on its own thread */
-	struct pe_prom_source prom_src;
+	struct pe_report_session *rs;
 	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
-	struct pe_report_meta meta;
-	FILE *out;
-	struct pe_stats_snapshot *first, *prev, *cur;
 };
 
-static void report_interval(struct run *r)
+/* Before an interval report: the port counters (rx_nombuf, imissed) as they are now. */
+static void before_report(struct pe_report_session *rs, bool final, void *arg)
 {
-	struct pe_stats_snapshot *t;
+	struct run *r = arg;
 
-	pe_dpdk_poll_ports(r->d);
-	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) != 0)
-		return;
-	pe_report_interval(r->out, r->o->report, &r->meta, r->prev, r->cur, NULL);
-	fflush(r->out);
-	t = r->prev;
-	r->prev = r->cur;
-	r->cur = t;
+	if (!final)
+		pe_dpdk_poll_ports(r->d);
 }
 
 static int prometheus_start(struct run *r)
 {
 	if (r->o->prometheus == NULL)
 		return 0;
-	r->prom_src = (struct pe_prom_source){pe_dpdk_stats(r->d), r->meta};
-	r->prom = pe_prom_server_start(r->o->prometheus, pe_prom_render_stats, &r->prom_src);
-	if (r->prom == NULL) {
+	if (pe_report_serve_prometheus(r->rs, r->o->prometheus) != 0) {
 		fprintf(stderr, PROG ": --prometheus %s: cannot serve: %s\n", r->o->prometheus,
 			strerror(errno));
 		return -1;
 	}
 	fprintf(stderr, PROG ": prometheus: serving port %u, GET /metrics\n",
-		pe_prom_server_port(r->prom));
+		pe_report_prometheus_port(r->rs));
 	return 0;
 }
 
@@ -147,11 +128,11 @@ static int prometheus_start(struct run *r)
 static int ctl_status(void *arg, char *buf, size_t len)
 {
 	struct run *r = arg;
+	struct pe_report_view v;
 
-	pe_dpdk_poll_ports(r->d);
-	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) != 0)
+	if (pe_report_peek(r->rs, &v) != 0)
 		return -1;
-	return pe_ctl_status_render(buf, len, &r->meta, r->first, r->cur, NULL);
+	return pe_ctl_status_render(buf, len, v.meta, v.first, v.now, v.extra);
 }
 
 /* The report totals restart here; the exported counters stay monotonic (Prometheus). */
@@ -159,9 +140,7 @@ static void ctl_reset(void *arg)
 {
 	struct run *r = arg;
 
-	pe_dpdk_poll_ports(r->d);
-	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->first) == 0)
-		memcpy(r->prev, r->first, sizeof(*r->first));
+	pe_report_restart(r->rs);
 }
 
 static void ctl_stop(void *arg)
@@ -191,22 +170,17 @@ static int ctl_start(struct run *r)
 static void run_until_stopped(struct run *r)
 {
 	const struct timespec slice = {0, 50 * 1000 * 1000};
-	uint64_t start = now_ns(), next = start, next_poll = start;
-	uint64_t interval = (uint64_t)r->o->stats_interval * 1000000000u;
+	uint64_t start = pe_stats_now_ns(), next_poll = start;
 	uint64_t end = r->o->duration ? start + (uint64_t)r->o->duration * 1000000000u : 0;
 
-	next += interval;
 	while (!pe_dpdk_stop_requested()) {
-		uint64_t t = now_ns();
+		uint64_t t = pe_stats_now_ns();
 
 		if (end != 0 && t >= end)
 			break;
-		if (interval != 0 && t >= next) {
-			report_interval(r);
-			next += interval;
-		} else if (t >= next_poll) {
+		/* An interval report polls the ports itself (before_report). */
+		if (pe_report_tick(r->rs) == 0 && t >= next_poll)
 			pe_dpdk_poll_ports(r->d);
-		}
 		if (t >= next_poll)
 			next_poll = t + 1000000000u;
 		pe_ctl_poll(r->ctl);
@@ -216,29 +190,22 @@ static void run_until_stopped(struct run *r)
 
 static int finish(struct run *r, bool *stuck)
 {
-	char leaked_txt[32], kept_txt[32];
-	struct pe_report_kv extra[] = {
-		{"mbufs_leaked", leaked_txt}, {"mbufs_pmd_kept", kept_txt}, {NULL, NULL}};
 	uint64_t leaked;
 
-	pe_prom_server_stop(r->prom);
-	r->prom = NULL;
 	pe_ctl_close(r->ctl);
 	r->ctl = NULL;
 	if (pe_dpdk_stop(r->d) != 0) {
 		/* An lcore is stuck inside a PMD: report what we have and leave without cleanup. */
-		if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
-			pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, NULL);
-		fflush(r->out);
+		pe_report_finish(r->rs);
+		pe_report_close(r->rs);
 		*stuck = true;
 		return 1;
 	}
 	leaked = pe_dpdk_leaked(r->d);
-	snprintf(leaked_txt, sizeof(leaked_txt), "%llu", (unsigned long long)leaked);
-	snprintf(kept_txt, sizeof(kept_txt), "%llu", (unsigned long long)pe_dpdk_pmd_kept(r->d));
-	if (pe_stats_snapshot(pe_dpdk_stats(r->d), r->cur) == 0)
-		pe_report_summary(r->out, r->o->report, &r->meta, r->first, r->cur, extra);
-	fflush(r->out);
+	pe_report_set_u64(r->rs, "mbufs_leaked", leaked);
+	pe_report_set_u64(r->rs, "mbufs_pmd_kept", pe_dpdk_pmd_kept(r->d));
+	pe_report_finish(r->rs);
+	pe_report_close(r->rs);
 	if (leaked != 0)
 		fprintf(stderr,
 			PROG ": %llu mbuf(s) leaked: not every mbuf came back to its pool\n",
@@ -250,40 +217,33 @@ static int finish(struct run *r, bool *stuck)
 static int run(struct app_opts *o, bool *stuck)
 {
 	struct run r = {.o = o};
-	int rc = 1;
+	struct pe_report_session_cfg rcfg = {
+		.fmt = o->report,
+		.meta = {PROG, o->conf.stats_name, pe_pkt_mode_name(o->conf.pkt.mode)},
+		.interval_s = o->stats_interval,
+		.before = before_report,
+		.arg = &r,
+	};
 
-	r.out = stdout;
-	r.meta = (struct pe_report_meta){PROG, o->conf.stats_name,
-					 pe_pkt_mode_name(o->conf.pkt.mode)};
-	r.first = malloc(sizeof(*r.first));
-	r.prev = malloc(sizeof(*r.prev));
-	r.cur = malloc(sizeof(*r.cur));
-	if (r.first == NULL || r.prev == NULL || r.cur == NULL) {
-		fprintf(stderr, PROG ": out of memory for the report snapshots\n");
-		goto out;
-	}
 	r.d = pe_dpdk_create(&o->conf);
 	if (r.d == NULL)
-		goto out;
+		return 1;
 	pe_dpdk_print_placement(r.d, o->report == PE_REPORT_JSON ? stderr : stdout);
 	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
 		fprintf(stderr,
 			PROG ": warning: telemetry command /pktecho/stats not registered\n");
-	if (prometheus_start(&r) != 0 || ctl_start(&r) != 0 ||
-	    pe_stats_snapshot(pe_dpdk_stats(r.d), r.first) != 0 || pe_dpdk_start(r.d) != 0) {
+	r.rs = pe_report_open(&rcfg, pe_dpdk_stats(r.d));
+	if (r.rs == NULL)
+		fprintf(stderr, PROG ": report: %s\n", strerror(errno));
+	if (r.rs == NULL || prometheus_start(&r) != 0 || ctl_start(&r) != 0 ||
+	    pe_dpdk_start(r.d) != 0) {
 		pe_ctl_close(r.ctl);
-		pe_prom_server_stop(r.prom);
+		pe_report_close(r.rs);
 		pe_dpdk_destroy(r.d);
-		goto out;
+		return 1;
 	}
-	memcpy(r.prev, r.first, sizeof(*r.first));
 	run_until_stopped(&r);
-	rc = finish(&r, stuck);
-out:
-	free(r.first);
-	free(r.prev);
-	free(r.cur);
-	return rc;
+	return finish(&r, stuck);
 }
 
 int main(int argc, char **argv)

@@ -31,12 +31,9 @@ struct app {
 	struct opts *o;
 	struct pe_stats *stats;
 	struct pe_sock_server *srv;
-	struct pe_report_meta meta;
-	struct pe_stats_snapshot *first, *prev, *cur;
+	struct pe_report_session *rs;
 	struct pe_loop *loop;
 	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
-	char kv_buf[4][32];
-	struct pe_report_kv kv[6];
 };
 
 static void usage(FILE *f)
@@ -215,11 +212,7 @@ static int parse_one(struct opts *o, int c, const char *arg)
 			return bad("--duration", arg, "expected seconds >= 0");
 		return 0;
 	case OPT_STATS_NAME:
-		if (*arg == '\0' || strlen(arg) > PE_STATS_NAME_MAX ||
-		    strspn(arg,
-			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-			    strlen(arg) ||
-		    arg[0] == '.')
+		if (!pe_stats_name_valid(arg))
 			return bad("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
 		o->stats_name = arg;
 		return 0;
@@ -266,38 +259,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* ---- reporting ---- */
 
 /* pktecho's own fields after the schema's: model, threads, connection gauges. */
-static const struct pe_report_kv *extras(struct app *a, const struct pe_sock_info *given)
+static void extras_set(struct pe_report_session *rs, const struct opts *o,
+		       const struct pe_sock_info *info)
 {
+	pe_report_set_str(rs, "io_model", pe_io_model_name(o->sock.model));
+	pe_report_set_u64(rs, "threads", o->sock.threads);
+	pe_report_set_u64(rs, "conns_active", info->conns_active);
+	pe_report_set_u64(rs, "conns_refused", info->conns_refused);
+	pe_report_set_u64(rs, "accept_emfile", info->emfile);
+}
+
+/* Before each interval report: the server's gauges now. The summary's are set at the stop. */
+static void before_report(struct pe_report_session *rs, bool final, void *arg)
+{
+	struct app *a = arg;
 	struct pe_sock_info info = {0};
-	if (given)
-		info = *given;
-	else if (a->srv)
+
+	if (final)
+		return;
+	if (a->srv)
 		pe_sock_server_info(a->srv, &info);
-	snprintf(a->kv_buf[0], sizeof(a->kv_buf[0]), "%u", a->o->sock.threads);
-	snprintf(a->kv_buf[1], sizeof(a->kv_buf[1]), "%" PRIu64, info.conns_active);
-	snprintf(a->kv_buf[2], sizeof(a->kv_buf[2]), "%" PRIu64, info.conns_refused);
-	snprintf(a->kv_buf[3], sizeof(a->kv_buf[3]), "%" PRIu64, info.emfile);
-	static char model[40];
-	snprintf(model, sizeof(model), "\"%s\"", pe_io_model_name(a->o->sock.model));
-	a->kv[0] = (struct pe_report_kv){"io_model", model};
-	a->kv[1] = (struct pe_report_kv){"threads", a->kv_buf[0]};
-	a->kv[2] = (struct pe_report_kv){"conns_active", a->kv_buf[1]};
-	a->kv[3] = (struct pe_report_kv){"conns_refused", a->kv_buf[2]};
-	a->kv[4] = (struct pe_report_kv){"accept_emfile", a->kv_buf[3]};
-	a->kv[5] = (struct pe_report_kv){NULL, NULL};
-	return a->kv;
+	extras_set(rs, a->o, &info);
 }
 
 static void on_interval(void *arg)
 {
 	struct app *a = arg;
-	if (pe_stats_snapshot(a->stats, a->cur) < 0)
-		return;
-	pe_report_interval(stdout, a->o->report, &a->meta, a->prev, a->cur, extras(a, NULL));
-	fflush(stdout);
-	struct pe_stats_snapshot *t = a->prev;
-	a->prev = a->cur;
-	a->cur = t;
+	pe_report_tick(a->rs);
 }
 
 static void on_stop(void *arg)
@@ -320,22 +308,18 @@ static const struct pe_channel_ops signal_ops = {.on_read = on_signal};
 static int ctl_status(void *arg, char *buf, size_t len)
 {
 	struct app *a = arg;
-	struct pe_stats_snapshot *now = malloc(sizeof(*now));
-	int n = -1;
+	struct pe_report_view v;
 
-	if (now && pe_stats_snapshot(a->stats, now) == 0)
-		n = pe_ctl_status_render(buf, len, &a->meta, a->first, now, extras(a, NULL));
-	free(now);
-	return n;
+	if (pe_report_peek(a->rs, &v) < 0)
+		return -1;
+	return pe_ctl_status_render(buf, len, v.meta, v.first, v.now, v.extra);
 }
 
 /* The report totals restart here; the exported counters stay monotonic (Prometheus). */
 static void ctl_reset(void *arg)
 {
 	struct app *a = arg;
-
-	if (pe_stats_snapshot(a->stats, a->first) == 0)
-		*a->prev = *a->first;
+	pe_report_restart(a->rs);
 }
 
 static void ctl_stop(void *arg)
@@ -354,19 +338,6 @@ static void on_ctl(struct pe_channel *ch)
 }
 
 static const struct pe_channel_ops ctl_channel_ops = {.on_read = on_ctl};
-
-static int render_prom(FILE *out, void *arg)
-{
-	struct app *a = arg;
-	struct pe_stats_snapshot *s = malloc(sizeof(*s));
-	if (!s || pe_stats_snapshot(a->stats, s) < 0) {
-		free(s);
-		return -1;
-	}
-	int rc = pe_report_prometheus(out, &a->meta, s);
-	free(s);
-	return rc;
-}
 
 static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_cfg *c)
 {
@@ -420,12 +391,17 @@ static int serve(struct opts *o)
 {
 	struct app a = {.o = o};
 	struct pe_pkt_cfg pkt;
-	struct pe_prom_server *prom = NULL;
 	const char *what = "";
 	int status = 1;
 	pe_pkt_cfg_init(&pkt);
 	o->sock.pkt = &pkt;
-	a.meta = (struct pe_report_meta){"pktecho", o->stats_name, pe_io_model_name(o->sock.model)};
+	struct pe_report_session_cfg rcfg = {
+		.fmt = o->report,
+		.meta = {"pktecho", o->stats_name, pe_io_model_name(o->sock.model)},
+		.interval_s = o->stats_interval,
+		.before = before_report,
+		.arg = &a,
+	};
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -438,32 +414,30 @@ static int serve(struct opts *o)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	a.stats = pe_stats_create(pe_sock_stats_blocks(&o->sock), o->stats_name);
-	a.first = malloc(sizeof(*a.first));
-	a.prev = malloc(sizeof(*a.prev));
-	a.cur = malloc(sizeof(*a.cur));
+	if (a.stats)
+		pe_stats_set_meta(a.stats, "pktecho", rcfg.meta.mode);
+	/* The run starts before the sockets exist: a datagram that arrives before the first report
+	 * must still count in the summary (last - first). */
+	if (a.stats)
+		a.rs = pe_report_open(&rcfg, a.stats);
 	a.loop = pe_loop_create();
-	if (sfd < 0 || !a.stats || !a.first || !a.prev || !a.cur || !a.loop) {
+	if (sfd < 0 || !a.stats || !a.rs || !a.loop) {
 		fprintf(stderr, "pktecho: %s: %s\n", a.stats ? "setup" : "--stats-name",
 			strerror(errno));
 		goto out;
 	}
-	pe_stats_set_meta(a.stats, "pktecho", a.meta.mode);
-	/* The run starts before the sockets exist: a datagram that arrives before the first report
-	 * must still count in the summary (last - first). */
-	pe_stats_snapshot(a.stats, a.first);
 	a.srv = pe_sock_server_create(&o->sock, a.stats, &what);
 	if (!a.srv) {
 		fprintf(stderr, "pktecho: %s: %s\n", what, strerror(errno));
 		goto out;
 	}
 	if (o->prometheus) {
-		prom = pe_prom_server_start(o->prometheus, render_prom, &a);
-		if (!prom) {
+		if (pe_report_serve_prometheus(a.rs, o->prometheus) < 0) {
 			fprintf(stderr, "pktecho: --prometheus '%s': %s\n", o->prometheus,
 				strerror(errno));
 			goto out;
 		}
-		fprintf(stderr, "pktecho: prometheus port %u\n", pe_prom_server_port(prom));
+		fprintf(stderr, "pktecho: prometheus port %u\n", pe_report_prometheus_port(a.rs));
 	}
 	/* After the stats segment: its owner is the only one who may hold the control queue. */
 	if (o->stats_name) {
@@ -474,31 +448,23 @@ static int serve(struct opts *o)
 			goto out;
 		}
 	}
-	*a.prev = *a.first;
 	print_bound(a.srv, &o->sock);
 	if (run(&a, sfd) < 0)
 		fprintf(stderr, "pktecho: event loop: %s\n", strerror(errno));
-	pe_prom_server_stop(prom);
-	prom = NULL;
 	/* Stop the workers first: the final counts are then complete. */
 	struct pe_sock_info info;
 	pe_sock_server_info(a.srv, &info); /* connections still open at the stop */
 	pe_sock_server_destroy(a.srv);
 	a.srv = NULL;
-	pe_stats_snapshot(a.stats, a.cur);
-	const struct pe_report_kv *kv = extras(&a, &info);
-	pe_report_summary(stdout, o->report, &a.meta, a.first, a.cur, kv);
-	fflush(stdout);
+	extras_set(a.rs, o, &info);
+	pe_report_finish(a.rs);
 	status = 0;
 out:
 	pe_ctl_close(a.ctl);
-	pe_prom_server_stop(prom);
+	pe_report_close(a.rs);
 	pe_sock_server_destroy(a.srv);
 	pe_stats_destroy(a.stats);
 	pe_loop_destroy(a.loop);
-	free(a.first);
-	free(a.prev);
-	free(a.cur);
 	if (sfd >= 0)
 		close(sfd);
 	o->sock.pkt = NULL; /* pkt lives on this stack frame */

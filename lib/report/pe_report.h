@@ -138,6 +138,18 @@ unsigned pe_report_prometheus_port(const struct pe_report_session *rs);
 int pe_report_tick(struct pe_report_session *rs);
 /* Nanoseconds until the next interval report is due (0: now), UINT64_MAX without them. */
 uint64_t pe_report_wait_ns(const struct pe_report_session *rs);
+/* Restart the totals (pktecho-ctl reset-counters): a new first snapshot, the next interval
+ * counted from it too. The exported counters stay monotonic. 0 or -errno. */
+int pe_report_restart(struct pe_report_session *rs);
+/* What a status request shows (pktecho-ctl status): the hook runs (not final), then a fresh
+ * snapshot now, with the session's first snapshot, meta and extra fields (extra may be NULL).
+ * Valid until the session's next call; on the session's thread only. 0 or -errno. */
+struct pe_report_view {
+	const struct pe_report_meta *meta;
+	const struct pe_stats_snapshot *first, *now;
+	const struct pe_report_kv *extra;
+};
+int pe_report_peek(struct pe_report_session *rs, struct pe_report_view *v);
 /* Stops the endpoint, takes the last snapshot and prints the summary (first to last). 0 or
  * -errno (-EIO when the output failed). */
 int pe_report_finish(struct pe_report_session *rs);

@@ -120,6 +120,33 @@ int pe_report_tick(struct pe_report_session *rs)
 	return 1;
 }
 
+int pe_report_restart(struct pe_report_session *rs)
+{
+	int rc;
+
+	if (!rs)
+		return -EINVAL;
+	rc = take(rs, false);
+	if (rc < 0)
+		return rc;
+	*rs->first = *rs->cur;
+	*rs->prev = *rs->cur;
+	return 0;
+}
+
+int pe_report_peek(struct pe_report_session *rs, struct pe_report_view *v)
+{
+	int rc;
+
+	if (!rs || !v)
+		return -EINVAL;
+	rc = take(rs, false);
+	if (rc < 0)
+		return rc;
+	*v = (struct pe_report_view){&rs->cfg.meta, rs->first, rs->cur, extras(rs)};
+	return 0;
+}
+
 int pe_report_finish(struct pe_report_session *rs)
 {
 	int rc;
