@@ -1,19 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""scripts/compare: pktecho's paths side by side under the same pktecho-load load.
+"""scripts/compare: what kernel bypass buys, path by path, against one calibrated generator.
 
-Paths: pktecho-dpdk on net_af_packet (a veth in a private namespace), pktecho with each IO model
-(kernel sockets in the same kind of namespace), DPDK to DPDK over net_memif (pktecho-load --dpdk),
-and the core benchmark against dpdk-testpmd (scripts/bench dpdk). Each path gets the same two
-loads: the highest rate the load can offer (throughput, loss, CPU per packet) and a modest fixed
-rate (round-trip latency, which must be loss-free). Writes compare.md and compare.svg, prints the
-table. A path whose binary is missing is reported as "not built". Namespaces and processes are
-removed on exit and on Ctrl-C. Method and reading guide: docs/load.md.
+Every path is driven by the same generator, pktecho-load --dpdk on CPU 0, with the server on
+CPU 1. Topologies (one generator each; its ceiling is measured in the same run against a
+zero-work reflector, pktecho-dpdk --mode l2, on the same kind of vdev):
+  veth    a private namespace pair (scripts/netns); the generator on net_af_packet on vb.
+          Paths: pktecho-dpdk on net_af_xdp and on net_af_packet, dpdk-testpmd 5tswap on both
+          (anchors), pktecho with every IO model, the classic recvfrom/sendto echo (bench/).
+  memif   DPDK to DPDK over net_memif (pktecho-dpdk is the memif server).
+  virtio  pktecho-dpdk on net_virtio_user against a vhost-user port held by the generator
+          (net_vhost), the datapath of a VM.
+  vhost-net  a row that says whether /dev/vhost-net exists (it is not driven yet).
+Per path: NDR and PDR (pktecho-load --search when it has it, else bisection here with the
+same trials), latency at no load (1 kpps) and at 10/50/90% of the path's PDR (percentiles, and
+corrected for coordinated omission when pktecho-load reports it), server CPU per packet at 50%
+of PDR, and an offered-vs-echoed curve up to ~300% of PDR or the generator's ceiling.
+Writes compare.md, compare.svg and compare.json (docs/reports.md); namespaces, processes,
+sockets and DPDK runtime directories are removed on exit and on Ctrl-C. Method: docs/load.md,
+results and their reading: docs/performance.md.
 """
 import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -22,522 +33,910 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.join(ROOT, "tests", "pylib"))
+import pktecho_test as pt  # noqa: E402  (the shared helpers: cleanup, namespaces, processes)
+
+SCHEMA = 1
+GEN_CPU, SRV_CPU = "0", "1"
 IO_MODELS = ["blocking", "nonblocking", "epoll", "sigio", "uring"]
-L2_OVERHEAD = 14 + 20 + 8  # Ethernet + IPv4 + UDP: Gbps counts frames without FCS/preamble
-SERVER_CPU, LOAD_CPU = "1", "0"
-DPDK_SERVER_LCORES = "0,1"  # pktecho-dpdk: main lcore (idle) on 0, the worker on 1
+SRC_IP, DST_IP, PORT = "198.18.0.1", "198.18.0.2", 7
+TARGET = "udp://%s:%d" % (DST_IP, PORT)
+LATENCY_KEYS = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99.9", "p999"),
+                ("max", "max")]
+PID = os.getpid()
 
 
 def log(msg):
     print("compare: " + msg, flush=True)
 
 
+class Unavailable(Exception):
+    """This box cannot run the path (missing binary, PMD, kernel feature): a row that says why."""
+
+
 class Failed(Exception):
     pass
-
-
-class NotBuilt(Exception):
-    pass
-
-
-# ---- cleanup: every process and namespace we make is registered here ----
-
-class Janitor:
-    def __init__(self):
-        self.procs, self.netns, self.files = [], [], []
-
-    def proc(self, p):
-        self.procs.append(p)
-        return p
-
-    def stop(self, p, timeout=10.0):
-        """SIGINT, then SIGKILL; returns (stdout, stderr)."""
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-        try:
-            out, err = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out, err = p.communicate()
-        if p in self.procs:
-            self.procs.remove(p)
-        return out or "", err or ""
-
-    def clean(self):
-        for p in list(self.procs):
-            if p.poll() is None:
-                p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        self.procs = []
-        for name in self.netns:
-            subprocess.run([os.path.join(ROOT, "scripts/netns"), "down", name],
-                           capture_output=True, timeout=30)
-        self.netns = []
-        for f in self.files:
-            if os.path.exists(f):
-                os.unlink(f)
-        self.files = []
-
-
-JAN = Janitor()
-
-
-def on_signal(signum, _frame):
-    raise KeyboardInterrupt
 
 
 # ---- build ----
 
 def build(args):
     bdir = os.path.join(ROOT, args.build)
-    if args.no_build:
-        log("using %s as it is (--no-build)" % args.build)
-    elif not os.path.exists(os.path.join(bdir, "build.ninja")):
-        log("configuring %s (release)" % args.build)
-        subprocess.run(["meson", "setup", bdir, "--buildtype=release", "-Dwerror=true"], check=True,
-                       stdout=subprocess.DEVNULL)
     if not args.no_build:
+        if not os.path.exists(os.path.join(bdir, "build.ninja")):
+            log("configuring %s (release)" % args.build)
+            subprocess.run(["meson", "setup", bdir, "--buildtype=release", "-Dwerror=true"],
+                           check=True, stdout=subprocess.DEVNULL)
         log("building (ninja -C %s; the first build takes a few minutes)" % args.build)
         subprocess.run(["ninja", "-C", bdir, "-j2"], check=True, stdout=subprocess.DEVNULL)
-    return {
+    bins = {
         "load": os.path.join(bdir, "app/pktecho-load/pktecho-load"),
         "pktecho": os.path.join(bdir, "app/pktecho/pktecho"),
         "dpdk": os.path.join(bdir, "app/pktecho-dpdk/pktecho-dpdk"),
+        "classic": os.path.join(bdir, "bench/classic_echo"),
+        "testpmd": shutil.which("dpdk-testpmd") or "",
     }
+    return bins
 
 
-def built(path):
-    return os.path.isfile(path) and os.access(path, os.X_OK)
+def executable(path):
+    return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def load_has_dpdk(load):
-    eal = ["--no-huge", "-m", "64", "--no-pci", "--file-prefix", "pe-cmp-%d-probe" % os.getpid(),
-           "--log-level=error"]
-    p = subprocess.run([load, "--dpdk"] + eal + ["--", "--version"], capture_output=True,
-                       text=True, timeout=60)
-    return "no DPDK" not in p.stderr
+def help_text(binary):
+    if not executable(binary):
+        return ""
+    p = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=20)
+    return p.stdout + p.stderr
 
 
-# ---- measurement helpers ----
+# ---- processes ----
 
-def cpu_ticks(pid):
-    """utime + stime of a process (all its threads), in clock ticks; None once it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return None
+class Server:
+    """A server process; its stderr goes to a file (readiness checks and errors read it)."""
+
+    def __init__(self, cmd, what, merge=False):
+        self.what = what
+        f = tempfile.NamedTemporaryFile("w+", prefix="pe-cmp-", suffix=".err", delete=False)
+        self.err_path = pt.CLEANUP.path(f.name)
+        self.p = pt.CLEANUP.proc(subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=f if merge else subprocess.PIPE, stderr=f,
+            text=True))
+        f.close()
+        self.out = ""
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def err(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def last_error(self):
+        lines = [x for x in self.err().splitlines() if x.strip() and "TELEMETRY" not in x]
+        return lines[-1] if lines else "?"
+
+    def cpu(self):
+        return pt.cpu_seconds(self.p.pid)
+
+    def stop(self):
+        out, _ = pt.stop(self.p, signal.SIGINT, timeout=20)
+        self.out = out or ""
+        return self.p.returncode
 
 
-def netns(name, side):
-    return ["ip", "netns", "exec", "%s-%s" % (name, side)]
+def dpdk_eal(tag, vdev, lcores, mem=512, extra=()):
+    prefix = pt.CLEANUP.dpdk("pe-cmp-%d-%s" % (PID, tag))
+    return ["--no-huge", "-m", str(mem), "--no-pci", "--log-level=error", "--file-prefix", prefix,
+            "-l", lcores, "--vdev", vdev] + list(extra)
 
 
-def wait_until(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise Failed("%s not ready after %.0f s" % (what, timeout))
+# ---- topologies: where the generator runs and what it drives ----
+
+class Topology:
+    """One generator setup. gen_pre: command prefix (a namespace); vdev: the generator's port;
+    eal_extra: EAL options it needs. Paths of a topology share its generator ceiling."""
+
+    def __init__(self, name, what, vdev, gen_pre=(), eal_extra=()):
+        self.name, self.what, self.vdev = name, what, vdev
+        self.gen_pre, self.eal_extra = list(gen_pre), list(eal_extra)
+        self.ceiling = None  # {"ceiling_pps", "measured"}
 
 
-def run_load(cmd, server, warmup, duration, interval):
-    """Run one load; sample the server's CPU at each interval line of the measured phase.
-    Returns (summary, (server CPU s, wall s, load CPU s), echoes counted over the same
-    intervals)."""
-    p = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True))
-    samples, summary, k = [], None, 0
+class Ctx:
+    """What the runs share: arguments, binaries, options the builds have, the topologies."""
+
+    def __init__(self, args, bins):
+        self.args, self.bins = args, bins
+        load_help = help_text(bins["load"])
+        self.has_search = "--search" in load_help
+        self.service_opts = []
+        if "--reply-limit" in help_text(bins["pktecho"]):
+            self.service_opts = ["--reply-limit", "off", "--source-limit", "off"]
+        self.dpdk_opts = []
+        if "--reply-limit" in help_text(bins["dpdk"]):
+            self.dpdk_opts = ["--reply-limit", "off", "--source-limit", "off"]
+        self.ns_kernel = self.ns_dpdk = None
+        self.sock_dir = tempfile.mkdtemp(prefix="pe-cmp-%d-" % PID)
+        pt.CLEANUP.path(self.sock_dir)
+        self.seq = 0
+        self.topos = {}
+
+    def tag(self, what):
+        self.seq += 1
+        return "%s%d" % (what, self.seq)
+
+    def veth_ns(self, kernel_server):
+        """Two namespace pairs of the same veth kind: the generator's side (b) is always a
+        DPDK port (bare); the server side (a) has addresses for kernel servers and none for
+        DPDK ones (the kernel must stay silent on an interface a PMD owns)."""
+        if kernel_server:
+            if self.ns_kernel is None:
+                self.ns_kernel = pt.Netns("cmp", bare="b")
+            return self.ns_kernel
+        if self.ns_dpdk is None:
+            self.ns_dpdk = pt.Netns("cmp", bare="ab")
+        return self.ns_dpdk
+
+    def topology(self, name, ns=None):
+        if name == "veth":
+            return Topology("veth", "veth pair between two namespaces; generator on "
+                            "net_af_packet", "net_af_packet0,iface=vb", ns.pre("b"))
+        if name == "memif":
+            return Topology("memif", "net_memif, DPDK to DPDK (shared memory)",
+                            "net_memif0,role=client,socket=%s" % self.memif_sock())
+        if name == "virtio":
+            return Topology("virtio", "vhost-user: generator holds net_vhost, the server is "
+                            "net_virtio_user", "net_vhost0,iface=%s,client=1,queues=1"
+                            % self.vhost_sock())
+        raise ValueError(name)
+
+    def memif_sock(self):
+        return os.path.join(self.sock_dir, "memif.sock")
+
+    def vhost_sock(self):
+        return os.path.join(self.sock_dir, "vhost.sock")
+
+
+# ---- the generator ----
+
+def gen_cmd(ctx, topo, rate, duration, warmup, drain, dst_mac=None, extra=(), interval=None):
+    a = ctx.args
+    cmd = topo.gen_pre + ["taskset", "-c", GEN_CPU, ctx.bins["load"], "--dpdk"] + dpdk_eal(
+        ctx.tag("g"), topo.vdev, GEN_CPU, extra=topo.eal_extra) + [
+        "--", "--src-ip", SRC_IP, "--link-wait", "10", "--report", "json",
+        "--size", str(a.size), "--flows", str(a.flows), "--rate", str(rate),
+        "--duration", "%g" % duration, "--warmup", "%g" % warmup, "--drain", "%g" % drain]
+    if dst_mac:
+        cmd += ["--dst-mac", dst_mac]
+    if interval:
+        cmd += ["--interval", "%g" % interval]
+    return cmd + list(extra) + [TARGET]
+
+
+def run_gen(cmd, server, timeout, on_interval=None):
+    """Runs one generator process to its end; returns its JSON records. on_interval(record)
+    is called at each interval line (for CPU sampling)."""
+    p = pt.CLEANUP.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         text=True))
+    recs = []
+    deadline = time.monotonic() + timeout
     for line in p.stdout:
-        if not line.startswith("{"):
-            continue
-        obj = json.loads(line)
-        if obj.get("type") == "summary":
-            summary = obj
-        elif obj.get("type") == "interval":
-            k += 1
-            t = k * interval
-            if warmup - 1e-9 <= t <= warmup + duration + 1e-9:
-                samples.append((cpu_ticks(server.pid), obj["rx_packets"], time.monotonic(),
-                                cpu_ticks(p.pid)))
-    _, err = JAN.stop(p, timeout=30)
-    if p.returncode != 0 or summary is None:
-        raise Failed("pktecho-load failed: %s" % (err.strip().splitlines() or ["?"])[-1])
-    samples = [s for s in samples if s[0] is not None and s[3] is not None]
-    if len(samples) >= 2 and samples[-1][1] > samples[0][1]:
-        cpu = (samples[-1][0] - samples[0][0]) / CLK_TCK
-        load_cpu = (samples[-1][3] - samples[0][3]) / CLK_TCK
-        wall = samples[-1][2] - samples[0][2]
-        return summary, (cpu, wall, load_cpu), samples[-1][1] - samples[0][1]
-    return summary, None, 0
+        if line.startswith("{"):
+            rec = json.loads(line)
+            recs.append(rec)
+            if on_interval and rec.get("type") == "interval":
+                on_interval(rec)
+        if time.monotonic() > deadline:
+            break
+    _, err = pt.stop(p, signal.SIGINT, timeout=10)
+    if not any(r.get("type") == "summary" for r in recs):
+        why = [x for x in (err or "").splitlines() if x.startswith("pktecho-load")]
+        if server is not None and not server.alive():
+            why.append("the server exited (status %s): %s" % (server.p.returncode,
+                                                               server.last_error()))
+        raise Failed("generator: %s" % ((why or (err or "?").strip().splitlines() or ["?"])[-1]))
+    return recs
+
+
+def summary_of(recs):
+    return [r for r in recs if r.get("type") == "summary"][-1]
+
+
+def latency(summ, key):
+    lat = summ.get(key)
+    if not isinstance(lat, dict) or not lat.get("count"):
+        return None
+    return {k: lat[src] for k, src in LATENCY_KEYS if src in lat}
+
+
+class Trial:
+    """One generator run at one offered rate: what was sent and echoed, latency, server CPU."""
+
+    def __init__(self, ctx, path, rate, duration, warmup=None):
+        a = ctx.args
+        warmup = a.warmup if warmup is None else warmup
+        samples = []
+        srv = path.server
+        interval = 0.1
+
+        def sample(rec):
+            t = len(samples) * interval
+            samples.append((t, srv.cpu() if srv else None, rec["rx_packets"]))
+        cmd = gen_cmd(ctx, path.topo, rate, duration, warmup, a.drain, path.dst_mac,
+                      interval=interval)
+        recs = run_gen(cmd, srv, timeout=duration + warmup + 60, on_interval=sample)
+        s = summary_of(recs)
+        self.rate = rate
+        self.tx_pps, self.rx_pps = s["tx_pps"], s["rx_pps"]
+        self.loss = s["loss_ratio"]
+        self.lost = s["lost"]
+        self.latency = latency(s, "latency_us")
+        self.latency_corrected = latency(s, "latency_corrected_us")
+        # Server CPU over the measured intervals, per echo received in them.
+        m = [x for x in samples if warmup - 1e-9 <= x[0] + interval <= warmup + duration + 1e-9
+             and x[1] is not None]
+        self.cpu_us = None
+        if len(m) >= 2 and m[-1][2] > m[0][2]:
+            self.cpu_us = (m[-1][1] - m[0][1]) / (m[-1][2] - m[0][2]) * 1e6
+        # The generator fell short of the rate it was asked for (1% slack).
+        self.short = rate != "max" and self.tx_pps < 0.99 * float(rate)
 
 
 # ---- the paths ----
 
 class Path:
-    def __init__(self, name, kind, detail=""):
-        self.name, self.kind, self.detail = name, kind, detail
-        self.status = ""  # "", "not built", "failed: ..."
-        self.max = self.fixed = None
-        self.cpu_us = self.cpu_pct = self.load_pct = None
-        self.note = ""  # e.g. the server crashed when it was stopped
+    def __init__(self, key, name, kind, topo_name, start=None, why=None):
+        self.key, self.name, self.kind, self.topo_name = key, name, kind, topo_name
+        self._start = start
+        self.why = why  # unavailable: the reason
+        self.failed = None
+        self.server = self.topo = self.dst_mac = self.server_vdev = None
+        self.ndr = self.pdr = None
+        self.generator_bound = False
+        self.search = None  # how the search was done
+        self.trials = []
+        self.lat = {}       # "no_load", "10", "50", "90" -> Trial
+        self.curve = []     # [offered pps, echoed pps]
+        self.cpu_us = None
+        self.polling = kind in ("dpdk", "anchor")
+        self.notes = []
+
+    def start(self, ctx):
+        self._start(ctx, self)
+
+    def restart_if_dead(self, ctx):
+        """A server that died between trials (DPDK 22.11's memif and virtio_user PMDs can
+        crash when their peer leaves) is restarted and the row says so."""
+        if self.server is not None and not self.server.alive():
+            self.notes.append("the server exited between trials (status %s: %s); restarted"
+                              % (self.server.p.returncode, self.server.last_error()))
+            log("        " + self.notes[-1])
+            self.start(ctx)
+
+    def stop(self):
+        if self.server is None:
+            return
+        rc = self.server.stop()
+        if rc not in (0, -signal.SIGINT):
+            self.notes.append("the server exited with status %s when stopped (%s)"
+                              % (rc, self.server.last_error()))
+        m = re.search(r'"mbufs_leaked":(\d+)', self.server.out)
+        if m and m.group(1) != "0":
+            self.notes.append("pktecho-dpdk reported %s mbuf(s) leaked at stop" % m.group(1))
+        self.server = None
 
 
-def load_cmd(args, bins, rate, warmup, duration, interval, pre=(), dpdk_eal=None):
-    cmd = list(pre) + ["taskset", "-c", LOAD_CPU, bins["load"]]
-    if dpdk_eal is not None:
-        cmd += ["--dpdk"] + dpdk_eal + ["--"]
-    cmd += ["--report", "json", "--size", str(args.size), "--flows", str(args.flows),
-            "--rate", str(rate), "--warmup", str(warmup), "--duration", str(duration),
-            "--interval", str(interval),
-            # At max rate the losses are real: a short drain. At the latency rate nothing
-            # should be lost: a long one (it ends as soon as every echo is back).
-            "--drain", "0.5" if rate == "max" else "3"]
+def wait_ready(srv, ready, timeout, what):
+    def check():
+        if not srv.alive():
+            srv.stop()
+            err = srv.err()
+            raise Unavailable("%s did not start (status %s): %s"
+                              % (what, srv.p.returncode, srv.last_error()
+                                 if err.strip() else "no message"))
+        return ready()
+    try:
+        pt.wait_until(check, timeout, what)
+    except pt.Fail as e:
+        raise Failed(str(e))
+
+
+def mac_of(ns, side, ifname):
+    out = subprocess.run(ns.pre(side) + ["ip", "-o", "link", "show", ifname],
+                         capture_output=True, text=True, check=True).stdout
+    return re.search(r"link/ether ([0-9a-f:]{17})", out).group(1)
+
+
+def mac_from_stderr(srv):
+    m = re.search(r"mac ([0-9a-f:]{17})", srv.err())
+    return m.group(1) if m else None
+
+
+def start_pktecho_dpdk(vdev_of, topo_name, mode="service", eal_extra=()):
+    """A starter for pktecho-dpdk on one vdev (veth: in the DPDK namespace on va)."""
+    def start(ctx, path):
+        b = ctx.bins
+        if not executable(b["dpdk"]):
+            raise Unavailable("this build has no pktecho-dpdk")
+        pre = []
+        if topo_name == "veth":
+            ns = ctx.veth_ns(kernel_server=False)
+            pre = ns.pre("a")
+            path.topo = ctx.topology("veth", ns)
+        else:
+            path.topo = ctx.topology(topo_name)
+        opts = ["--mode", mode, "--report", "json", "--stats-interval", "0"]
+        if mode == "service":
+            opts = ["--ip", "%s/24" % DST_IP] + opts + ctx.dpdk_opts
+        vdev = vdev_of(ctx)
+        path.server_vdev = vdev.split(",")[0][:-1]  # net_af_xdp0 -> net_af_xdp
+        srv = Server(pre + ["taskset", "-c", SRV_CPU, b["dpdk"]] + dpdk_eal(
+            ctx.tag("s"), vdev, SRV_CPU, extra=eal_extra) + ["--"] + opts, "pktecho-dpdk")
+        path.server = srv
+        wait_ready(srv, lambda: "lcore " in srv.err(), 30, path.name)
+        # A reflector (l2) answers no ARP: the generator is told its MAC.
+        path.dst_mac = mac_from_stderr(srv) if mode == "l2" else None
+    return start
+
+
+def start_testpmd(vdev):
+    def start(ctx, path):
+        b = ctx.bins
+        if not executable(b["testpmd"]):
+            raise Unavailable("dpdk-testpmd is not installed")
+        ns = ctx.veth_ns(kernel_server=False)
+        path.topo = ctx.topology("veth", ns)
+        # Main lcore on CPU 0 (it only waits), the forwarding lcore on CPU 1.
+        srv = Server(ns.pre("a") + [b["testpmd"]] + dpdk_eal(ctx.tag("t"), vdev, "0,1") + [
+            "--", "--forward-mode=5tswap", "--auto-start", "--nb-cores=1",
+            "--total-num-mbufs=8192"], "dpdk-testpmd", merge=True)
+        path.server = srv
+        wait_ready(srv, lambda: "Press enter to exit" in srv.err(), 30, path.name)
+        path.dst_mac = mac_of(ns, "a", "va")
+    return start
+
+
+def start_kernel(cmd_of):
+    def start(ctx, path):
+        ns = ctx.veth_ns(kernel_server=True)
+        path.topo = ctx.topology("veth", ns)
+        cmd = cmd_of(ctx)
+        srv = Server(ns.pre("a") + ["taskset", "-c", SRV_CPU] + cmd, path.name)
+        path.server = srv
+        try:
+            wait_ready(srv, lambda: pt.port_bound(PORT, "udp", ns.pre("a")), 15, path.name)
+        except Unavailable as e:
+            if "this build has no" in str(e):
+                raise Unavailable(str(e).split(": ", 1)[-1])
+            raise
+    return start
+
+
+def pktecho_cmd(model):
+    def cmd(ctx):
+        if not executable(ctx.bins["pktecho"]):
+            raise Unavailable("this build has no pktecho")
+        return [ctx.bins["pktecho"], "--udp", "%s:%d" % (DST_IP, PORT), "--io-model", model,
+                "--threads", "1", "--report", "json"] + ctx.service_opts
     return cmd
 
 
-def eal(tag, vdev, lcore, mem):
-    return ["--no-huge", "-m", str(mem), "--no-pci", "--log-level=error",
-            "--file-prefix", "pe-cmp-%d-%s" % (os.getpid(), tag), "-l", lcore, "--vdev", vdev]
+def classic_cmd(ctx):
+    if not executable(ctx.bins["classic"]):
+        raise Unavailable("bench/classic_echo is not built")
+    return [ctx.bins["classic"], "udp", str(PORT), DST_IP]
 
 
-class Runner:
-    def __init__(self, args, bins):
-        self.args, self.bins = args, bins
-        self.ns_sock = self.ns_af = None
-        self.memif = os.path.join(tempfile.gettempdir(), "pe-cmp-%d-memif.sock" % os.getpid())
-        JAN.files.append(self.memif)  # DPDK's memif socket is abstract by default: usually no file
-
-    def topology(self, bare):
-        name = "pe-cmp-%d-%s" % (os.getpid(), "d" if bare else "s")
-        cmd = [os.path.join(ROOT, "scripts/netns"), "up", name] + (["--bare", "a"] if bare else [])
-        JAN.netns.append(name)
-        subprocess.run(cmd, check=True, timeout=60)
-        return name
-
-    def spawn(self, cmd):
-        """Start a server; its stderr goes to a file that readiness checks and errors read."""
-        err = tempfile.NamedTemporaryFile("w+", prefix="pe-cmp-", suffix=".err", delete=False)
-        JAN.files.append(err.name)
-        srv = JAN.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True))
-        srv.err_path = err.name
-        err.close()
-        return srv
-
-    @staticmethod
-    def last_error(srv):
-        with open(srv.err_path) as f:
-            lines = [x for x in f.read().splitlines() if x.strip() and "TELEMETRY" not in x and
-                     not x.lower().startswith(("try ", "usage"))]
-        return lines[-1] if lines else "?"
-
-    def start_server(self, path):
-        b = self.bins
-        if path.kind == "sock":
-            self.ns_sock = self.ns_sock or self.topology(False)
-            srv = self.spawn(netns(self.ns_sock, "a") + [
-                "taskset", "-c", SERVER_CPU, b["pktecho"], "--udp", "198.18.0.2:7", "--io-model",
-                path.detail, "--threads", "1", "--report", "json"])
-            probe = netns(self.ns_sock, "a") + ["ss", "-Hlun", "src", "198.18.0.2:7"]
-            ready = lambda: subprocess.run(probe, capture_output=True, text=True).stdout.strip()
-        elif path.kind == "af_packet":
-            # The kernel stays off va (no addresses): pktecho-dpdk alone answers there.
-            self.ns_af = self.ns_af or self.topology(True)
-            srv = self.spawn(netns(self.ns_af, "a") + [b["dpdk"]] + eal(
-                "af", "net_af_packet0,iface=va", DPDK_SERVER_LCORES, 512) + [
-                "--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"])
-            ping = netns(self.ns_af, "b") + ["ping", "-c", "1", "-W", "1", "198.18.0.2"]
-            ready = lambda: subprocess.run(ping, capture_output=True).returncode == 0
-        else:  # memif: an abstract socket, so readiness is the placement lines on stderr
-            srv = self.spawn([b["dpdk"]] + eal(
-                "ms", "net_memif0,role=server,socket=%s" % self.memif, DPDK_SERVER_LCORES,
-                512) + ["--", "--ip", "198.18.0.2/24", "--mode", "service", "--report", "json"])
-            started = time.time()
-
-            def ready():
-                with open(srv.err_path) as f:
-                    text = f.read()
-                return "lcore " in text or time.time() - started > 5
-        wait_until(lambda: srv.poll() is not None or ready(), 30, path.name)
-        if srv.poll() is not None:
-            JAN.stop(srv)
-            why = self.last_error(srv)
-            if "this build has no" in why:  # e.g. pktecho without liburing: --io-model uring
-                raise NotBuilt(why.split("this build has no", 1)[1].strip())
-            raise Failed("server exited (status %d): %s" % (srv.returncode, why))
-        return srv
-
-    def one_load(self, path, srv, rate, warmup, duration):
-        a, interval = self.args, 0.25
-        if path.kind == "memif":
-            cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, dpdk_eal=eal(
-                "ml", "net_memif0,role=client,socket=%s" % self.memif, LOAD_CPU, 256))
-            cmd += ["--src-ip", "198.18.0.1", "--link-wait", "10"]
-        else:
-            ns = self.ns_sock if path.kind == "sock" else self.ns_af
-            cmd = load_cmd(a, self.bins, rate, warmup, duration, interval, netns(ns, "b"))
-        cmd.append("udp://198.18.0.2:7")
-        if srv.poll() is not None:
-            raise Failed("server exited (status %d): %s" % (srv.returncode,
-                                                            self.last_error(srv)))
-        return run_load(cmd, srv, warmup, duration, interval)
-
-    def run(self, path, n, total):
-        """One server, two loads: the offered rate, then the latency rate."""
-        a = self.args
-        log("[%d/%d] %s: offered load %s pps for %gs" % (n, total, path.name, a.rate, a.duration))
-        srv = self.start_server(path)
-        try:
-            path.max, cpu, echoes = self.one_load(path, srv, a.rate, a.warmup, a.duration)
-            if cpu is not None and echoes:
-                path.cpu_us = cpu[0] / echoes * 1e6
-                path.cpu_pct = 100.0 * cpu[0] / cpu[1] if cpu[1] > 0 else None
-                path.load_pct = 100.0 * cpu[2] / cpu[1] if cpu[1] > 0 else None
-            log("        echoed %.0f pps, loss %.2f%%, server CPU %s us/packet (server %s of a core, "
-                "load %s)" % (path.max["rx_pps"], 100.0 * path.max["loss_ratio"],
-                              "%.2f" % path.cpu_us if path.cpu_us is not None else "?",
-                              pct(path.cpu_pct), pct(path.load_pct)))
-            log("        latency at %d pps for %gs" % (a.lat_rate, a.lat_duration))
-            time.sleep(0.3)
-            if srv.poll() is not None:
-                # It died between the loads (e.g. when the memif client went away): say so,
-                # then give the latency run a fresh server rather than lose the row.
-                path.note = "the server died after the first load ended (status %d: %s); " \
-                    "restarted for the latency run" % (srv.returncode, self.last_error(srv))
-                log("        " + path.note)
-                JAN.stop(srv)
-                srv = self.start_server(path)
-            path.fixed, _, _ = self.one_load(path, srv, a.lat_rate, min(a.warmup, 0.5),
-                                             a.lat_duration)
-            lat = path.fixed["latency_us"]
-            log("        p50 %.1f us, p99 %.1f us, lost %d" % (lat["p50"], lat["p99"],
-                                                            path.fixed["lost"]))
-        finally:
-            JAN.stop(srv)
-            if srv.returncode not in (0, None, -signal.SIGINT):
-                note = "the server exited with status %d when stopped (%s)" % (
-                    srv.returncode, self.last_error(srv))
-                path.note = path.note + "; " + note if path.note else note
-                log("        " + note)
-
-
-def plan(args, bins):
+def plan(args):
+    veth_dpdk = {"af_xdp": "net_af_xdp0,iface=va", "af_packet": "net_af_packet0,iface=va"}
     paths = []
     want = set(args.paths.split(","))
-    if "af_packet" in want:
-        p = Path("pktecho-dpdk, net_af_packet on veth", "af_packet")
-        p.status = "" if built(bins["dpdk"]) else "not built"
-        paths.append(p)
+    for key in ("af_xdp", "af_packet"):
+        if key in want:
+            paths.append(Path(key, "pktecho-dpdk, net_%s" % key, "dpdk", "veth",
+                              start_pktecho_dpdk(lambda ctx, v=veth_dpdk[key]: v, "veth")))
+    for key in ("af_xdp", "af_packet"):
+        if "testpmd" in want:
+            paths.append(Path("testpmd_" + key, "testpmd 5tswap, net_%s" % key, "anchor",
+                              "veth", start_testpmd(veth_dpdk[key])))
     for m in IO_MODELS:
         if m in want or "sock" in want:
-            p = Path("pktecho --io-model %s" % m, "sock", m)
-            p.status = "" if built(bins["pktecho"]) else "not built"
-            paths.append(p)
+            paths.append(Path(m, "pktecho --io-model %s" % m, "socket", "veth",
+                              start_kernel(pktecho_cmd(m))))
+    if "classic" in want:
+        paths.append(Path("classic", "classic recvfrom/sendto echo", "socket", "veth",
+                          start_kernel(classic_cmd)))
     if "memif" in want:
-        p = Path("DPDK to DPDK, net_memif (pktecho-load --dpdk)", "memif")
-        dpdk_load = built(bins["load"]) and load_has_dpdk(bins["load"])
-        p.status = "" if built(bins["dpdk"]) and dpdk_load else "not built"
-        paths.append(p)
+        paths.append(Path("memif", "pktecho-dpdk, net_memif (DPDK to DPDK)", "dpdk", "memif",
+                          start_pktecho_dpdk(lambda ctx: "net_memif0,role=server,socket=%s"
+                                             % ctx.memif_sock(), "memif")))
+    if "virtio" in want:
+        paths.append(Path("virtio", "pktecho-dpdk, net_virtio_user (vhost-user)", "dpdk",
+                          "virtio", start_pktecho_dpdk(
+                              lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1"
+                              % ctx.vhost_sock(), "virtio",
+                              eal_extra=["--single-file-segments"])))
+    if "vhost-net" in want:
+        why = None if os.path.exists("/dev/vhost-net") else \
+            "not available here: /dev/vhost-net does not exist (no vhost_net module)"
+        paths.append(Path("vhost_net", "pktecho in a VM over vhost-net (tap)", "socket",
+                          "vhost-net", why=why or "not driven yet: needs a VM image"))
     return paths
 
 
-# ---- the core benchmark (scripts/bench dpdk) ----
+def reflector(topo_name, veth_pmd="af_xdp"):
+    """The zero-work reflector of a topology: pktecho-dpdk --mode l2 on the same kind of vdev."""
+    if topo_name == "veth":
+        vdev, extra = (lambda ctx: "net_%s0,iface=va" % veth_pmd), ()
+    elif topo_name == "memif":
+        vdev, extra = (lambda ctx: "net_memif0,role=server,socket=%s" % ctx.memif_sock()), ()
+    else:
+        vdev = (lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1" % ctx.vhost_sock())
+        extra = ["--single-file-segments"]
+    return Path("reflector_" + topo_name, "reflector (pktecho-dpdk --mode l2)", "dpdk",
+                topo_name, start_pktecho_dpdk(vdev, topo_name, mode="l2", eal_extra=extra))
 
-def core_bench(args, bins):
-    script = os.path.join(ROOT, "scripts/bench-dpdk")
-    if "bench" not in args.paths.split(","):
-        return None
-    if not os.path.exists(script):
-        return "not built (scripts/bench dpdk does not exist yet)"
-    if not built(bins["dpdk"]):
-        return "not built (this build has no pktecho-dpdk)"
-    cmd = [os.path.join(ROOT, "scripts/bench"), "dpdk"]
-    with open(script) as f:
-        text = f.read()
-    if "[-b BUILDDIR]" in text:  # reuse our release build
-        cmd += ["-b", args.build]
-    if args.quick and "[-s SECONDS]" in text:
-        cmd += ["-s", "4", "-r", "1"]
-    elif args.quick and "--quick" in text:
-        cmd.append("--quick")
-    log("core benchmark against dpdk-testpmd: scripts/bench %s" % " ".join(cmd[2:]))
-    env = dict(os.environ, PE_BUILD=os.path.join(ROOT, args.build))
+
+# ---- measurement ----
+
+def measure_ceiling(ctx, topo_name):
+    """The generator's ceiling in this topology: what it echoes through a zero-work reflector
+    at --rate max (the best of the trials)."""
+    a = ctx.args
+    r = reflector(topo_name)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.bench_timeout,
-                           env=env, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        return "failed: timed out after %d s" % args.bench_timeout
-    out = p.stdout.strip()
-    if p.returncode != 0:
-        return "failed (exit %d):\n%s\n%s" % (p.returncode, out[-2000:], p.stderr.strip()[-1000:])
-    return out
+        r.start(ctx)
+    except Unavailable:
+        if topo_name != "veth":
+            raise
+        r = reflector(topo_name, "af_packet")
+        r.start(ctx)
+    try:
+        best = None
+        for _ in range(a.ceiling_trials):
+            r.restart_if_dead(ctx)
+            t = Trial(ctx, r, "max", a.trial)
+            log("        ceiling trial: sent %.0f pps, echoed %.0f pps" % (t.tx_pps, t.rx_pps))
+            if best is None or t.rx_pps > best.rx_pps:
+                best = t
+    finally:
+        r.stop()
+    return {"topology": topo_name, "ceiling_pps": round(best.rx_pps),
+            "sent_pps": round(best.tx_pps),
+            "measured": "best of %d trial(s) of %g s at --rate max against pktecho-dpdk --mode "
+                        "l2 (zero work) on %s" % (a.ceiling_trials, a.trial, r.server_vdev)}
 
 
-# ---- output ----
-
-def pct(v):
-    return "%.0f%%" % v if v is not None else "?"
+def passes(t, limit):
+    return t.loss <= limit
 
 
-def fmt_row(p, args):
-    if p.status:
-        return [p.name, p.status] + ["-"] * 8
-    m, f = p.max, p.fixed
-    gbps = m["rx_pps"] * (args.size + L2_OVERHEAD) * 8 / 1e9
-    return [p.name, "%.0f" % m["rx_pps"], "%.3f" % gbps, "%.2f%%" % (100.0 * m["loss_ratio"]),
-            "%.1f" % f["latency_us"]["p50"], "%.1f" % f["latency_us"]["p99"],
-            "%d" % f["lost"], "%.2f" % p.cpu_us if p.cpu_us is not None else "?",
-            pct(p.cpu_pct), pct(p.load_pct)]
+def search_here(ctx, path, hi):
+    """NDR and PDR by bisection on the offered rate (trials of --trial seconds), the way
+    pktecho-load --search does it, for builds that lack it. Floor 1 kpps."""
+    a = ctx.args
+    floor = 1000.0
+    ndr_lo = pdr_lo = floor
+    ndr_hi = pdr_hi = float(hi)
+    bound = False
+
+    def trial(rate):
+        nonlocal bound
+        path.restart_if_dead(ctx)
+        t = Trial(ctx, path, int(rate), a.trial)
+        path.trials.append({"offered_pps": int(rate), "sent_pps": round(t.tx_pps),
+                            "echoed_pps": round(t.rx_pps), "loss_ratio": t.loss})
+        log("        trial %8.0f pps: sent %8.0f, echoed %8.0f, loss %.4f"
+            % (rate, t.tx_pps, t.rx_pps, t.loss))
+        if t.short:
+            bound = True
+        return t
+
+    t = trial(hi)
+    rate = min(hi, t.tx_pps) if t.short else hi
+    if t.loss == 0:
+        return rate, rate, True
+    if passes(t, a.pdr_loss):
+        return None, rate, True  # NDR below: searched next
+    ndr_hi = pdr_hi = rate
+    for _ in range(a.max_trials):
+        ndr_open = (ndr_hi - ndr_lo) / ndr_hi > a.precision
+        pdr_open = (pdr_hi - pdr_lo) / pdr_hi > a.precision
+        if not ndr_open and not pdr_open:
+            break
+        lo, hi_ = (pdr_lo, pdr_hi) if pdr_open else (ndr_lo, ndr_hi)
+        rate = (lo + hi_) / 2
+        t = trial(rate)
+        if t.loss == 0:
+            ndr_lo, pdr_lo = max(ndr_lo, rate), max(pdr_lo, rate)
+        elif passes(t, a.pdr_loss):
+            pdr_lo, ndr_hi = max(pdr_lo, rate), min(ndr_hi, rate)
+        else:
+            ndr_hi, pdr_hi = min(ndr_hi, rate), min(pdr_hi, rate)
+        ndr_lo = min(ndr_lo, pdr_lo)
+    return ndr_lo, pdr_lo, bound
 
 
-HEADER = ["path", "echoed pps", "Gbps", "loss at max", "p50 RTT us", "p99 RTT us",
-          "lost at fixed rate", "server CPU us/packet", "server CPU use", "load CPU use"]
+def search_load(ctx, path, hi):
+    """NDR and PDR by pktecho-load --search (one generator process, docs/load.md)."""
+    a = ctx.args
+    path.restart_if_dead(ctx)
+    extra = ["--search", "ndr,pdr", "--trial", "%g" % a.trial, "--precision", "%g" % a.precision,
+             "--pdr-loss", "%g" % a.pdr_loss]
+    cmd = gen_cmd(ctx, path.topo, int(hi), a.confirm, a.warmup, a.drain, path.dst_mac, extra)
+    recs = run_gen(cmd, path.server, timeout=600)
+    for r in recs:
+        if r.get("type") == "trial":
+            path.trials.append({k: r[k] for k in r if k != "type"})
+    s = [r for r in recs if r.get("type") == "search"]
+    if not s:
+        raise Failed("pktecho-load --search printed no search record")
+    s = s[-1]
+    log("        search: %d trials, NDR %.0f, PDR %.0f pps%s" % (
+        len(path.trials), s["ndr_pps"], s["pdr_pps"],
+        " (generator-bound)" if s.get("generator_bound") else ""))
+    return s["ndr_pps"], s["pdr_pps"], bool(s.get("generator_bound"))
 
 
-def table(paths, args):
-    rows = [HEADER] + [fmt_row(p, args) for p in paths]
-    out = ["| " + " | ".join(r) + " |" for r in rows]
-    out.insert(1, "|" + "|".join("---" for _ in HEADER) + "|")
-    return "\n".join(out)
+def measure(ctx, path):
+    a = ctx.args
+    ceiling = ctx.topos[path.topo_name]["ceiling_pps"]
+    hi = int(ceiling * 1.05) if ceiling else "max"
+    ndr, pdr, bound = (search_load if ctx.has_search else search_here)(ctx, path, hi)
+    if ndr is None:  # the first trial passed PDR but lost: NDR from a second search below it
+        ndr, _, _ = search_here(ctx, path, pdr * 0.98)
+    path.ndr, path.pdr = ndr, pdr
+    path.search = "pktecho-load --search" if ctx.has_search else "bisection in scripts/compare"
+    path.generator_bound = bool(bound or (ceiling and pdr >= 0.9 * ceiling))
+    log("        NDR %.0f pps, PDR %.0f pps%s" % (ndr, pdr, " (generator-bound: >= )"
+                                                 if path.generator_bound else ""))
+    # Latency at no load and at 10/50/90% of PDR; those trials are points of the curve too.
+    points = [("no_load", a.no_load_rate)] + [(str(p), pdr * p / 100) for p in (10, 50, 90)]
+    for key, rate in points:
+        path.restart_if_dead(ctx)
+        t = Trial(ctx, path, max(int(rate), 100), a.lat_trial)
+        path.lat[key] = t
+        if key != "no_load":
+            path.curve.append([round(t.tx_pps), round(t.rx_pps)])
+        if key == "50":
+            path.cpu_us = t.cpu_us
+        lat = t.latency or {}
+        log("        %-7s %8.0f pps: p50 %s us, p99 %s us, loss %.4f" % (
+            key, rate, fmt(lat.get("p50")), fmt(lat.get("p99")), t.loss))
+    # The rest of the curve: overload, up to the generator's ceiling.
+    for f in a.curve:
+        rate = pdr * f
+        if ceiling and rate >= ceiling:
+            rate = "max"
+        path.restart_if_dead(ctx)
+        t = Trial(ctx, path, rate if rate == "max" else int(rate), a.trial)
+        path.curve.append([round(t.tx_pps), round(t.rx_pps)])
+        log("        curve %8s pps offered: sent %.0f, echoed %.0f" % (
+            rate if rate == "max" else "%.0f" % rate, t.tx_pps, t.rx_pps))
+        if rate == "max":
+            break
+    path.curve.sort()
+
+
+def fmt(v, digits=1):
+    return "?" if v is None else "%.*f" % (digits, v)
 
 
 def machine():
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            cpu = next(x.split(":", 1)[1].strip() for x in f if x.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return "%s, %d CPUs, Linux %s" % (cpu, os.cpu_count() or 0, platform.release())
 
 
-def loadavg():
-    return "%.1f" % os.getloadavg()[0]
+def best(paths, kinds):
+    done = [p for p in paths if p.kind in kinds and p.pdr]
+    return max(done, key=lambda p: p.pdr) if done else None
 
 
-def write_md(paths, bench, args, started):
-    lines = [
-        "# pktecho: the paths compared",
-        "",
-        "Made by `scripts/compare%s` on %s (%s), in %.0f s; load average %s at the start, "
-        "%s at the end (above 1 per CPU, other work shared the cores: expect noise)." % (
-            " --quick" if args.quick else "", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            machine(), time.time() - started, args.loadavg_start, loadavg()),
-        "",
-        "Same load for every path: pktecho-load, UDP, %d-byte payloads, %d flows, one thread on "
-        "CPU %s; the server on CPU %s. Throughput: offered rate `%s` for %g s after %g s of "
-        "warm-up. Latency: %d pps for %g s. Method and how to read this: docs/load.md." % (
-            args.size, args.flows, LOAD_CPU, SERVER_CPU, args.rate, args.duration, args.warmup,
-            args.lat_rate, args.lat_duration),
-        "",
-        table(paths, args),
-        "",
-    ] + ["**%s**: %s." % (p.name, p.note) for p in paths if p.note] + [
-        "",
-        "- echoed pps, Gbps (Ethernet frames without FCS), loss: at the offered rate; loss there "
-        "is the server (or the path) falling behind.",
-        "- RTT and lost at fixed rate: at %d pps, where every path should lose nothing." %
-        args.lat_rate,
-        "- server CPU: utime+stime of the server process from /proc/<pid>/stat over the measured "
-        "intervals, divided by the echoes received in them. A DPDK lcore polls: it burns its "
-        "core whatever the rate, so its cost per packet falls as the rate rises.",
-        "- server CPU use: the same CPU time over the wall time, in percent of one core. A "
-        "polling DPDK server below 100% did not get its core: other work shared it, and its "
-        "rates and latencies here say more about the machine than about the path.",
-        "- load CPU use: the same for pktecho-load (in the socket paths its kernel transmit work "
-        "counts too). Near 100%, the load was the limit of that row; well below, with loss at "
-        "max, the server was.",
-    ]
-    if bench is not None:
-        lines += ["", "## Core benchmark against dpdk-testpmd (`scripts/bench dpdk`)", "",
-                  "```", bench, "```"]
-    path = os.path.join(args.out, "compare.md")
+def pair(paths):
+    """The best pktecho-dpdk row and the best kernel-socket row of the veth topology."""
+    veth = [p for p in paths if p.topo_name == "veth"]
+    return best(veth, ("dpdk",)), best(veth, ("socket",))
+
+
+def equal_rate_trial(ctx, paths):
+    """Both rows of pair() at one rate, the kernel row's 50% of PDR: the DPDK row again."""
+    dp, ks = pair(paths)
+    if not dp or not ks or "50" not in ks.lat:
+        return None
+    rate = int(ks.pdr * 0.5)
+    log("equal rate: %s at %d pps (50%% of %s's PDR)" % (dp.name, rate, ks.name))
+    try:
+        dp.start(ctx)
+        t = Trial(ctx, dp, rate, ctx.args.lat_trial)
+    except (Failed, Unavailable) as e:
+        log("        failed: %s" % e)
+        return None
+    finally:
+        dp.stop()
+    return {"rate_pps": rate, "dpdk": dp.name, "socket": ks.name,
+            "dpdk_latency_us": t.latency, "socket_latency_us": ks.lat["50"].latency,
+            "dpdk_loss_ratio": t.loss, "socket_loss_ratio": ks.lat["50"].loss}
+
+
+def json_doc(ctx, paths, started):
+    """Everything measured, as compare.json (docs/reports.md); compare.md and compare.svg are
+    rendered from it alone (scripts/compare --render FILE re-renders them)."""
+    a = ctx.args
+
+    def lat_of(p, corrected):
+        out = {}
+        for key, t in p.lat.items():
+            lat = t.latency_corrected if corrected else t.latency
+            out[key] = dict(lat, offered_pps=round(t.rate if t.rate != "max" else t.tx_pps)) \
+                if lat else None
+        return out
+    rows = []
+    for p in paths:
+        row = {"topology": p.topo_name, "name": p.name, "kind": p.kind,
+               "available": p.why is None and p.failed is None}
+        if p.why or p.failed:
+            row["why"] = p.why or "failed: %s" % p.failed
+        else:
+            row.update({
+                "ndr_pps": round(p.ndr), "pdr_pps": round(p.pdr),
+                "generator_bound": bool(p.generator_bound),
+                "server_cpu_us_per_packet": None if p.cpu_us is None else round(p.cpu_us, 3),
+                "polling": p.polling,
+                "latency_us": lat_of(p, False), "latency_corrected_us": lat_of(p, True),
+                "curve": p.curve, "search": p.search, "trials": p.trials})
+        if p.notes:
+            row["notes"] = p.notes
+        rows.append(row)
+    return {
+        "schema": SCHEMA, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "machine": machine(), "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "loadavg_start": ctx.loadavg_start, "quick": a.quick,
+        "seconds": round(time.time() - started),
+        "method": {"size": a.size, "flows": a.flows, "trial_s": a.trial,
+                   "latency_trial_s": a.lat_trial, "precision": a.precision,
+                   "pdr_loss": a.pdr_loss, "no_load_pps": a.no_load_rate,
+                   "search": "pktecho-load --search" if ctx.has_search else
+                   "bisection in scripts/compare",
+                   "service_limits": "their reply limits off (--reply-limit off "
+                   "--source-limit off)" if ctx.service_opts else
+                   "the reply limits of these builds (none)",
+                   "generator_cpu": int(GEN_CPU), "server_cpu": int(SRV_CPU)},
+        "generators": [dict(v) for v in ctx.topos.values()],
+        "paths": rows, "equal_rate": None}
+
+
+# ---- output: rendered from the JSON document only ----
+
+def rate_cell(r, key):
+    return (">= %.0f" if r["generator_bound"] else "%.0f") % (r[key] / 1e3)
+
+
+def lat_cell(r, key, pct):
+    lat = (r.get("latency_us") or {}).get(key)
+    return fmt(lat.get(pct)) if lat else "-"
+
+
+def doc_pair(doc):
+    veth = [r for r in doc["paths"] if r["topology"] == "veth" and r["available"]]
+    dp = [r for r in veth if r["kind"] == "dpdk"]
+    ks = [r for r in veth if r["kind"] == "socket"]
+    if not dp or not ks:
+        return None, None
+    return max(dp, key=lambda r: r["pdr_pps"]), max(ks, key=lambda r: r["pdr_pps"])
+
+
+def ratio_lines(doc):
+    dp, ks = doc_pair(doc)
+    if not dp:
+        return []
+    out = ["On the veth topology, the best pktecho-dpdk row (%s) against the best kernel-socket "
+           "row (%s): PDR %s%.2fx" % (dp["name"], ks["name"], ">= " if dp["generator_bound"]
+                                      else "", dp["pdr_pps"] / ks["pdr_pps"])]
+    a, b = dp["latency_us"].get("50"), ks["latency_us"].get("50")
+    if a and b and b["p50"]:
+        out[-1] += "; p50 RTT at 50%% of each one's own PDR %.1f us against %.1f us (%.2fx)" % (
+            a["p50"], b["p50"], a["p50"] / b["p50"])
+    eq = doc.get("equal_rate")
+    if eq and eq["dpdk_latency_us"] and eq["socket_latency_us"]:
+        out.append("Both at one rate, %d pps: p50 RTT %.1f us against %.1f us (%.2fx)" % (
+            eq["rate_pps"], eq["dpdk_latency_us"]["p50"], eq["socket_latency_us"]["p50"],
+            eq["dpdk_latency_us"]["p50"] / eq["socket_latency_us"]["p50"]))
+    return [x + "." for x in out]
+
+
+def write_md(doc, out_dir, svg):
+    m = doc["method"]
+    busy = doc["loadavg"][0] > (os.cpu_count() or 1)
+    L = ["# pktecho: what kernel bypass buys, path by path", "",
+         "Made by `scripts/compare%s` on %s (%s) in %d s; load average %.1f at the start, %.1f "
+         "at the end%s." % (" --quick" if doc["quick"] else "", doc["date"], doc["machine"],
+                            doc["seconds"], doc["loadavg_start"], doc["loadavg"][0],
+                            " (more than one per CPU: other work shared the cores, expect "
+                            "noise)" if busy else ""), ""]
+    if doc["quick"]:
+        L += ["Quick run: %g s trials, search precision %g%%, a thin curve; `scripts/compare` "
+              "without --quick measures with longer trials and more points." %
+              (m["trial_s"], m["precision"] * 100), ""]
+    L += ["One generator per topology, pktecho-load --dpdk on CPU %d, %d-byte UDP payloads from "
+          "%d flows; the server on CPU %d. NDR: the highest offered rate with no loss; PDR: "
+          "with loss <= %g%% (search: %s, %g s trials). Services run with %s." % (
+              m["generator_cpu"], m["size"], m["flows"], m["server_cpu"], m["pdr_loss"] * 100,
+              m["search"], m["trial_s"], m["service_limits"]), "",
+          "Generator ceilings (the generator against a zero-work reflector, same run):", ""]
+    for g in doc["generators"]:
+        L.append("- %s: %s (%s)" % (g["topology"], "%.0f kpps" % (g["ceiling_pps"] / 1e3)
+                                    if g["ceiling_pps"] else "unknown", g["measured"]))
+    L += ["", "| path | topology | kind | NDR kpps | PDR kpps | p50 / p99 RTT us at 50% PDR | "
+          "p50 RTT us, no load | p99 RTT us at 90% PDR | server CPU us/packet at 50% PDR |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    for r in doc["paths"]:
+        if not r["available"]:
+            L.append("| %s | %s | %s | %s | | | | | |" % (r["name"], r["topology"], r["kind"],
+                                                         r["why"]))
+            continue
+        L.append("| %s | %s | %s | %s | %s | %s / %s | %s | %s | %s%s |" % (
+            r["name"], r["topology"], r["kind"], rate_cell(r, "ndr_pps"),
+            rate_cell(r, "pdr_pps"), lat_cell(r, "50", "p50"), lat_cell(r, "50", "p99"),
+            lat_cell(r, "no_load", "p50"), lat_cell(r, "90", "p99"),
+            fmt(r["server_cpu_us_per_packet"], 2), " (polls)" if r["polling"] else ""))
+    L += [""] + ratio_lines(doc)
+    notes = ["**%s**: %s." % (r["name"], "; ".join(r["notes"])) for r in doc["paths"]
+             if r.get("notes")]
+    if notes:
+        L += [""] + notes
+    L += ["", "How to read it:",
+          "- `>= N`: the path reached 90% of its generator's ceiling, or the generator could not "
+          "send a rate it was asked for: N is a lower bound set by the generator, not the "
+          "path's limit.",
+          "- Latency is measured from when the packet was built; compare.json also has it from "
+          "when the packet was due (`latency_corrected_us`, corrected for coordinated "
+          "omission) where pktecho-load reports that.",
+          "- A polling server (DPDK, testpmd) burns its core whatever the rate: its CPU per "
+          "packet falls as the rate rises.",
+          "- The curve in compare.svg follows each path from 10% of its PDR into overload: a "
+          "path that collapses echoes less as more is offered.",
+          "- compare.json has every number here and more (docs/reports.md); method and "
+          "explanation: docs/performance.md."]
+    if svg:
+        L += ["", "![the paths compared](compare.svg)"]
+    path = os.path.join(out_dir, "compare.md")
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(L) + "\n")
     return path
 
 
-def write_svg(paths, args):
-    done = [p for p in paths if not p.status]
-    svg = os.path.join(args.out, "compare.svg")
-    if not done or not shutil.which("gnuplot"):
+def write_svg(doc, out_dir, terminal="svg"):
+    rows = [r for r in doc["paths"] if r["available"]]
+    out = os.path.join(out_dir, "compare." + terminal)
+    if not rows or not shutil.which("gnuplot"):
         return None
-    with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as d:
-        for p in done:
-            d.write('"%s" %.3f %.3f %.1f\n' % (p.name.replace('"', "'"), p.max["rx_pps"] / 1e3,
-                                              p.cpu_us if p.cpu_us is not None else 0,
-                                              p.fixed["latency_us"]["p99"]))
-    n = len(done)
-    panel = ("set title '%s'\n"
-             "plot '{d}' using (column({c})/2):0:(0):{c}:($0-0.35):($0+0.35):ytic(1) "
-             "with boxxyerror lc rgb '%s', "
-             "'' using {c}:0:(sprintf(' %s', column({c}))) with labels left\n")
+    tmp = pt.CLEANUP.path(tempfile.mkdtemp(prefix="pe-cmp-%d-plot-" % PID))
+    bars = os.path.join(tmp, "bars.dat")
+    with open(bars, "w") as f:
+        for r in rows:
+            lat = r["latency_us"]
+
+            def v(key, pct):
+                return max((lat.get(key) or {}).get(pct) or 0.1, 0.1)
+            f.write('"%s%s" %.3f %.3f %.3f %.3f %.3f\n' % (
+                r["name"].replace('"', "'"), " (>=)" if r["generator_bound"] else "",
+                r["ndr_pps"] / 1e3, r["pdr_pps"] / 1e3, v("50", "p50"), v("50", "p99"),
+                v("no_load", "p50")))
+    curves = []
+    for i, r in enumerate(rows):
+        c = os.path.join(tmp, "c%d.dat" % i)
+        with open(c, "w") as f:
+            for off, echo in r["curve"]:
+                f.write("%.3f %.3f\n" % (off / 1e3, echo / 1e3))
+        curves.append("'%s' using 1:2 with linespoints lw 2 pt %d title '%s'" % (
+            c, 5 + i % 8, r["name"].replace("'", "")))
+    n = len(rows)
+    ceil = ", ".join("%s %s" % (g["topology"], "%.0f kpps" % (g["ceiling_pps"] / 1e3)
+                                if g["ceiling_pps"] else "unknown") for g in doc["generators"])
+    head = "pktecho paths, %d-byte UDP echo%s" % (doc["method"]["size"],
+                                                  " (--quick)" if doc["quick"] else "")
+    sub = "%s | %s | load average %.1f | generator ceiling: %s" % (
+        doc["date"], doc["machine"], doc["loadavg"][0], ceil)
+    bar_h, curve_h, top = 130 + 30 * n, 440, 70
+    total = 2 * bar_h + curve_h + top
+    frac = lambda px: px / float(total)  # noqa: E731
+    term = {"svg": "svg size 1100,%d font 'sans,11' noenhanced background '#ffffff'",
+            "png": "png size 1100,%d noenhanced"}[terminal] % total
     script = "\n".join([
-        "set terminal svg size 1000,%d font 'sans,11' noenhanced background '#ffffff'"
-        % (3 * (70 + 30 * n) + 40),
-        "set output '%s'" % svg,
-        "set multiplot layout 3,1 title 'pktecho: %d-byte UDP echo, the same load for every "
-        "path'" % args.size,
-        "set style fill solid 0.8 border -1", "set lmargin 50", "set rmargin 10",
-        "set grid xtics", "unset key", "set ytics scale 0",
-        "set yrange [%f:-0.6]" % (n - 0.4), "set xrange [0:*]", "set offsets 0,0.15,0,0",
-        panel.format(d=d.name, c=2) % ("echoed kpps (more is better)", "#3a7bd5", "%.0f"),
-        panel.format(d=d.name, c=3) % ("server CPU us per packet (less is better)", "#d5893a",
-                                       "%.2f"),
-        panel.format(d=d.name, c=4) % ("p99 round trip us at %d pps (less is better)" %
-                                       args.lat_rate, "#4caf50", "%.0f"),
+        "set terminal " + term, "set output '%s'" % out,
+        "set multiplot title \"%s\\n%s\"" % (head.replace('"', "'"), sub.replace('"', "'")),
+        "set style fill solid 0.8 border -1", "set grid xtics", "set ytics scale 0",
+        "set lmargin 46", "set rmargin 6", "set key below horizontal",
+        # panel 1: NDR and PDR, kpps
+        "set size 1,%f" % frac(bar_h), "set origin 0,%f" % frac(bar_h + curve_h),
+        "set yrange [%f:-0.7]" % (n - 0.3), "set xrange [0:*]",
+        "set title 'throughput, kpps: PDR (loss <= %g%%), NDR (no loss); (>=) generator-bound'"
+        % (doc["method"]["pdr_loss"] * 100),
+        "plot '%s' using 3:($0-0.18):(0):3:($0-0.34):($0-0.02):ytic(1) with boxxyerror "
+        "lc rgb '#3a7bd5' title 'PDR', '' using 2:($0+0.18):(0):2:($0+0.02):($0+0.34) with "
+        "boxxyerror lc rgb '#9cc3f5' title 'NDR', '' using 3:($0-0.18):(sprintf(' %%.0f', $3)) "
+        "with labels left notitle" % bars,
+        # panel 2: latency on a log axis
+        "set size 1,%f" % frac(bar_h), "set origin 0,%f" % frac(curve_h),
+        "set logscale x", "set xrange [*:*]",
+        "set title 'round trip us, log axis (less is better): p50 at no load; p50, p99 at 50% "
+        "of PDR'",
+        "plot '%s' using 6:($0-0.25):(0.1):6:($0-0.36):($0-0.14):ytic(1) with boxxyerror "
+        "lc rgb '#9ccc65' title 'p50, no load', '' using 4:0:(0.1):4:($0-0.11):($0+0.11) with "
+        "boxxyerror lc rgb '#4caf50' title 'p50 at 50%%', '' using 5:($0+0.25):(0.1):5:"
+        "($0+0.14):($0+0.36) with boxxyerror lc rgb '#1b5e20' title 'p99 at 50%%'" % bars,
+        # panel 3: offered vs echoed
+        "unset logscale x", "set ytics scale 1", "set yrange [0:*]", "set xrange [0:*]",
+        "set size 1,%f" % frac(curve_h), "set origin 0,0", "set lmargin 10", "set rmargin 46",
+        "set key outside right top vertical", "set xlabel 'offered kpps'",
+        "set ylabel 'echoed kpps'",
+        "set title 'offered vs echoed: where each path saturates, and which ones collapse'",
+        "plot " + ", ".join(curves + ["x with lines dt 2 lc rgb '#999999' title 'all echoed'"]),
         "unset multiplot", ""])
-    try:
-        p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
-    finally:
-        os.unlink(d.name)
+    p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
-        log("gnuplot failed: %s" % p.stderr.strip()[-300:])
+        log("gnuplot failed: %s" % p.stderr.strip()[-400:])
         return None
-    return svg
+    return out
 
 
 # ---- main ----
 
 def parse_args():
     ap = argparse.ArgumentParser(prog="scripts/compare", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="about a minute in all (the demo)")
-    ap.add_argument("--duration", type=float, help="seconds at the offered rate (10; quick 1.5)")
-    ap.add_argument("--warmup", type=float, help="warm-up seconds per run (1; quick 0.3)")
-    ap.add_argument("--rate", default="max", help="offered rate, PPS or max (max)")
-    ap.add_argument("--lat-rate", type=int, default=10000, help="latency run rate (10000)")
-    ap.add_argument("--lat-duration", type=float, help="latency run seconds (5; quick 1)")
+    ap.add_argument("--quick", action="store_true",
+                    help="short trials, coarse search, thin curves (scripts/demo)")
+    ap.add_argument("--paths", default="af_xdp,af_packet,testpmd,sock,classic,memif,virtio,"
+                    "vhost-net", help="comma list of af_xdp, af_packet, testpmd, sock (every IO "
+                    "model) or one model name, classic, memif, virtio, vhost-net (all)")
+    ap.add_argument("--trial", type=float, help="seconds per search or curve trial (1; quick "
+                    "0.4)")
+    ap.add_argument("--confirm", type=float, help="seconds of the confirming trial of "
+                    "pktecho-load --search (5; quick 1)")
+    ap.add_argument("--lat-trial", type=float, help="seconds per latency trial (2; quick 0.5)")
+    ap.add_argument("--warmup", type=float, help="warm-up seconds per trial (0.5; quick 0.2)")
+    ap.add_argument("--precision", type=float, help="search precision, relative (0.02; quick "
+                    "0.1)")
+    ap.add_argument("--pdr-loss", type=float, default=0.005, help="PDR loss ratio (0.005)")
     ap.add_argument("--size", type=int, default=64, help="UDP payload bytes (64)")
-    ap.add_argument("--flows", type=int, default=4, help="load flows (4)")
-    ap.add_argument("--paths", default="af_packet,sock,memif,bench",
-                    help="comma list of af_packet, sock (all IO models) or one model name, "
-                    "memif, bench")
+    ap.add_argument("--flows", type=int, default=4, help="generator flows (4)")
     ap.add_argument("--build", default="build/compare", help="build directory (build/compare)")
     ap.add_argument("--no-build", action="store_true", help="use --build as it is")
-    ap.add_argument("--out", help="where compare.md and compare.svg go (the repository root)")
-    ap.add_argument("--bench-timeout", type=int, default=600)
+    ap.add_argument("--out", help="where compare.md/.svg/.json go (the repository root)")
+    ap.add_argument("--render", metavar="JSON", help="measure nothing: write compare.md and "
+                    "compare.svg (and compare.png with --png) from this compare.json")
+    ap.add_argument("--png", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    a.duration = a.duration if a.duration is not None else (1.5 if a.quick else 10.0)
-    a.warmup = a.warmup if a.warmup is not None else (0.3 if a.quick else 1.0)
-    a.lat_duration = a.lat_duration if a.lat_duration is not None else (1.0 if a.quick else 5.0)
-    for name, v in (("--duration", a.duration), ("--lat-duration", a.lat_duration)):
-        if not 0 < v <= 3600:
-            ap.error("%s: expected seconds in (0, 3600]" % name)
-    if not (a.rate == "max" or a.rate.isdigit() and int(a.rate) > 0):
-        ap.error("--rate: expected a packet rate or max, got '%s'" % a.rate)
+    q = a.quick
+    a.trial = a.trial or (0.4 if q else 1.0)
+    a.confirm = a.confirm or (1.0 if q else 5.0)
+    a.lat_trial = a.lat_trial or (0.5 if q else 2.0)
+    a.warmup = a.warmup if a.warmup is not None else (0.2 if q else 0.5)
+    a.precision = a.precision or (0.1 if q else 0.02)
+    a.drain = 0.5
+    a.no_load_rate = 1000
+    a.max_trials = 5 if q else 14
+    a.ceiling_trials = 1 if q else 3
+    a.curve = [2.0, 3.0] if q else [1.1, 1.3, 1.6, 2.0, 2.5, 3.0]
+    for name in ("trial", "confirm", "lat_trial"):
+        if not 0 < getattr(a, name) <= 600:
+            ap.error("--%s: expected seconds in (0, 600]" % name.replace("_", "-"))
+    if not 0 < a.precision < 1:
+        ap.error("--precision: expected a ratio in (0, 1)")
+    if not 0 <= a.pdr_loss < 1:
+        ap.error("--pdr-loss: expected a ratio in [0, 1)")
     if not 32 <= a.size <= 1472:
         ap.error("--size: expected 32..1472")
     if not 1 <= a.flows <= 4096:
         ap.error("--flows: expected 1..4096")
-    if not 1 <= a.lat_rate <= 10000000:
-        ap.error("--lat-rate: expected 1..10000000 packets per second")
-    known = {"af_packet", "sock", "memif", "bench"} | set(IO_MODELS)
+    known = {"af_xdp", "af_packet", "testpmd", "sock", "classic", "memif", "virtio",
+             "vhost-net"} | set(IO_MODELS)
     bad = [x for x in a.paths.split(",") if x not in known]
     if bad:
         ap.error("--paths: unknown %s (known: %s)" % (",".join(bad), ",".join(sorted(known))))
@@ -547,54 +946,99 @@ def parse_args():
     return a
 
 
+def run(ctx, paths):
+    todo = [p for p in paths if p.why is None]
+    for p in paths:
+        if p.why:
+            log("%s: %s" % (p.name, p.why))
+    # The generator's ceiling, per topology that has a path to run, first.
+    for name in sorted({p.topo_name for p in todo}, key=["veth", "memif", "virtio"].index):
+        log("generator ceiling, %s topology" % name)
+        try:
+            ctx.topos[name] = measure_ceiling(ctx, name)
+            log("        %.0f pps" % ctx.topos[name]["ceiling_pps"])
+        except (Failed, Unavailable) as e:
+            log("        no ceiling: %s" % e)
+            ctx.topos[name] = {"topology": name, "ceiling_pps": None,
+                               "measured": "failed: %s" % e}
+    for n, p in enumerate(todo, 1):
+        log("[%d/%d] %s" % (n, len(todo), p.name))
+        try:
+            p.start(ctx)
+            measure(ctx, p)
+        except Unavailable as e:
+            p.why = "not available here: %s" % e
+            log("        " + p.why)
+        except Failed as e:
+            p.failed = str(e)
+            log("        failed: %s" % e)
+        finally:
+            p.stop()
+
+
+def render(args):
+    try:
+        with open(args.render) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        print("compare: --render %s: %s" % (args.render, e), file=sys.stderr)
+        return 1
+    if doc.get("schema") != SCHEMA:
+        print("compare: --render %s: schema %r, expected %d" % (args.render, doc.get("schema"),
+                                                                 SCHEMA), file=sys.stderr)
+        return 1
+    try:
+        svg = write_svg(doc, args.out)
+        if args.png:
+            write_svg(doc, args.out, "png")
+        md = write_md(doc, args.out, svg)
+    finally:
+        pt.CLEANUP.clean()
+    log("wrote %s%s" % (md, " and " + svg if svg else ""))
+    return 0
+
+
 def main():
     args = parse_args()
+    if args.render:
+        return render(args)
     if os.geteuid() != 0:
-        print("compare: needs root (it makes network namespaces); try: sudo scripts/compare",
+        print("compare: needs root (namespaces, DPDK vdevs); try: sudo scripts/compare",
               file=sys.stderr)
         return 2
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     started = time.time()
-    args.loadavg_start = loadavg()
     try:
         bins = build(args)
-        paths = plan(args, bins)
-        runner = Runner(args, bins)
-        todo = [p for p in paths if not p.status]
-        for p in paths:
-            if p.status:
-                log("%s: %s" % (p.name, p.status))
-        for n, p in enumerate(todo, 1):
-            try:
-                runner.run(p, n, len(todo))
-            except Failed as e:
-                p.status = "failed: %s" % e
-                log("        %s" % p.status)
-            except NotBuilt as e:
-                p.status = "not built: no %s" % e
-                log("        %s" % p.status)
-        JAN.clean()
-        bench = core_bench(args, bins)
-        md = write_md(paths, bench, args, started)
-        svg = write_svg(paths, args)
+        if not executable(bins["load"]):
+            log("failed: %s is not built" % bins["load"])
+            return 1
+        ctx = Ctx(args, bins)
+        ctx.loadavg_start = round(os.getloadavg()[0], 2)
+        paths = plan(args)
+        run(ctx, paths)
+        eq = equal_rate_trial(ctx, paths)
+        doc = json_doc(ctx, paths, started)
+        doc["equal_rate"] = eq
+        jpath = os.path.join(args.out, "compare.json")
+        with open(jpath, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        svg = write_svg(doc, args.out)
+        md = write_md(doc, args.out, svg)
     except KeyboardInterrupt:
         log("interrupted: cleaning up")
         return 130
-    except (subprocess.CalledProcessError, Failed, OSError) as e:
+    except (subprocess.CalledProcessError, OSError) as e:
         log("failed: %s" % e)
         return 1
     finally:
-        JAN.clean()
-    print()
-    print(table(paths, args))
-    print("\nechoed pps: what the path sustains at the offered load (more is better); loss at "
-          "max: how far it fell behind;\nRTT at %d pps: latency (less is better); server CPU "
-          "us/packet: its cost (less is better); CPU use below 100%%\nfor a polling DPDK server "
-          "means other work shared its core. Method: docs/load.md." % args.lat_rate)
-    if bench is not None:
-        print("\ncore benchmark (scripts/bench dpdk):\n" + bench)
-    print("\nwrote %s%s (%.0f s)" % (md, " and " + svg if svg else "", time.time() - started))
+        pt.CLEANUP.clean()
+    with open(md) as f:
+        print()
+        print(f.read())
+    log("wrote %s, %s%s (%.0f s)" % (md, jpath, ", " + svg if svg else "",
+                                     time.time() - started))
     return 0
 
 

@@ -228,38 +228,6 @@ def case_stats_name():
     expect_clean(s, s["tx_packets"])
 
 
-def case_compare():
-    """scripts/compare end to end on one socket path: progress, table, compare.md, compare.svg,
-    and no namespace or process left behind."""
-    need_pktecho()
-    if os.geteuid() != 0:
-        raise Skip("scripts/compare makes namespaces: needs root")
-    out = tempfile.mkdtemp(prefix="pe-compare-test-")
-    try:
-        # scripts/compare execs python: its pid names its namespaces (pe-cmp-PID-*). Others'
-        # compare runs may have namespaces of their own meanwhile.
-        p = subprocess.Popen([os.path.join(SRC, "scripts/compare"), "--no-build", "--build",
-                              BUILD, "--paths", "epoll", "--duration", "0.5", "--warmup", "0.2",
-                              "--lat-duration", "0.5", "--lat-rate", "2000", "--out", out],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        stdout, stderr = p.communicate(timeout=120)
-        check(p.returncode == 0, "compare exit %d: %s" % (p.returncode, stderr + stdout))
-        print(stdout[-1500:])
-        check("[1/1] pktecho --io-model epoll" in stdout, "no progress line")
-        md = open(os.path.join(out, "compare.md")).read()
-        row = [x for x in md.splitlines() if x.startswith("| pktecho --io-model epoll |")]
-        check(len(row) == 1, "no epoll row in compare.md")
-        cells = [c.strip() for c in row[0].strip("|").split("|")]
-        check(float(cells[1]) > 0 and cells[6] == "0", "row: %r" % cells)
-        if shutil.which("gnuplot"):
-            check(open(os.path.join(out, "compare.svg")).read().startswith("<?xml"), "svg")
-        text = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        left = [x for x in text.splitlines() if x.startswith("pe-cmp-%d-" % p.pid)]
-        check(not left, "namespaces left behind: %s" % left)
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
-
-
 def case_tcp():
     with EchoServer("tcp") as srv:
         s, _ = run_load(["--rate", "4000", "--count", "2000", "--threads", "2", "--flows", "3",
