@@ -16,6 +16,7 @@
 
 #include "options.h"
 #include "pe_ctl.h"
+#include "pe_conf.h"
 #include "pe_dpdk.h"
 #include "pe_report.h"
 
@@ -40,6 +41,7 @@ static void signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal or session: a clean stop too */
 }
 
 /* Our options follow "--"; everything before it belongs to the EAL. */
@@ -246,6 +248,38 @@ static int run(struct app_opts *o, bool *stuck)
 	return finish(&r, stuck);
 }
 
+/* The EAL's arguments: those of the --file `eal` lines, then those before "--". */
+static char **eal_args(const struct app_opts *o, int argc, char **argv, int *eal_argc)
+{
+	static char *v[PE_CONF_MAX_EAL + 256];
+	int n = 0;
+
+	if (argc + o->file.eal_argc >= (int)(sizeof(v) / sizeof(v[0]))) {
+		fprintf(stderr, PROG ": too many EAL arguments\n");
+		return NULL;
+	}
+	v[n++] = argv[0];
+	for (int i = 0; i < o->file.eal_argc; i++)
+		v[n++] = o->file.eal_argv[i];
+	for (int i = 1; i < argc; i++)
+		v[n++] = argv[i];
+	v[n] = NULL;
+	*eal_argc = n;
+	return v;
+}
+
+/* rte_eal_cleanup leaves the runtime directory (/var/run/dpdk/PREFIX) behind, and so does a
+ * failed rte_eal_init: remove ours (never that of a running primary with the same prefix). */
+static void eal_end(bool cleanup)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	if (cleanup)
+		rte_eal_cleanup();
+	pe_runtime_dir_remove(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static struct app_opts opts;
@@ -253,6 +287,7 @@ int main(int argc, char **argv)
 	char err[256];
 	bool stuck = false;
 	int eal_argc, dd, ret;
+	char **eal_argv;
 
 	dd = split_args(argc, argv, &eal_argc);
 	if (dd == argc && argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -267,31 +302,37 @@ int main(int argc, char **argv)
 		app_opts_free(&opts);
 		return ret == 1 ? 0 : 2;
 	}
-	vdevs_collect(eal_argc, argv, &vdevs);
+	eal_argv = eal_args(&opts, eal_argc, argv, &eal_argc);
+	if (eal_argv == NULL) {
+		app_opts_free(&opts);
+		return 2;
+	}
+	vdevs_collect(eal_argc, eal_argv, &vdevs);
 	rte_openlog_stream(stderr); /* stdout carries the reports */
-	ret = rte_eal_init(eal_argc, argv);
+	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr,
 			PROG ": EAL initialisation failed: %s (check the EAL options and "
 			     "vdevs before --)\n",
 			rte_strerror(rte_errno));
+		eal_end(false);
+		app_opts_free(&opts);
 		return 1;
 	}
 	signals_install();
 	if (vdevs_check(&vdevs) != 0) {
-		rte_eal_cleanup();
+		eal_end(true);
 		return 1;
 	}
 	if (pe_dpdk_conf_check(&opts.conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		app_usage_hint();
-		rte_eal_cleanup();
+		eal_end(true);
 		return 2;
 	}
 	/* A startup failure was printed (one line) by lib/dpdk. */
 	ret = run(&opts, &stuck);
-	if (!stuck)
-		rte_eal_cleanup();
+	eal_end(!stuck);
 	app_opts_free(&opts);
 	return ret;
 }

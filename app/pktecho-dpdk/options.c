@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "options.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "pe_conf.h"
 
 #define PROG "pktecho-dpdk"
 
@@ -35,12 +34,15 @@ void app_usage(FILE *out)
 		"  --stats-interval SEC      interval reports every SEC seconds (0 = off, "
 		"default)\n"
 		"  --report text|json        report format (json: one object per line)\n"
-		"  --duration SEC            stop after SEC seconds (0 = at SIGINT/SIGTERM)\n"
+		"  --duration SEC            stop after SEC seconds (0 = at "
+		"SIGINT/SIGTERM/SIGHUP)\n"
 		"  --stats-name NAME         export live counters as shared memory /pktecho-NAME\n"
 		"                            and take pktecho-ctl commands on /pktecho-NAME.ctl\n"
 		"  --prometheus HOST:PORT    serve Prometheus text at http://HOST:PORT/metrics\n"
 		"  --file FILE               read options from FILE: one \"option [value]\" per\n"
-		"                            line, '#' comments (config/dpdk-*.conf)\n"
+		"                            line, '#' comments, \"eal ARGS...\" lines for the "
+		"EAL\n"
+		"                            (config/dpdk-*.conf)\n"
 		"  -h, --help                this text\n"
 		"example: " PROG
 		" -l 0,1 --vdev net_af_packet0,iface=veth0 -- --ip 198.18.0.1/24\n",
@@ -52,12 +54,9 @@ void app_usage_hint(void)
 	fprintf(stderr, "usage: " PROG " [EAL options] -- [options]; try '" PROG " -- --help'\n");
 }
 
-/* "--file F:N: " while a --file line is parsed, so that errors name where the value came from. */
-static char fail_where[300];
-
 static int fail(const char *opt, const char *fmt, const char *value)
 {
-	fprintf(stderr, PROG ": %s%s: ", fail_where, opt);
+	fprintf(stderr, PROG ": %s%s: ", pe_conf_where(), opt);
 	fprintf(stderr, fmt, value);
 	fputc('\n', stderr);
 	app_usage_hint();
@@ -73,8 +72,8 @@ static int parse_u32(const char *opt, const char *text, unsigned long min, unsig
 	errno = 0;
 	v = strtoul(text, &end, 10);
 	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v < min || v > max) {
-		fprintf(stderr, PROG ": %s%s: '%s' is not a whole number in %lu..%lu\n", fail_where,
-			opt, text, min, max);
+		fprintf(stderr, PROG ": %s%s: '%s' is not a whole number in %lu..%lu\n",
+			pe_conf_where(), opt, text, min, max);
 		app_usage_hint();
 		return 2;
 	}
@@ -219,6 +218,8 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 	case OPT_IP:
 		return parse_ip(c, arg);
 	case OPT_UDP_PORTS:
+		if (*arg == '\0') /* an unset shell variable must not switch the echo off */
+			return fail("--udp-ports", "'%s' is empty: it would echo on no port", arg);
 		if (pe_pkt_cfg_set_ports(c->pkt.echo_ports, arg) != 0)
 			return fail("--udp-ports", "'%s' is not a port list like 7,9000-9010", arg);
 		return 0;
@@ -257,8 +258,9 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 		c->stats_name = arg;
 		return parse_name(arg);
 	case OPT_PROMETHEUS:
-		if (strchr(arg, ':') == NULL)
-			return fail("--prometheus", "'%s' is not HOST:PORT (e.g. 127.0.0.1:9101)",
+		if (pe_prom_addr_check(arg) != 0)
+			return fail("--prometheus",
+				    "'%s' is not HOST:PORT, port 0..65535 (e.g. 127.0.0.1:9101)",
 				    arg);
 		o->prometheus = arg;
 		return 0;
@@ -279,70 +281,25 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 	}
 }
 
-static char *trim(char *s)
+static int apply_file_opt(void *arg, int val, char *value)
 {
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* One "option [value]" line of a --file: the same option and checks as on the command line. */
-static int parse_file_line(struct app_opts *o, const char *path, unsigned line_no, char *line)
-{
-	char *name = trim(line), *value, where[280];
-	const struct option *lo;
-	int ret;
-
-	if (*name == '\0' || *name == '#')
-		return 0;
-	value = name + strcspn(name, " \t");
-	if (*value != '\0')
-		*value++ = '\0';
-	value = trim(value);
-	for (lo = long_opts; lo->name != NULL && strcmp(lo->name, name) != 0; lo++)
-		;
-	snprintf(where, sizeof(where), "--file %s:%u", path, line_no);
-	if (lo->name == NULL || lo->val == OPT_FILE || lo->val == 'h')
-		return fail(where, "unknown option '%s'", name);
-	if ((lo->has_arg == required_argument) != (*value != '\0'))
-		return fail(where, lo->has_arg ? "'%s' needs a value" : "'%s' takes no value",
-			    name);
-	if (o->n_owned == ARRAY_LEN(o->owned))
-		return fail(where, "%stoo many values", "");
-	o->owned[o->n_owned] = strdup(value);
-	if (o->owned[o->n_owned] == NULL)
-		return fail(where, "%sout of memory", "");
-	snprintf(fail_where, sizeof(fail_where), "%s: ", where);
-	ret = parse_one(o, lo->val, o->owned[o->n_owned++]);
-	fail_where[0] = '\0';
-	return ret;
+	return parse_one(arg, val, value ? value : "");
 }
 
 static int parse_file(struct app_opts *o, const char *path)
 {
-	char line[1024];
-	unsigned line_no = 0;
-	int ret = 0;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return fail("--file", "'%s' cannot be read", path);
-	while (ret == 0 && fgets(line, sizeof(line), f) != NULL)
-		ret = parse_file_line(o, path, ++line_no, line);
-	fclose(f);
-	return ret;
+	o->file.prog = PROG;
+	o->file.opts = long_opts;
+	o->file.file_val = OPT_FILE;
+	o->file.apply = apply_file_opt;
+	o->file.arg = o;
+	o->file.eal_lines = true;
+	return pe_conf_read(&o->file, path);
 }
 
 void app_opts_free(struct app_opts *o)
 {
-	for (unsigned i = 0; i < o->n_owned; i++)
-		free(o->owned[i]);
-	o->n_owned = 0;
+	pe_conf_free(&o->file);
 }
 
 static void opts_init(struct app_opts *o)

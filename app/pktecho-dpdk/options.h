@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "pe_conf.h"
 #include "pe_dpdk.h"
 #include "pe_report.h"
 
@@ -15,8 +16,7 @@ struct app_opts {
 	enum pe_report_fmt report;
 	const char *prometheus; /* HOST:PORT or NULL */
 	bool txq_set;
-	unsigned n_owned; /* strings read from --file, freed by app_opts_free */
-	char *owned[64];
+	struct pe_conf file; /* --file contents and their `eal` lines, freed by app_opts_free */
 };
 
 /* Parses argv (argv[0] is the program name, then only our options). Returns 0, 1 when --help was

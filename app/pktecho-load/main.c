@@ -27,6 +27,7 @@ static void signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal: a clean stop too */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -187,15 +188,37 @@ static const char *create_error(const struct load_opts *o, int err)
 	}
 }
 
+static struct pe_conf eal_file; /* the `eal` lines of --file, read before the EAL starts */
+
 /* "--dpdk [EAL options] --" in front: initialise the EAL and shift it away. 0 or exit code. */
 static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 {
 	int n;
 
+	static char *v[PE_CONF_MAX_EAL + 512];
+	int len = 0, dd;
+
 	*dpdk = *argc > 1 && strcmp((*argv)[1], "--dpdk") == 0;
 	if (!*dpdk)
 		return 0;
-	n = pe_load_dpdk_eal_init(*argc - 1, *argv + 1);
+	/* The `eal` lines of our --file options come first, then the command line's. */
+	for (dd = 2; dd < *argc && strcmp((*argv)[dd], "--") != 0; dd++)
+		;
+	eal_file.prog = "pktecho-load";
+	eal_file.eal_lines = true;
+	if (pe_conf_eal_scan(&eal_file, *argc, *argv, dd) != 0)
+		return 2;
+	if (*argc + eal_file.eal_argc >= (int)(sizeof(v) / sizeof(v[0]))) {
+		fprintf(stderr, "pktecho-load: --dpdk: too many arguments\n");
+		return 2;
+	}
+	v[len++] = (*argv)[1];
+	for (int i = 0; i < eal_file.eal_argc; i++)
+		v[len++] = eal_file.eal_argv[i];
+	for (int i = 2; i < *argc; i++)
+		v[len++] = (*argv)[i];
+	v[len] = NULL;
+	n = pe_load_dpdk_eal_init(len, v);
 	if (n == -ENOTSUP) {
 		fprintf(stderr, "pktecho-load: --dpdk: this build has no DPDK (install libdpdk-dev "
 				"and rebuild)\n");
@@ -206,8 +229,8 @@ static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 			strerror(-n));
 		return 2;
 	}
-	*argc -= n + 1;
-	*argv += n + 1;
+	*argc = len - n;
+	*argv = v + n;
 	return 0;
 }
 
@@ -254,5 +277,7 @@ int main(int argc, char **argv)
 	}
 	if (dpdk)
 		pe_load_dpdk_cleanup();
+	pe_conf_free(&o.file);
+	pe_conf_free(&eal_file);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "opts.h"
+#include "pe_conf.h"
 #include "pe_config.h"
 
 #define NANO 1e9
@@ -32,6 +33,10 @@ void load_opts_usage(FILE *out)
 		"  --interval S      live report lines every S seconds (0 = off)\n"
 		"  --stats-name NAME export live counters as shared memory /pktecho-NAME\n"
 		"                    (pktecho-stat NAME watches them)\n"
+		"  --file FILE       options from FILE, one \"option [value]\" per line, '#'\n"
+		"                    comments; \"target URL\" for TARGET, \"eal ARGS...\" "
+		"(--dpdk)\n"
+		"  --target URL      TARGET as an option\n"
 		"  --help, --version\n"
 		"DPDK mode: pktecho-load --dpdk [EAL options] -- [options] udp://IP:PORT\n"
 		"  --src-ip ADDR     our address (required; IPv4 or IPv6 like the target)\n"
@@ -44,7 +49,8 @@ void load_opts_usage(FILE *out)
 
 static int opt_error(const char *opt, const char *val, const char *what)
 {
-	fprintf(stderr, "pktecho-load: %s '%s': %s (see pktecho-load --help)\n", opt, val, what);
+	fprintf(stderr, "pktecho-load: %s%s '%s': %s (see pktecho-load --help)\n", pe_conf_where(),
+		opt, val, what);
 	return -1;
 }
 
@@ -108,6 +114,8 @@ enum {
 	OPT_DST_MAC,
 	OPT_LINK_WAIT,
 	OPT_STATS_NAME,
+	OPT_FILE,
+	OPT_TARGET,
 };
 
 static const struct option long_opts[] = {
@@ -127,6 +135,8 @@ static const struct option long_opts[] = {
 	{"dst-mac", required_argument, NULL, OPT_DST_MAC},
 	{"link-wait", required_argument, NULL, OPT_LINK_WAIT},
 	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
+	{"file", required_argument, NULL, OPT_FILE},
+	{"target", required_argument, NULL, OPT_TARGET},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -205,6 +215,8 @@ static int opt_dpdk(int c, const char *arg, struct load_opts *o)
 	return rc;
 }
 
+static int opts_file(struct load_opts *o, const char *path);
+
 /* One option; returns 0, 1 (help/version printed) or -1 (error printed). */
 static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 {
@@ -247,6 +259,11 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 			return opt_error("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
 		cfg->stats_name = arg;
 		return 0;
+	case OPT_TARGET:
+		o->target_text = arg;
+		return 0;
+	case OPT_FILE:
+		return opts_file(o, arg);
 	case OPT_HELP:
 		load_opts_usage(stdout);
 		return 1;
@@ -256,6 +273,25 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 	default:
 		return opt_dpdk(c, arg, o);
 	}
+}
+
+static int opt_from_file(void *arg, int val, char *value)
+{
+	struct load_opts *o = arg;
+
+	return opt_one(val, value ? value : "", o, &o->flows) != 0 ? 2 : 0;
+}
+
+/* --file: the shared parser (lib/conf); its `eal` lines were read before the EAL started. */
+static int opts_file(struct load_opts *o, const char *path)
+{
+	o->file.prog = "pktecho-load";
+	o->file.opts = long_opts;
+	o->file.file_val = OPT_FILE;
+	o->file.apply = opt_from_file;
+	o->file.arg = o;
+	o->file.eal_refusal = o->cfg.dpdk ? NULL : "only with --dpdk";
+	return pe_conf_read(&o->file, path) != 0 ? -1 : 0;
 }
 
 /* The DPDK mode's frame addresses come from the target and --src-ip. */
@@ -303,6 +339,8 @@ static int opts_target(int argc, char **argv, struct load_opts *o)
 {
 	int rc;
 
+	if (optind == argc && o->target_text) /* a `target` line of a --file */
+		goto parse;
 	if (optind != argc - 1) {
 		fprintf(stderr,
 			"pktecho-load: expected exactly one TARGET (udp://HOST:PORT or "
@@ -311,6 +349,7 @@ static int opts_target(int argc, char **argv, struct load_opts *o)
 		return -1;
 	}
 	o->target_text = argv[optind];
+parse:
 	rc = pe_load_target_parse(o->target_text, &o->cfg.target);
 	if (rc == -ENOENT)
 		return opt_error("TARGET", o->target_text, "host does not resolve");
@@ -322,7 +361,7 @@ static int opts_target(int argc, char **argv, struct load_opts *o)
 
 int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 {
-	uint64_t flows = 0;
+	uint64_t *flows = &o->flows;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -347,12 +386,12 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 				argv[optind - 1]);
 			return -1;
 		}
-		rc = opt_one(c, optarg, o, &flows);
+		rc = opt_one(c, optarg, o, flows);
 
 		if (rc != 0)
 			return rc;
 	}
-	o->cfg.flows = flows ? (unsigned)flows : o->cfg.threads;
+	o->cfg.flows = *flows ? (unsigned)*flows : o->cfg.threads;
 	if (o->cfg.flows < o->cfg.threads) {
 		fprintf(stderr,
 			"pktecho-load: --flows %u: must be at least --threads (%u) "

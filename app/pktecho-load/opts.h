@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "pe_conf.h"
 #include "pe_load.h"
 #include "pe_report.h"
 
@@ -12,8 +13,10 @@ struct load_opts {
 	struct pe_load_cfg cfg;
 	const char *target_text;
 	enum pe_report_fmt fmt;
-	double interval_s; /* 0: no interval lines */
-	int src_family;	   /* of --src-ip, 0 when not given */
+	double interval_s;   /* 0: no interval lines */
+	int src_family;	     /* of --src-ip, 0 when not given */
+	uint64_t flows;	     /* --flows, 0 when not given */
+	struct pe_conf file; /* --file contents (values point into them) */
 };
 
 /* Parse argv (after the EAL part in the DPDK mode, argv[0] then being a program name). 0 to run, 1

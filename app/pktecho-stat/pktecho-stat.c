@@ -433,6 +433,7 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal: a clean stop too */
 	a = malloc(sizeof(*a));
 	b = malloc(sizeof(*b));
 	if (!a || !b) {

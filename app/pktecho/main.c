@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "pe_conf.h"
 #include "pe_config.h"
 #include "pe_ctl.h"
 #include "pe_reactor.h"
@@ -25,6 +26,7 @@ struct opts {
 	enum pe_report_fmt report;
 	const char *stats_name;
 	const char *prometheus;
+	struct pe_conf file; /* --file contents (values point into them) */
 };
 
 struct app {
@@ -50,17 +52,23 @@ static void usage(FILE *f)
 	      "  --high-water BYTES     pending output per connection that pauses reading (4M)\n"
 	      "  --stats-interval SEC   interval reports every SEC seconds (0: off, default)\n"
 	      "  --report text|json     report format (default text)\n"
-	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM)\n"
+	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM/SIGHUP;\n"
+	      "                         a second signal exits at once)\n"
 	      "  --stats-name NAME      export live counters as shared memory /pktecho-NAME\n"
 	      "                         and take pktecho-ctl commands on /pktecho-NAME.ctl\n"
 	      "  --prometheus HOST:PORT serve Prometheus text at GET /metrics\n"
+	      "  --file FILE            options from FILE: one \"option [value]\" per line, '#'\n"
+	      "                         comments (config/pktecho.conf)\n"
 	      "  -h, --help             this text;  --version  the version\n",
 	      f);
 }
 
 static int bad(const char *opt, const char *val, const char *why)
 {
-	fprintf(stderr, "pktecho: %s '%s': %s\n", opt, val, why);
+	char safe[128];
+
+	fprintf(stderr, "pktecho: %s%s '%s': %s\n", pe_conf_where(), opt,
+		pe_conf_escape(val, strlen(val), safe, sizeof(safe)), why);
 	fputs("Try 'pktecho --help' for the options.\n", stderr);
 	return 2;
 }
@@ -103,6 +111,9 @@ static int add_addr(struct pe_sock_addr *list, unsigned *n, const char *opt, con
 	if (pe_sock_addr_parse(val, &list[*n]) < 0)
 		return bad(opt, val,
 			   "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 0..65535)");
+	for (unsigned i = 0; i < *n; i++)
+		if (list[i].len == list[*n].len && !memcmp(&list[i].ss, &list[*n].ss, list[i].len))
+			return bad(opt, val, "given twice");
 	(*n)++;
 	return 0;
 }
@@ -140,6 +151,7 @@ enum {
 	OPT_STATS_NAME,
 	OPT_PROMETHEUS,
 	OPT_VERSION,
+	OPT_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -158,8 +170,11 @@ static const struct option long_opts[] = {
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"file", required_argument, NULL, OPT_FILE},
 	{NULL, 0, NULL, 0},
 };
+
+static int read_file(struct opts *o, const char *path);
 
 /* One option's value. 0, 2 (bad value: message printed) or -1 (exit 0 after --help/--version). */
 static int parse_one(struct opts *o, int c, const char *arg)
@@ -217,8 +232,13 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		o->stats_name = arg;
 		return 0;
 	case OPT_PROMETHEUS:
+		if (pe_prom_addr_check(arg) != 0)
+			return bad("--prometheus", arg,
+				   "expected HOST:PORT, [IPv6]:PORT or :PORT, port 0..65535");
 		o->prometheus = arg;
 		return 0;
+	case OPT_FILE:
+		return read_file(o, arg);
 	case 'h':
 		usage(stdout);
 		return -1;
@@ -228,6 +248,23 @@ static int parse_one(struct opts *o, int c, const char *arg)
 	default:
 		return 2;
 	}
+}
+
+static int apply_file_opt(void *arg, int val, char *value)
+{
+	return parse_one(arg, val, value ? value : "");
+}
+
+/* --file: the parser every program shares (lib/conf). */
+static int read_file(struct opts *o, const char *path)
+{
+	o->file.prog = "pktecho";
+	o->file.opts = long_opts;
+	o->file.file_val = OPT_FILE;
+	o->file.apply = apply_file_opt;
+	o->file.arg = o;
+	o->file.eal_refusal = "pktecho has no EAL (they are for pktecho-dpdk)";
+	return pe_conf_read(&o->file, path);
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -294,11 +331,31 @@ static void on_stop(void *arg)
 	pe_loop_quit(a->loop);
 }
 
+/* A second signal while the stop is under way (workers finishing, a blocked peer): the user
+ * means it. Only the main thread has the signals unblocked by then. */
+static void on_second_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
 static void on_signal(struct pe_channel *ch)
 {
 	struct signalfd_siginfo si;
-	if (read(ch->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+	if (read(ch->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		struct sigaction sa = {.sa_handler = on_second_signal};
+		sigset_t set;
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		pe_loop_quit(ch->loop);
+	}
 }
 
 static const struct pe_channel_ops signal_ops = {.on_read = on_signal};
@@ -407,6 +464,7 @@ static int serve(struct opts *o)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP); /* a closed terminal or session: the same clean stop */
 	/* Blocked before any thread starts, so every thread inherits the mask: only signalfd
 	 * sees them. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -421,9 +479,13 @@ static int serve(struct opts *o)
 	if (a.stats)
 		a.rs = pe_report_open(&rcfg, a.stats);
 	a.loop = pe_loop_create();
-	if (sfd < 0 || !a.stats || !a.rs || !a.loop) {
-		fprintf(stderr, "pktecho: %s: %s\n", a.stats ? "setup" : "--stats-name",
-			strerror(errno));
+	if (!a.stats) {
+		fprintf(stderr, "pktecho: --stats-name %s: %s\n",
+			o->stats_name ? o->stats_name : "", pe_stats_strerror(errno));
+		goto out;
+	}
+	if (sfd < 0 || !a.rs || !a.loop) {
+		fprintf(stderr, "pktecho: setup: %s\n", strerror(errno));
 		goto out;
 	}
 	a.srv = pe_sock_server_create(&o->sock, a.stats, &what);
@@ -476,7 +538,8 @@ int main(int argc, char **argv)
 	struct opts o = {.report = PE_REPORT_TEXT};
 	pe_sock_cfg_init(&o.sock);
 	int rc = parse_args(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	return serve(&o);
+	if (rc == 0)
+		rc = serve(&o);
+	pe_conf_free(&o.file);
+	return rc < 0 ? 0 : rc;
 }

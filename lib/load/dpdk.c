@@ -16,6 +16,7 @@
 #include <rte_mempool.h>
 
 #include "load_int.h"
+#include "pe_conf.h"
 
 #define NB_DESC		 1024
 #define NB_MBUFS	 8191
@@ -37,7 +38,12 @@ int pe_load_dpdk_eal_init(int argc, char **argv)
 
 void pe_load_dpdk_cleanup(void)
 {
+	char dir[4096];
+
+	/* rte_eal_cleanup leaves /var/run/dpdk/PREFIX behind: remove ours. */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	pe_runtime_dir_remove(dir);
 }
 
 static int port_setup(struct load_dpdk *d, uint16_t port)

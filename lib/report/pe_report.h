@@ -80,6 +80,9 @@ struct pe_prom_server;
 /* host_port: "HOST:PORT", "[V6ADDR]:PORT" or ":PORT" (all addresses); PORT 0 picks a free port.
  * NULL with errno (EINVAL for a bad HOST:PORT, EADDRINUSE, ...). */
 struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_render_fn fn, void *arg);
+/* The syntax check of host_port alone (for option parsing): 0, or -EINVAL when it is not
+ * HOST:PORT, [V6ADDR]:PORT or :PORT with PORT in 0..65535. */
+int pe_prom_addr_check(const char *host_port);
 /* The usual render function: a snapshot of stats rendered by pe_report_prometheus with meta.
  * Pass a struct pe_prom_source that outlives the server as arg:
  *   static struct pe_prom_source src = {stats, {"pktecho", name, mode}};

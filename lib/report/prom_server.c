@@ -65,6 +65,13 @@ static int split_host_port(const char *hp, char *host, size_t hlen, char *port, 
 	return atoi(port) > 65535 ? -EINVAL : 0;
 }
 
+int pe_prom_addr_check(const char *host_port)
+{
+	char host[256], port[8];
+
+	return split_host_port(host_port, host, sizeof(host), port, sizeof(port));
+}
+
 /* A listening socket on the first usable address; for ":PORT", IPv6 dual-stack first (so both
  * families are served), then IPv4. Returns the fd or -errno. */
 static int bind_first(struct addrinfo *res, int any, unsigned *bound_port)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pe_conf.h"
 #include "pe_stats.h"
 #include "stats_priv.h"
 
@@ -133,12 +134,15 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
 	const struct pe_stats_shm_hdr *h;
 	void *map;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	/* Our segments are 0600: another user's readable object at the name is a squat (or was
-	 * made readable by hand) and its numbers cannot be trusted. Root may read anyone's. */
-	if (st.st_uid != geteuid() && geteuid() != 0)
-		return -EACCES;
+	int rc = pe_fd_check_own(fd);
+
+	/* Our segments are regular 0600 objects: another user's readable object at the name is a
+	 * squat (or was made readable by hand) and its numbers cannot be trusted. Root may read
+	 * anyone's. */
+	if (rc == -EACCES && geteuid() == 0)
+		rc = 0;
+	if (rc < 0 || fstat(fd, &st) < 0)
+		return rc < 0 ? rc : -errno;
 	if ((size_t)st.st_size < sizeof(struct pe_stats_shm_hdr))
 		return -EINVAL;
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -161,7 +165,7 @@ static int map_validated(int fd, void **map_out, size_t *len_out)
  * process has created there since. 0 when key is gone or names another object (nothing to do). */
 static int unlink_if_same(const char *key, dev_t dev, ino_t ino)
 {
-	int fd = shm_open(key, O_RDONLY | O_CLOEXEC, 0);
+	int fd = shm_open(key, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	struct stat st;
 	int same;
 
@@ -207,14 +211,15 @@ static int read_hdr_locked(int fd, struct pe_stats_shm_hdr *h)
  * keeps in place (magic, owner, state) are read, so a crashed older version is replaced too. */
 static int reclaim_stale(const char *key)
 {
-	int fd = shm_open(key, O_RDONLY | O_CLOEXEC, 0);
+	int fd = shm_open(key, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	struct stat st;
 	struct pe_stats_shm_hdr h;
 	int rc;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -EINVAL; /* vanished meanwhile: retry */
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+	/* Not a regular object of ours (a FIFO, another user's squat): not ours to judge. */
+	if (pe_fd_check_own(fd) < 0 || fstat(fd, &st) < 0) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -340,7 +345,8 @@ struct pe_stats *pe_stats_attach(const char *shm_name)
 	rc = shm_key(shm_name, s->path, sizeof(s->path));
 	if (rc < 0)
 		goto fail;
-	fd = shm_open(s->path, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: a FIFO at the name must not hang the reader (it is refused below). */
+	fd = shm_open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd < 0) {
 		rc = -errno;
 		goto fail;

@@ -55,6 +55,21 @@ opt "^pktecho-dpdk: --file $bad:2: unknown option 'bogus'" --file "$bad"
 printf 'promisc yes\n' >"$bad"
 opt "^pktecho-dpdk: --file $bad:1: 'promisc' takes no value" --file "$bad"
 opt "^pktecho-dpdk: --file: '/nonexistent/x.conf' cannot be read" --file /nonexistent/x.conf
+# Only regular files, bounded, lines checked, control bytes escaped (the shared lib/conf parser).
+opt "^pktecho-dpdk: --file: '/tmp' is a directory" --file /tmp
+opt "^pktecho-dpdk: --file: '/dev/zero' is not a regular file" --file /dev/zero
+{ printf 'mode l2\n# '; head -c 1100 /dev/zero | tr '\0' x; printf '\n'; } >"$bad"
+opt "^pktecho-dpdk: --file $bad:2: line longer than 1023 bytes" --file "$bad"
+printf 'mode l2\nreport \033[31mred\n' >"$bad"
+opt "^pktecho-dpdk: --file $bad:2: control byte in 'report \\\\x1b\\[31mred'" --file "$bad"
+printf 'mode l2\n' >"$bad"
+chmod 0666 "$bad"
+opt "^pktecho-dpdk: --file: '$bad' is writable by group or others" --file "$bad"
+chmod 0600 "$bad"
+printf 'eal\n' >"$bad"
+opt "^pktecho-dpdk: --file $bad:1: 'eal' needs arguments" --file "$bad"
+opt "^pktecho-dpdk: --udp-ports: '' is empty" --ip 198.18.0.1 --udp-ports ''
+opt "^pktecho-dpdk: --prometheus: '127.0.0.1:99999' is not HOST:PORT" --mode l2 --prometheus 127.0.0.1:99999
 opt "^pktecho-dpdk: --prefetch: 'maybe' is not auto, on or off" --mode l2 --prefetch maybe
 opt "^pktecho-dpdk: --prometheus: '9100' is not HOST:PORT" --mode l2 --prometheus 9100
 
@@ -79,6 +94,26 @@ expect 1 "^pktecho-dpdk: port 0 \(net_null0\): cannot create a pool of 16777216 
 if ! "$bin" -- --help | grep -q -- "--stats-interval"; then
 	echo "FAIL: --help does not list the options"
 	fails=$((fails + 1))
+fi
+# `eal` lines of a --file are EAL arguments (read before rte_eal_init); SIGHUP is a clean stop.
+n=$((n + 1))
+printf 'eal --vdev net_null0 --file-prefix %s\nmode l2\n' "$(prefix $n)" >"$bad"
+timeout -s HUP --preserve-status 3 "$bin" "${eal[@]}" -- --file "$bad" >/dev/null 2>&1
+rc=$?
+if [ "$rc" != 0 ]; then
+	echo "FAIL: eal lines + SIGHUP: rc $rc (want 0: the vdev came up, SIGHUP stopped it)"
+	fails=$((fails + 1))
+else
+	echo "ok: eal lines from --file, SIGHUP a clean stop"
+fi
+# Every run above removed its own runtime directory, the failed EAL starts included.
+left=$(ls -d /var/run/dpdk/pe-test-$$-opt* 2>/dev/null)
+if [ -n "$left" ]; then
+	echo "FAIL: runtime directories left: $left"
+	fails=$((fails + 1))
+	rm -rf /var/run/dpdk/pe-test-$$-opt*
+else
+	echo "ok: no runtime directory left in /var/run/dpdk"
 fi
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "pe_conf.h"
 #include "pe_dpdk.h"
 
 #define FLOOD_PKTS  20000u
@@ -296,6 +297,7 @@ int main(int argc, char **argv)
 	struct rte_mempool *mp;
 	struct pe_dpdk *d;
 	unsigned sent, checked = 0, extra = 0;
+	char run_dir[4096];
 
 	(void)argc;
 	if (eal_start(argv[0]) < 0) {
@@ -334,7 +336,9 @@ int main(int argc, char **argv)
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "test pool: %u of %u mbufs back",
 	      rte_mempool_avail_count(mp), POOL_SIZE);
 	pe_dpdk_destroy(d);
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	CHECK(pe_runtime_dir_remove(run_dir) == 0, "runtime dir %s not removed", run_dir);
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
