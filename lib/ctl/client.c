@@ -95,7 +95,8 @@ int pe_ctl_call(const char *name, struct pe_ctl_req *r, int timeout_ms, char *bu
 	q = mq_open(qname, O_WRONLY | O_CLOEXEC);
 	if (q == (mqd_t)-1)
 		return -errno;
-	if (fstat(q, &st) < 0 || st.st_uid != geteuid()) {
+	/* Our own service's queue; root may talk to any (a unit's dynamic user, say). */
+	if (fstat(q, &st) < 0 || (st.st_uid != geteuid() && geteuid() != 0)) {
 		mq_close(q);
 		return -EACCES;
 	}
@@ -110,6 +111,14 @@ int pe_ctl_call(const char *name, struct pe_ctl_req *r, int timeout_ms, char *bu
 	rq = mq_open(r->reply, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
 	if (mlen < 0 || rq == (mqd_t)-1) {
 		rc = mlen < 0 ? mlen : -errno;
+		mq_close(q);
+		return rc;
+	}
+	/* The service answers only on a queue of its own user: root hands its queue over. */
+	if (st.st_uid != geteuid() && fchown(rq, st.st_uid, (gid_t)-1) < 0) {
+		rc = -errno;
+		mq_close(rq);
+		mq_unlink(r->reply);
 		mq_close(q);
 		return rc;
 	}

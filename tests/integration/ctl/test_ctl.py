@@ -38,10 +38,16 @@ def totals_rx(status_text):
     return int(m.group(1)) if m else None
 
 
-def start_pktecho(name):
+def as_nobody():
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+def start_pktecho(name, preexec_fn=None):
     p = subprocess.Popen([A.pktecho, "--udp", "127.0.0.1:0", "--stats-name", name,
                           "--report", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=preexec_fn)
     port = None
     for _ in range(20):
         line = p.stderr.readline()
@@ -145,6 +151,35 @@ def test_stale():
                 os.unlink(f)
 
 
+def test_users():
+    """root commands a service of another user (a unit's dynamic user); that user cannot
+    command root's service."""
+    name = "pe-test-%d-ctlusers" % os.getpid()
+    p, port = start_pktecho(name, preexec_fn=as_nobody)
+    try:
+        expect(port is not None, "service started as nobody")
+        r = ctl(name, "status")
+        expect(r.returncode == 0 and "name: %s\n" % name in r.stdout,
+               "root's status to nobody's service (%s)" % r.stderr.strip())
+        expect(ctl(name, "stop").returncode == 0 and wait_exit(p) == 0, "root stops it")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    p, port = start_pktecho(name)
+    try:
+        r = subprocess.run([A.ctl, name, "stop"], capture_output=True, text=True, timeout=30,
+                           preexec_fn=as_nobody)
+        expect(r.returncode == 1 and "another user" in r.stderr,
+               "nobody cannot stop root's service (%d: %s)" % (r.returncode, r.stderr.strip()))
+        expect(p.poll() is None, "root's service still running")
+        expect(ctl(name, "stop").returncode == 0 and wait_exit(p) == 0, "root stops its own")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_dpdk():
     name = "pe-test-%d-ctldpdk" % os.getpid()
     prefix = "pe-test-%d-ctl" % os.getpid()
@@ -188,6 +223,8 @@ def main():
     A = ap.parse_args()
     test_pktecho()
     test_stale()
+    if os.geteuid() == 0:
+        test_users()
     if A.dpdk:
         test_dpdk()
     if FAILS:
