@@ -17,6 +17,7 @@
 #include "options.h"
 #include "pe_ctl.h"
 #include "pe_conf.h"
+#include "pe_notify.h"
 #include "pe_dpdk.h"
 #include "pe_report.h"
 
@@ -99,7 +100,8 @@ struct run {
 	struct app_opts *o;
 	struct pe_dpdk *d;
 	struct pe_report_session *rs;
-	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_ctl *ctl;	 /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_notify notify; /* the service manager (sd_notify), when it asks */
 };
 
 /* Before an interval report: the port counters (rx_nombuf, imissed) as they are now. */
@@ -174,12 +176,21 @@ static void run_until_stopped(struct run *r)
 	const struct timespec slice = {0, 50 * 1000 * 1000};
 	uint64_t start = pe_stats_now_ns(), next_poll = start;
 	uint64_t end = r->o->duration ? start + (uint64_t)r->o->duration * 1000000000u : 0;
+	uint64_t next_notify = start + r->notify.period_ns;
 
+	pe_notify_ready(&r->notify, "serving");
 	while (!pe_dpdk_stop_requested()) {
 		uint64_t t = pe_stats_now_ns();
 
 		if (end != 0 && t >= end)
 			break;
+		if (r->notify.enabled && t >= next_notify) {
+			uint64_t hb[PE_NOTIFY_MAX_WORKERS];
+			unsigned n = pe_dpdk_heartbeats(r->d, hb, PE_NOTIFY_MAX_WORKERS);
+
+			pe_notify_tick(&r->notify, pe_dpdk_stats(r->d), hb, (int)n);
+			next_notify = t + r->notify.period_ns;
+		}
 		/* An interval report polls the ports itself (before_report). */
 		if (pe_report_tick(r->rs) == 0 && t >= next_poll)
 			pe_dpdk_poll_ports(r->d);
@@ -188,6 +199,7 @@ static void run_until_stopped(struct run *r)
 		pe_ctl_poll(r->ctl);
 		nanosleep(&slice, NULL);
 	}
+	pe_notify_stopping(&r->notify);
 }
 
 static int finish(struct run *r, bool *stuck)
@@ -244,7 +256,9 @@ static int run(struct app_opts *o, bool *stuck)
 		pe_dpdk_destroy(r.d);
 		return 1;
 	}
+	pe_notify_init(&r.notify);
 	run_until_stopped(&r);
+	pe_notify_fini(&r.notify);
 	return finish(&r, stuck);
 }
 

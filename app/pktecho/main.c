@@ -14,6 +14,7 @@
 #include "pe_conf.h"
 #include "pe_config.h"
 #include "pe_ctl.h"
+#include "pe_notify.h"
 #include "pe_reactor.h"
 #include "pe_report.h"
 #include "pe_sock.h"
@@ -35,7 +36,8 @@ struct app {
 	struct pe_sock_server *srv;
 	struct pe_report_session *rs;
 	struct pe_loop *loop;
-	struct pe_ctl *ctl; /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_ctl *ctl;	 /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_notify notify; /* the service manager (sd_notify), when it asks */
 };
 
 static void usage(FILE *f)
@@ -396,6 +398,16 @@ static void on_ctl(struct pe_channel *ch)
 
 static const struct pe_channel_ops ctl_channel_ops = {.on_read = on_ctl};
 
+/* STATUS= rates, and WATCHDOG=1 while every worker loop answers its ping. */
+static void on_notify_tick(void *arg)
+{
+	struct app *a = arg;
+	uint64_t hb[PE_NOTIFY_MAX_WORKERS];
+	int n = pe_sock_server_heartbeats(a->srv, hb, PE_NOTIFY_MAX_WORKERS);
+
+	pe_notify_tick(&a->notify, a->stats, hb, n);
+}
+
 static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_cfg *c)
 {
 	static const char *const kind[] = {"udp", "tcp", "sendfile"};
@@ -417,7 +429,7 @@ static void print_bound(const struct pe_sock_server *srv, const struct pe_sock_c
 static int run(struct app *a, int sfd)
 {
 	struct pe_channel sig, ctl;
-	struct pe_timer *tick = NULL, *stop = NULL;
+	struct pe_timer *tick = NULL, *stop = NULL, *notify = NULL;
 	pe_channel_init(&sig, a->loop, sfd, &signal_ops, a);
 	int rc = pe_channel_set(&sig, PE_EV_READ);
 	if (rc == 0 && a->ctl) {
@@ -434,8 +446,17 @@ static int run(struct app *a, int sfd)
 				       a);
 		rc = stop ? 0 : -errno;
 	}
-	if (rc == 0)
+	if (rc == 0 && a->notify.enabled) {
+		notify = pe_timer_create(a->loop, a->notify.period_ns, a->notify.period_ns,
+					 on_notify_tick, a);
+		rc = notify ? 0 : -errno;
+	}
+	if (rc == 0) {
+		pe_notify_ready(&a->notify, "serving");
 		rc = pe_loop_run(a->loop);
+		pe_notify_stopping(&a->notify);
+	}
+	pe_timer_destroy(notify);
 	pe_timer_destroy(tick);
 	pe_timer_destroy(stop);
 	if (a->ctl)
@@ -511,6 +532,7 @@ static int serve(struct opts *o)
 		}
 	}
 	print_bound(a.srv, &o->sock);
+	pe_notify_init(&a.notify);
 	if (run(&a, sfd) < 0)
 		fprintf(stderr, "pktecho: event loop: %s\n", strerror(errno));
 	/* Stop the workers first: the final counts are then complete. */
@@ -522,6 +544,7 @@ static int serve(struct opts *o)
 	pe_report_finish(a.rs);
 	status = 0;
 out:
+	pe_notify_fini(&a.notify);
 	pe_ctl_close(a.ctl);
 	pe_report_close(a.rs);
 	pe_sock_server_destroy(a.srv);

@@ -579,3 +579,13 @@ uint16_t pe_dpdk_port_count(const struct pe_dpdk *d)
 {
 	return d->n_ports;
 }
+
+unsigned pe_dpdk_heartbeats(const struct pe_dpdk *d, uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < RTE_MAX_LCORE && n < max; l++)
+		if (d->workers[l] != NULL)
+			out[n++] = __atomic_load_n(&d->workers[l]->heartbeat, __ATOMIC_RELAXED);
+	return n;
+}

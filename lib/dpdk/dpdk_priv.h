@@ -51,8 +51,9 @@ struct pe_dpdk_worker {
 	uint16_t burst;
 	uint16_t n_rxq;
 	enum pe_pkt_mode mode;
-	pthread_t thread; /* to interrupt a PMD blocked in a syscall at stop */
-	int in_loop;	  /* 1 while inside the loop (atomic) */
+	pthread_t thread;   /* to interrupt a PMD blocked in a syscall at stop */
+	int in_loop;	    /* 1 while inside the loop (atomic) */
+	uint64_t heartbeat; /* loop rounds: written by the lcore, read by the watchdog (atomic) */
 	struct pe_dpdk_rxq rxq[PE_DPDK_MAX_MAP];
 } __rte_cache_aligned;
 

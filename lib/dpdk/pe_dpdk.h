@@ -84,6 +84,8 @@ uint64_t pe_dpdk_leaked(const struct pe_dpdk *d);
 uint64_t pe_dpdk_pmd_kept(const struct pe_dpdk *d);
 
 struct pe_stats *pe_dpdk_stats(struct pe_dpdk *d);
+/* Each worker lcore's loop-round count (moves while the lcore polls), at most max. Count. */
+unsigned pe_dpdk_heartbeats(const struct pe_dpdk *d, uint64_t *out, unsigned max);
 uint16_t pe_dpdk_port_count(const struct pe_dpdk *d);
 
 /* Registers the DPDK telemetry command /pktecho/stats over these counters (one instance);

@@ -223,32 +223,36 @@ static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t
 	pe_stats_end(st);
 }
 
-static __rte_always_inline void run_loop(const struct pe_dpdk_worker *w, enum pe_pkt_mode mode)
+static __rte_always_inline void run_loop(struct pe_dpdk_worker *w, enum pe_pkt_mode mode)
 {
 	const uint16_t burst = w->burst, n = w->n_rxq;
+	uint64_t rounds = 0;
 
-	while (!__atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED))
+	while (!__atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED)) {
 		for (uint16_t i = 0; i < n; i++)
 			poll_queue(&w->rxq[i], burst, mode);
+		/* The watchdog's proof of life: one store to the lcore's own line per round. */
+		__atomic_store_n(&w->heartbeat, ++rounds, __ATOMIC_RELAXED);
+	}
 }
 
-static void loop_l2(const struct pe_dpdk_worker *w)
+static void loop_l2(struct pe_dpdk_worker *w)
 {
 	run_loop(w, PE_MODE_L2);
 }
 
-static void loop_l4(const struct pe_dpdk_worker *w)
+static void loop_l4(struct pe_dpdk_worker *w)
 {
 	run_loop(w, PE_MODE_L4);
 }
 
-static void loop_service(const struct pe_dpdk_worker *w)
+static void loop_service(struct pe_dpdk_worker *w)
 {
 	run_loop(w, PE_MODE_SERVICE);
 }
 
 /* One specialised loop per mode, chosen once per lcore. */
-static void (*const loops[])(const struct pe_dpdk_worker *) = {
+static void (*const loops[])(struct pe_dpdk_worker *) = {
 	[PE_MODE_SERVICE] = loop_service,
 	[PE_MODE_L2] = loop_l2,
 	[PE_MODE_L4] = loop_l4,

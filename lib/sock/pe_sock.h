@@ -89,6 +89,10 @@ struct pe_sock_info {
 	uint64_t conns_refused; /* closed at accept: --max-conns or out of file descriptors */
 	uint64_t emfile;	/* accept failures for lack of file descriptors (EMFILE/ENFILE) */
 };
+/* The watchdog's proof of life: one counter per worker thread that moves while the thread runs
+ * its loop (each call posts a ping that the next call sees answered). Count, or -ENOTSUP for IO
+ * models without a loop to ping (all but epoll). Main thread only. */
+int pe_sock_server_heartbeats(struct pe_sock_server *srv, uint64_t *out, unsigned max);
 void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *info);
 
 /* ---- UDP echo core (used by every IO model; exported for the tests) ------------------------ */

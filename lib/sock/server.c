@@ -229,3 +229,24 @@ void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *
 	info->conns_refused = atomic_load(&srv->conns_refused);
 	info->emfile = atomic_load(&srv->emfile);
 }
+
+static void heartbeat_ping(void *arg)
+{
+	struct worker *w = arg;
+	atomic_fetch_add(&w->heartbeat, 1);
+}
+
+int pe_sock_server_heartbeats(struct pe_sock_server *srv, uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (srv->cfg.model != PE_IO_EPOLL)
+		return -ENOTSUP;
+	for (; n < srv->cfg.threads && n < max; n++) {
+		struct worker *w = &srv->workers[n];
+		out[n] = atomic_load(&w->heartbeat);
+		if (w->loop)
+			pe_loop_post(w->loop, heartbeat_ping, w); /* fails only out of memory */
+	}
+	return (int)n;
+}

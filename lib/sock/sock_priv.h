@@ -59,7 +59,8 @@ struct worker {
 	struct conn *conns;
 	pthread_t tid;
 	bool started;
-	void *impl; /* model data */
+	atomic_uint_fast64_t heartbeat; /* epoll: pings this worker's loop ran (watchdog) */
+	void *impl;			/* model data */
 };
 
 struct pe_sock_server {

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Type=notify readiness as systemd would see it, through a NOTIFY_SOCKET this test owns (systemd
+is not PID 1 here): pktecho (loopback, epoll, 2 threads) and pktecho-dpdk (net_null) send
+READY=1 once they serve (a datagram sent at READY is echoed), STATUS= with rates, WATCHDOG=1
+(WATCHDOG_USEC 400 ms: a ping every 100 ms while every worker's heartbeat moves), and
+STOPPING=1 at SIGTERM.
+
+Usage: test_notify.py --pktecho PKTECHO [--dpdk PKTECHO-DPDK]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+FAILS = []
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILS.append(what)
+
+
+class Notify:
+    def __init__(self, tag):
+        self.path = "/tmp/pe-test-%d-%s.sock" % (os.getpid(), tag)
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.s.bind(self.path)
+        self.msgs = []
+
+    def env(self):
+        e = dict(os.environ)
+        e["NOTIFY_SOCKET"] = self.path
+        e["WATCHDOG_USEC"] = "400000"
+        e.pop("WATCHDOG_PID", None)
+        return e
+
+    def wait_for(self, key, timeout):
+        """Messages until one holds key (a line KEY=...); True when seen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.s.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                m = self.s.recv(4096).decode()
+            except socket.timeout:
+                break
+            self.msgs.append(m)
+            if any(line.startswith(key) for line in m.split("\n")):
+                return True
+        return False
+
+    def count(self, line):
+        return sum(1 for m in self.msgs for x in m.split("\n") if x == line)
+
+    def close(self):
+        self.s.close()
+        os.unlink(self.path)
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def test_pktecho(binary):
+    n = Notify("notify")
+    p = subprocess.Popen([binary, "--udp", "127.0.0.1:0", "--threads", "2"], env=n.env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for _ in range(10):
+            line = p.stderr.readline()
+            m = re.match(r"pktecho: udp 127\.0\.0\.1:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+            if not line or line.startswith("pktecho: running"):
+                break
+        expect(n.wait_for("READY=1", 10), "pktecho: READY=1")
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.settimeout(5)
+        c.sendto(b"at ready", ("127.0.0.1", port))
+        expect(c.recv(64) == b"at ready", "pktecho: echoes at READY")
+        c.close()
+        expect(n.wait_for("STATUS=rx ", 5), "pktecho: STATUS= with rates")
+        for _ in range(3):
+            n.wait_for("WATCHDOG=1", 5)
+        expect(n.count("WATCHDOG=1") >= 3, "pktecho: WATCHDOG=1 pings (%d)" %
+               n.count("WATCHDOG=1"))
+        rc = stop(p)
+        expect(n.wait_for("STOPPING=1", 5), "pktecho: STOPPING=1")
+        expect(rc == 0, "pktecho: exit 0 (%s)" % rc)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        n.close()
+
+
+def test_dpdk(binary):
+    n = Notify("dnotify")
+    prefix = "pe-test-%d-notify" % os.getpid()
+    p = subprocess.Popen([binary, "--no-huge", "-m", "256", "--no-pci", "--log-level",
+                          "warning", "--vdev", "net_null0", "-l", "0", "--file-prefix", prefix,
+                          "--", "--mode", "l2", "--duration", "60"], env=n.env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        expect(n.wait_for("READY=1", 30), "pktecho-dpdk: READY=1")
+        expect(n.wait_for("STATUS=rx ", 5), "pktecho-dpdk: STATUS= with rates")
+        for _ in range(3):
+            n.wait_for("WATCHDOG=1", 5)
+        expect(n.count("WATCHDOG=1") >= 3, "pktecho-dpdk: WATCHDOG=1 pings (%d)" %
+               n.count("WATCHDOG=1"))
+        rc = stop(p)
+        expect(n.wait_for("STOPPING=1", 5), "pktecho-dpdk: STOPPING=1")
+        expect(rc == 0, "pktecho-dpdk: exit 0 (%s)" % rc)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        n.close()
+        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pktecho", required=True)
+    ap.add_argument("--dpdk")
+    a = ap.parse_args()
+    test_pktecho(a.pktecho)
+    if a.dpdk:
+        test_dpdk(a.dpdk)
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
