@@ -240,10 +240,7 @@ static int run(const struct load_opts *o)
 	struct pe_load *l;
 	int rc;
 
-	if (o->cfg.dpdk)
-		meta.mode = "dpdk";
-	else
-		meta.mode = o->cfg.target.proto == PE_LOAD_UDP ? "udp" : "tcp";
+	meta.mode = pe_load_mode(&o->cfg);
 	l = pe_load_create(&o->cfg);
 	if (!l) {
 		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));

@@ -2,9 +2,10 @@
 /* Per-flow echo accounting: a sliding bitmap of the last PE_ACCT_WINDOW sequences behind the
  * highest one seen tells a reordered first echo from a duplicate (the anti-replay window of
  * IPsec, used for counting). */
+#include <stdbool.h>
 #include <string.h>
 
-#include "pe_load.h"
+#include "pe_load_acct.h"
 
 #define WIN PE_ACCT_WINDOW
 

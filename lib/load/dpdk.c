@@ -15,7 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "load_int.h"
+#include "load_priv.h"
 #include "pe_conf.h"
 
 #define NB_DESC		 1024
@@ -163,7 +163,9 @@ static int resolve_dst_mac(struct load_dpdk *d, struct pe_load_l2 *c, uint64_t w
 	return -EHOSTUNREACH;
 }
 
-int load_dpdk_setup(struct pe_load *l)
+static int dpdk_flows(struct pe_load *l);
+
+static int dpdk_setup(struct pe_load *l)
 {
 	struct pe_load_cfg *cfg = &l->cfg;
 	struct load_dpdk *d = calloc(1, sizeof(*d));
@@ -183,10 +185,10 @@ int load_dpdk_setup(struct pe_load *l)
 		rc = link_wait(d->port, cfg->link_wait_ns);
 	if (rc == 0 && !cfg->dst_mac_set)
 		rc = resolve_dst_mac(d, &cfg->l2, cfg->link_wait_ns);
-	return rc;
+	return rc < 0 ? rc : dpdk_flows(l);
 }
 
-void load_dpdk_teardown(struct pe_load *l)
+static void dpdk_teardown(struct pe_load *l)
 {
 	struct load_dpdk *d = l->dpdk;
 
@@ -201,7 +203,7 @@ void load_dpdk_teardown(struct pe_load *l)
 	l->dpdk = NULL;
 }
 
-uint32_t load_dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
+static uint32_t dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
 {
 	struct load_dpdk *d = w->l->dpdk;
 	const struct pe_load_l2 *c = &w->l->cfg.l2;
@@ -266,7 +268,7 @@ static void rx_burst(struct load_worker *w, struct load_dpdk *d)
 	pe_stats_end(w->blk);
 }
 
-void load_dpdk_poll(struct load_worker *w, uint64_t wait_ns)
+static void dpdk_poll(struct load_worker *w, uint64_t wait_ns)
 {
 	struct load_dpdk *d = w->l->dpdk;
 	uint64_t deadline;
@@ -280,7 +282,7 @@ void load_dpdk_poll(struct load_worker *w, uint64_t wait_ns)
 		rx_burst(w, d);
 }
 
-int load_dpdk_flows(struct pe_load *l)
+static int dpdk_flows(struct pe_load *l)
 {
 	uint32_t len = pe_load_frame_len(&l->cfg.l2);
 
@@ -294,3 +296,11 @@ int load_dpdk_flows(struct pe_load *l)
 	}
 	return 0;
 }
+
+const struct load_backend load_backend_dpdk = {
+	.mode = "dpdk",
+	.setup = dpdk_setup,
+	.teardown = dpdk_teardown,
+	.send = dpdk_send,
+	.poll = dpdk_poll,
+};

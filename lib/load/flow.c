@@ -2,7 +2,7 @@
 /* What every backend does with one payload: stamp it on the way out, match it on the way back. */
 #include <string.h>
 
-#include "load_int.h"
+#include "load_priv.h"
 
 void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint64_t seq,
 		     uint64_t now)

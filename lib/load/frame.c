@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "pe_load.h"
+#include "pe_load_frame.h"
 #include "pe_pkt.h"
 
 #define ETH_LEN	     14

@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "load_int.h"
+#include "load_priv.h"
 
 #define NANO 1000000000ull
 
@@ -58,33 +57,29 @@ static unsigned worker_flows(const struct pe_load_cfg *cfg, unsigned t)
 	return cfg->flows / cfg->threads + (t < cfg->flows % cfg->threads);
 }
 
+static const struct load_backend *backend_of(const struct pe_load_cfg *cfg)
+{
+	if (cfg->dpdk)
+		return &load_backend_dpdk;
+	return cfg->target.proto == PE_LOAD_TCP ? &load_backend_tcp : &load_backend_udp;
+}
+
+const char *pe_load_mode(const struct pe_load_cfg *cfg)
+{
+	return backend_of(cfg)->mode;
+}
+
 static int load_open_flows(struct pe_load *l)
 {
-	if (l->cfg.dpdk) {
-		int rc = load_dpdk_setup(l);
-
-		for (unsigned i = 0; i < l->cfg.flows; i++) {
-			l->flows[i].id = i;
-			pe_flow_acct_init(&l->flows[i].acct);
-		}
-		return rc < 0 ? rc : load_dpdk_flows(l);
-	}
 	for (unsigned i = 0; i < l->cfg.flows; i++) {
-		struct load_flow *f = &l->flows[i];
-		int rc;
-
-		f->id = i;
-		pe_flow_acct_init(&f->acct);
-		rc = l->cfg.target.proto == PE_LOAD_UDP ? load_udp_open(l, f) : load_tcp_open(l, f);
-		if (rc < 0)
-			return rc;
+		l->flows[i].id = i;
+		pe_flow_acct_init(&l->flows[i].acct);
 	}
-	return 0;
+	return l->be->setup(l);
 }
 
 static int worker_init(struct pe_load *l, struct load_worker *w, unsigned t, unsigned first)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
 	char name[PE_STATS_LABEL_LEN];
 
 	w->l = l;
@@ -96,24 +91,17 @@ static int worker_init(struct pe_load *l, struct load_worker *w, unsigned t, uns
 	pe_stats_block_label(w->blk, name, UINT32_MAX, UINT32_MAX, (int32_t)t);
 	w->lat = malloc(sizeof(*w->lat));
 	w->tmpl = calloc(1, l->cfg.size + 1);
-	w->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->lat || !w->tmpl || w->ep < 0)
+	if (!w->lat || !w->tmpl)
 		return -ENOMEM;
 	pe_hist_init(w->lat);
 	pe_load_tmpl_fill(w->tmpl, l->cfg.size);
-	for (unsigned i = 0; !l->cfg.dpdk && i < w->n_flows; i++) {
-		ev.data.u32 = i;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->flows[i].fd, &ev) < 0)
-			return -errno;
-	}
-	return l->cfg.target.proto == PE_LOAD_UDP ? load_udp_worker_init(w) : 0;
+	return l->be->worker_init ? l->be->worker_init(w) : 0;
 }
 
 static void worker_fini(struct load_worker *w)
 {
-	load_udp_worker_fini(w);
-	if (w->ep > 0)
-		close(w->ep);
+	if (w->l && w->l->be->worker_fini)
+		w->l->be->worker_fini(w);
 	free(w->tmpl);
 	free(w->lat);
 }
@@ -131,6 +119,7 @@ struct pe_load *pe_load_create(const struct pe_load_cfg *cfg)
 	if (!l)
 		return NULL;
 	l->cfg = *cfg;
+	l->be = backend_of(cfg);
 	l->stop_ns = UINT64_MAX;
 	if (getrandom(&l->nonce, sizeof(l->nonce), 0) != sizeof(l->nonce))
 		l->nonce = pe_load_now_ns() ^ ((uint64_t)getpid() << 32);
@@ -139,10 +128,7 @@ struct pe_load *pe_load_create(const struct pe_load_cfg *cfg)
 	l->stats = pe_stats_create(cfg->threads, cfg->stats_name);
 	rc = (!l->flows || !l->workers) ? -ENOMEM : !l->stats ? -errno : 0;
 	if (l->stats)
-		pe_stats_set_meta(l->stats, "pktecho-load",
-				  cfg->dpdk			     ? "dpdk"
-				  : cfg->target.proto == PE_LOAD_UDP ? "udp"
-								     : "tcp");
+		pe_stats_set_meta(l->stats, "pktecho-load", l->be->mode);
 	for (unsigned i = 0; l->flows && i < cfg->flows; i++)
 		l->flows[i].fd = -1;
 	if (rc == 0)
@@ -187,7 +173,8 @@ void pe_load_destroy(struct pe_load *l)
 		free(l->flows[i].txbuf);
 		free(l->flows[i].rxbuf);
 	}
-	load_dpdk_teardown(l);
+	if (l->be->teardown)
+		l->be->teardown(l);
 	pe_stats_destroy(l->stats);
 	free(l->workers);
 	free(l->flows);
@@ -258,7 +245,6 @@ static void worker_phase(struct load_worker *w, uint64_t now)
 static void worker_send(struct load_worker *w, uint64_t now)
 {
 	uint32_t want = PE_LOAD_BATCH * (w->n_flows < 4 ? w->n_flows : 4), n, sent = 0;
-	bool tcp = w->l->cfg.target.proto == PE_LOAD_TCP, dpdk = w->l->cfg.dpdk;
 
 	if (w->measuring && w->count_left < want)
 		want = (uint32_t)w->count_left;
@@ -269,10 +255,7 @@ static void worker_send(struct load_worker *w, uint64_t now)
 		uint32_t k = n - sent < PE_LOAD_BATCH ? n - sent : PE_LOAD_BATCH, done;
 
 		w->rr = (w->rr + 1) % w->n_flows;
-		if (dpdk)
-			done = load_dpdk_send(w, f, k, now);
-		else
-			done = tcp ? load_tcp_send(w, f, k, now) : load_udp_send(w, f, k, now);
+		done = w->l->be->send(w, f, k, now);
 		sent += done;
 		if (done < k)
 			w->blocked = true;
@@ -296,7 +279,7 @@ static uint64_t worker_wait_ns(struct load_worker *w, uint64_t now)
 			       ? w->drain_deadline - now
 			       : wait;
 	if (w->blocked)
-		return w->l->cfg.target.proto == PE_LOAD_TCP ? wait : 0;
+		return w->l->be->wait_when_blocked ? wait : 0;
 	next = pe_pace_wait_ns(&w->pace, now);
 	if (next < wait)
 		wait = next;
@@ -317,29 +300,6 @@ static bool worker_drained(const struct load_worker *w)
 	return true;
 }
 
-static void worker_poll(struct load_worker *w, uint64_t wait_ns)
-{
-	struct epoll_event ev[64];
-	struct timespec ts = {.tv_sec = (time_t)(wait_ns / NANO),
-			      .tv_nsec = (long)(wait_ns % NANO)};
-	bool tcp = w->l->cfg.target.proto == PE_LOAD_TCP;
-	int n;
-
-	if (w->l->cfg.dpdk) {
-		load_dpdk_poll(w, wait_ns);
-		return;
-	}
-	n = epoll_pwait2(w->ep, ev, 64, &ts, NULL);
-	for (int i = 0; i < n; i++) {
-		struct load_flow *f = &w->flows[ev[i].data.u32];
-
-		if (tcp)
-			load_tcp_ready(w, f, ev[i].events);
-		else
-			load_udp_ready(w, f, ev[i].events);
-	}
-}
-
 static void *worker_main(void *arg)
 {
 	struct load_worker *w = arg;
@@ -352,7 +312,7 @@ static void *worker_main(void *arg)
 			break;
 		if (!w->ended)
 			worker_send(w, now);
-		worker_poll(w, worker_wait_ns(w, now));
+		w->l->be->poll(w, worker_wait_ns(w, now));
 	}
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;

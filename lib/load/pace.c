@@ -3,7 +3,7 @@
  * exact without floating point: one nanosecond at R pps earns R nano-packets. */
 #include <stdint.h>
 
-#include "pe_load.h"
+#include "pe_load_pace.h"
 
 #define NANO 1000000000ull
 

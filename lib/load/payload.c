@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pe_load.h"
+#include "pe_load_payload.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {

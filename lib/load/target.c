@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pe_load.h"
+#include "pe_load_target.h"
 
 static int target_scheme(const char **text, enum pe_load_proto *proto)
 {

@@ -11,12 +11,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "load_int.h"
+#include "load_priv.h"
 
 #define RX_ROUNDS 8
 #define TCP_BUF	  65536
 
-int load_tcp_open(struct pe_load *l, struct load_flow *f)
+static int tcp_open(struct pe_load *l, struct load_flow *f)
 {
 	const struct pe_load_target *t = &l->cfg.target;
 	uint32_t size = l->cfg.size, msgs = TCP_BUF / size < 2 ? 2 : TCP_BUF / size;
@@ -79,7 +79,7 @@ static void tcp_flush(struct load_worker *w, struct load_flow *f)
 	tcp_arm_out(w, f, false);
 }
 
-uint32_t load_tcp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
+static uint32_t tcp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
 {
 	uint32_t size = w->l->cfg.size, m = 0;
 
@@ -120,7 +120,7 @@ static void tcp_parse(struct load_worker *w, struct load_flow *f, uint64_t now)
 	pe_stats_end(w->blk);
 }
 
-void load_tcp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
+static void tcp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
 {
 	if (f->dead)
 		return;
@@ -139,3 +139,15 @@ void load_tcp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
 		}
 	}
 }
+
+const struct load_backend load_backend_tcp = {
+	.mode = "tcp",
+	.setup = load_sock_setup,
+	.worker_init = load_sock_worker_init,
+	.worker_fini = load_sock_worker_fini,
+	.send = tcp_send,
+	.poll = load_sock_poll,
+	.open_flow = tcp_open,
+	.ready = tcp_ready,
+	.wait_when_blocked = true,
+};

@@ -1,26 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* UDP flows: one connected socket per flow (its own source port), sendmmsg/recvmmsg batches. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 
-#include "load_int.h"
+#include "load_priv.h"
 
 #define RX_ROUNDS 8 /* recvmmsg batches per readiness event: bounded so sending is not starved */
 
-void load_sock_buffers(int fd, int bytes)
-{
-	/* FORCE works for root beyond rmem_max/wmem_max; otherwise the capped request is fine. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
-}
-
-int load_udp_open(struct pe_load *l, struct load_flow *f)
+static int udp_open(struct pe_load *l, struct load_flow *f)
 {
 	const struct pe_load_target *t = &l->cfg.target;
 
@@ -34,9 +23,13 @@ int load_udp_open(struct pe_load *l, struct load_flow *f)
 	return 0;
 }
 
-int load_udp_worker_init(struct load_worker *w)
+static int udp_worker_init(struct load_worker *w)
 {
 	size_t slot = w->l->cfg.size + 1; /* +1: a longer echo shows as a length mismatch */
+	int rc = load_sock_worker_init(w);
+
+	if (rc < 0)
+		return rc;
 
 	w->txm = calloc(PE_LOAD_BATCH, slot);
 	w->rxm = calloc(PE_LOAD_BATCH, slot);
@@ -59,8 +52,9 @@ int load_udp_worker_init(struct load_worker *w)
 	return 0;
 }
 
-void load_udp_worker_fini(struct load_worker *w)
+static void udp_worker_fini(struct load_worker *w)
 {
+	load_sock_worker_fini(w);
 	free(w->txm);
 	free(w->rxm);
 	free(w->txv);
@@ -69,7 +63,7 @@ void load_udp_worker_fini(struct load_worker *w)
 	free(w->rxiov);
 }
 
-uint32_t load_udp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
+static uint32_t udp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now)
 {
 	int sent;
 
@@ -91,7 +85,7 @@ uint32_t load_udp_send(struct load_worker *w, struct load_flow *f, uint32_t n, u
 	return (uint32_t)sent;
 }
 
-void load_udp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
+static void udp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
 {
 	size_t slot = w->l->cfg.size + 1;
 
@@ -117,3 +111,14 @@ void load_udp_ready(struct load_worker *w, struct load_flow *f, uint32_t events)
 			return;
 	}
 }
+
+const struct load_backend load_backend_udp = {
+	.mode = "udp",
+	.setup = load_sock_setup,
+	.worker_init = udp_worker_init,
+	.worker_fini = udp_worker_fini,
+	.send = udp_send,
+	.poll = load_sock_poll,
+	.open_flow = udp_open,
+	.ready = udp_ready,
+};

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/load internals shared by the engine (load.c) and its socket backends (udp.c, tcp.c). */
-#ifndef PE_LOAD_INT_H
-#define PE_LOAD_INT_H
+#ifndef LOAD_PRIV_H
+#define LOAD_PRIV_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -57,27 +57,39 @@ struct pe_load {
 	struct load_worker *workers;
 	struct pe_stats *stats;
 	uint64_t t0, warm_end, end;
-	uint64_t stop_ns;	/* atomic; UINT64_MAX until pe_load_stop */
+	uint64_t stop_ns; /* atomic; UINT64_MAX until pe_load_stop */
+	const struct load_backend *be;
 	struct load_dpdk *dpdk; /* DPDK mode: the port (dpdk.c) */
 };
 
-/* Backends: open and connect one flow's socket; send up to n packets on a flow (returns how many
- * were committed); handle readiness of a flow. */
-int load_udp_open(struct pe_load *l, struct load_flow *f);
-uint32_t load_udp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
-void load_udp_ready(struct load_worker *w, struct load_flow *f, uint32_t events);
-int load_udp_worker_init(struct load_worker *w);
-void load_udp_worker_fini(struct load_worker *w);
+/* A backend drives the flows of one kind (like lib/sock's model_ops). setup opens and connects the
+ * flows (after their ids and accounting are set); send commits up to n packets on a flow and
+ * returns how many; poll waits at most wait_ns for echoes and accounts them. worker_init and
+ * worker_fini (may be NULL) hold per-thread buffers; fini runs after a failed init too. */
+struct load_backend {
+	const char *mode; /* the stats and report mode: "udp", "tcp", "dpdk" */
+	int (*setup)(struct pe_load *l);
+	void (*teardown)(struct pe_load *l);
+	int (*worker_init)(struct load_worker *w);
+	void (*worker_fini)(struct load_worker *w);
+	uint32_t (*send)(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
+	void (*poll)(struct load_worker *w, uint64_t wait_ns);
+	/* Socket backends (their setup and poll are load_sock_setup and load_sock_poll): open and
+	 * connect one flow; handle a flow's readiness. */
+	int (*open_flow)(struct pe_load *l, struct load_flow *f);
+	void (*ready)(struct load_worker *w, struct load_flow *f, uint32_t events);
+	bool wait_when_blocked; /* a full socket wakes poll (TCP's EPOLLOUT): do not spin on it */
+};
 
-int load_tcp_open(struct pe_load *l, struct load_flow *f);
-uint32_t load_tcp_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
-void load_tcp_ready(struct load_worker *w, struct load_flow *f, uint32_t events);
+extern const struct load_backend load_backend_udp, load_backend_tcp, load_backend_dpdk;
 
-int load_dpdk_setup(struct pe_load *l);
-void load_dpdk_teardown(struct pe_load *l);
-int load_dpdk_flows(struct pe_load *l);
-uint32_t load_dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n, uint64_t now);
-void load_dpdk_poll(struct load_worker *w, uint64_t wait_ns);
+/* Socket backends: open every flow with the backend's open_flow. */
+int load_sock_setup(struct pe_load *l);
+/* Socket backends: epoll wait on the worker's flows, calling the backend's ready per event. */
+void load_sock_poll(struct load_worker *w, uint64_t wait_ns);
+/* Socket backends: the worker's epoll set over its flows; fini accepts a failed init. */
+int load_sock_worker_init(struct load_worker *w);
+void load_sock_worker_fini(struct load_worker *w);
 
 /* Shared by the backends: account one echoed payload of len bytes received at now. */
 void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *buf, size_t len,
@@ -85,7 +97,7 @@ void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *
 /* Build the payload of f's sequence seq into buf (size bytes; the pattern is already there). */
 void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint64_t seq,
 		     uint64_t now);
-/* Socket setup shared by UDP and TCP flows. */
+/* Socket buffers of bytes each way (beyond rmem_max/wmem_max for root). */
 void load_sock_buffers(int fd, int bytes);
 
 #endif
