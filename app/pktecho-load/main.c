@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "opts.h"
+#include "run.h"
 #include "pe_load.h"
 #include "pe_report.h"
 
@@ -31,6 +32,11 @@ static void signals_install(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+bool run_interrupted(void)
+{
+	return g_stop != 0;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -39,7 +45,7 @@ static void sleep_ms(unsigned ms)
 }
 
 /* Wait for the run to end, printing an interval line every o->interval_s and passing Ctrl-C on. */
-static int run_wait(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta)
+int run_wait(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta)
 {
 	struct pe_stats_snapshot *prev = NULL, *cur = NULL;
 	uint64_t every = (uint64_t)(o->interval_s * 1e9), next = 0;
@@ -72,98 +78,6 @@ static int run_wait(struct pe_load *l, const struct load_opts *o, const struct p
 	free(prev);
 	free(cur);
 	return 0;
-}
-
-/* The extra summary fields: the run's parameters and what the payloads tell. */
-struct extras {
-	char target[160], size[24], rate[32], threads[16], flows[16], lost[24], loss_ratio[32],
-		reordered[24], dups[24], corrupt[24], foreign[24], errors[24], wtx[24], wrx[24],
-		lat[512];
-	struct pe_report_kv kv[17];
-};
-
-/* Text summaries print the extra values as they are: make those for people, not parsers. */
-static void text_values(struct extras *e, const struct load_opts *o, const char *tgt,
-			const struct pe_hist *h)
-{
-	struct pe_hist_summary q;
-
-	pe_hist_summarize(h, &q);
-	snprintf(e->target, sizeof(e->target), "%s", tgt);
-	if (o->cfg.rate_max)
-		snprintf(e->rate, sizeof(e->rate), "max");
-	snprintf(e->lat, sizeof(e->lat),
-		 "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (min %.1f, mean %.1f, "
-		 "%llu echoes)",
-		 q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3, q.min / 1e3,
-		 q.mean / 1e3, (unsigned long long)q.count);
-}
-
-static void extras_build(struct extras *e, const struct load_opts *o,
-			 const struct pe_load_result *r)
-{
-	char tgt[128];
-	unsigned i = 0;
-
-	memset(e, 0, sizeof(*e));
-	pe_load_target_format(&o->cfg.target, tgt, sizeof(tgt));
-	snprintf(e->target, sizeof(e->target), "\"%s\"", tgt);
-	snprintf(e->size, sizeof(e->size), "%u", o->cfg.size);
-	if (o->cfg.rate_max)
-		snprintf(e->rate, sizeof(e->rate), "\"max\"");
-	else
-		snprintf(e->rate, sizeof(e->rate), "%llu", (unsigned long long)o->cfg.rate);
-	snprintf(e->threads, sizeof(e->threads), "%u", o->cfg.threads);
-	snprintf(e->flows, sizeof(e->flows), "%u", o->cfg.flows);
-	snprintf(e->lost, sizeof(e->lost), "%llu", (unsigned long long)r->lost);
-	snprintf(e->loss_ratio, sizeof(e->loss_ratio), "%.6f",
-		 r->tx_packets ? (double)r->lost / (double)r->tx_packets : 0.0);
-	snprintf(e->reordered, sizeof(e->reordered), "%llu", (unsigned long long)r->reordered);
-	snprintf(e->dups, sizeof(e->dups), "%llu", (unsigned long long)r->duplicates);
-	snprintf(e->corrupt, sizeof(e->corrupt), "%llu", (unsigned long long)r->corrupt);
-	snprintf(e->foreign, sizeof(e->foreign), "%llu", (unsigned long long)r->foreign);
-	snprintf(e->errors, sizeof(e->errors), "%llu", (unsigned long long)r->errors);
-	snprintf(e->wtx, sizeof(e->wtx), "%llu", (unsigned long long)r->warmup_tx);
-	snprintf(e->wrx, sizeof(e->wrx), "%llu", (unsigned long long)r->warmup_rx);
-	if (o->fmt == PE_REPORT_TEXT)
-		text_values(e, o, tgt, &r->latency);
-	else if (pe_report_hist_json(e->lat, sizeof(e->lat), &r->latency, 1e3) < 0)
-		snprintf(e->lat, sizeof(e->lat), "null");
-	e->kv[i++] = (struct pe_report_kv){"target", e->target};
-	e->kv[i++] = (struct pe_report_kv){"size", e->size};
-	e->kv[i++] = (struct pe_report_kv){"rate", e->rate};
-	e->kv[i++] = (struct pe_report_kv){"threads", e->threads};
-	e->kv[i++] = (struct pe_report_kv){"flows", e->flows};
-	e->kv[i++] = (struct pe_report_kv){"lost", e->lost};
-	e->kv[i++] = (struct pe_report_kv){"loss_ratio", e->loss_ratio};
-	e->kv[i++] = (struct pe_report_kv){"reordered", e->reordered};
-	e->kv[i++] = (struct pe_report_kv){"duplicates", e->dups};
-	e->kv[i++] = (struct pe_report_kv){"corrupt", e->corrupt};
-	e->kv[i++] = (struct pe_report_kv){"foreign", e->foreign};
-	e->kv[i++] = (struct pe_report_kv){"socket_errors", e->errors};
-	e->kv[i++] = (struct pe_report_kv){"warmup_tx", e->wtx};
-	e->kv[i++] = (struct pe_report_kv){"warmup_rx", e->wrx};
-	e->kv[i++] = (struct pe_report_kv){"latency_us", e->lat};
-	e->kv[i] = (struct pe_report_kv){NULL, NULL};
-}
-
-static int report_summary(struct pe_load *l, const struct load_opts *o,
-			  const struct pe_report_meta *meta)
-{
-	struct pe_stats_snapshot *first = malloc(sizeof(*first)), *last = malloc(sizeof(*last));
-	struct pe_load_result r;
-	struct extras e;
-	int rc = first && last ? pe_load_result(l, &r) : -ENOMEM;
-
-	if (rc == 0) {
-		pe_load_snapshots(l, first, last);
-		extras_build(&e, o, &r);
-		rc = pe_report_summary(stdout, o->fmt, meta, first, last, e.kv);
-		fflush(stdout);
-	}
-	free(first);
-	free(last);
-	return rc;
 }
 
 static const char *create_error(const struct load_opts *o, int err)
@@ -234,6 +148,27 @@ static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 	return 0;
 }
 
+/* One run at the options' rate: its summary. */
+static int run_once(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta)
+{
+	struct pe_load_result *r = malloc(sizeof(*r));
+	struct pe_stats_snapshot *first = malloc(sizeof(*first)), *last = malloc(sizeof(*last));
+	int rc = r && first && last ? pe_load_start(l) : -ENOMEM;
+
+	if (rc == 0)
+		rc = run_wait(l, o, meta);
+	if (rc == 0)
+		rc = pe_load_result(l, r);
+	if (rc == 0) {
+		pe_load_snapshots(l, first, last);
+		rc = report_summary(o, meta, first, last, r);
+	}
+	free(r);
+	free(first);
+	free(last);
+	return rc;
+}
+
 static int run(const struct load_opts *o)
 {
 	struct pe_report_meta meta = {.service = "pktecho-load", .name = o->cfg.stats_name};
@@ -246,11 +181,7 @@ static int run(const struct load_opts *o)
 		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));
 		return 1;
 	}
-	rc = pe_load_start(l);
-	if (rc == 0)
-		rc = run_wait(l, o, &meta);
-	if (rc == 0)
-		rc = report_summary(l, o, &meta);
+	rc = run_once(l, o, &meta);
 	if (rc < 0)
 		fprintf(stderr, "pktecho-load: %s\n", strerror(-rc));
 	pe_load_destroy(l);

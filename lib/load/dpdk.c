@@ -216,10 +216,10 @@ static uint32_t dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n
 	if (rte_pktmbuf_alloc_bulk(d->pool, m, n) != 0)
 		return 0;
 	for (uint32_t i = 0; i < n; i++) {
-		struct pe_load_hdr h = {
-			.flow = f->id, .seq = f->next_seq + i, .ts_ns = now, .nonce = w->l->nonce};
+		struct pe_load_hdr h;
 		uint8_t *frame = rte_pktmbuf_mtod(m[i], uint8_t *);
 
+		load_tx_hdr(w, f, i, f->next_seq + i, now, &h);
 		memcpy(frame, f->txbuf, len);
 		pe_load_frame_stamp(c, frame, f->tmpl_sum, &h);
 		m[i]->data_len = (uint16_t)len;

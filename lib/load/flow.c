@@ -4,12 +4,21 @@
 
 #include "load_priv.h"
 
-void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint64_t seq,
-		     uint64_t now)
+void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint32_t i,
+		     uint64_t seq, uint64_t now)
 {
-	struct pe_load_hdr h = {.flow = f->id, .seq = seq, .ts_ns = now, .nonce = w->l->nonce};
+	struct pe_load_hdr h;
 
+	load_tx_hdr(w, f, i, seq, now, &h);
 	pe_load_hdr_encode(buf, &h);
+}
+
+/* The echo's latency from when it was due: its lag is known while seq is within the window. */
+static uint64_t rx_corrected(const struct load_flow *f, uint64_t seq, uint64_t lat)
+{
+	if (f->next_seq - seq > PE_ACCT_WINDOW)
+		return lat; /* overwritten since: a lower bound */
+	return lat + f->lag[seq % PE_ACCT_WINDOW];
 }
 
 void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *buf, size_t len,
@@ -31,11 +40,15 @@ void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *
 	}
 	switch (pe_flow_acct_rx(&f->acct, h.seq, f->next_seq)) {
 	case PE_ACCT_NEW:
-	case PE_ACCT_REORDERED:
+	case PE_ACCT_REORDERED: {
+		uint64_t lat = now > h.ts_ns ? now - h.ts_ns : 0;
+
 		w->rx_measured++;
 		w->t_last_rx = now;
-		pe_hist_record(w->lat, now > h.ts_ns ? now - h.ts_ns : 0);
+		pe_hist_record(w->lat, lat);
+		pe_hist_record(w->lat_corr, rx_corrected(f, h.seq, lat));
 		break;
+	}
 	case PE_ACCT_UNMEASURED:
 		w->warmup_rx++;
 		break;

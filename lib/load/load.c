@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +75,9 @@ static int load_open_flows(struct pe_load *l)
 	for (unsigned i = 0; i < l->cfg.flows; i++) {
 		l->flows[i].id = i;
 		pe_flow_acct_init(&l->flows[i].acct);
+		l->flows[i].lag = calloc(PE_ACCT_WINDOW, sizeof(*l->flows[i].lag));
+		if (!l->flows[i].lag)
+			return -ENOMEM;
 	}
 	return l->be->setup(l);
 }
@@ -90,10 +94,10 @@ static int worker_init(struct pe_load *l, struct load_worker *w, unsigned t, uns
 	snprintf(name, sizeof(name), "thread%u", t);
 	pe_stats_block_label(w->blk, name, UINT32_MAX, UINT32_MAX, (int32_t)t);
 	w->lat = malloc(sizeof(*w->lat));
+	w->lat_corr = malloc(sizeof(*w->lat_corr));
 	w->tmpl = calloc(1, l->cfg.size + 1);
-	if (!w->lat || !w->tmpl)
+	if (!w->lat || !w->lat_corr || !w->tmpl)
 		return -ENOMEM;
-	pe_hist_init(w->lat);
 	pe_load_tmpl_fill(w->tmpl, l->cfg.size);
 	return l->be->worker_init ? l->be->worker_init(w) : 0;
 }
@@ -104,6 +108,7 @@ static void worker_fini(struct load_worker *w)
 		w->l->be->worker_fini(w);
 	free(w->tmpl);
 	free(w->lat);
+	free(w->lat_corr);
 }
 
 struct pe_load *pe_load_create(const struct pe_load_cfg *cfg)
@@ -172,6 +177,7 @@ void pe_load_destroy(struct pe_load *l)
 			close(l->flows[i].fd);
 		free(l->flows[i].txbuf);
 		free(l->flows[i].rxbuf);
+		free(l->flows[i].lag);
 	}
 	if (l->be->teardown)
 		l->be->teardown(l);
@@ -210,6 +216,7 @@ static void worker_start_measure(struct load_worker *w, uint64_t now)
 		pe_flow_acct_start(&w->flows[i].acct, w->flows[i].next_seq);
 	w->measuring = true;
 	w->t_start = now;
+	w->missed_start = w->pace.missed;
 }
 
 static void worker_end_measure(struct load_worker *w, uint64_t now)
@@ -220,8 +227,11 @@ static void worker_end_measure(struct load_worker *w, uint64_t now)
 		pe_flow_acct_stop(&f->acct, f->next_seq);
 		w->sent_measured += pe_flow_acct_sent(&f->acct, f->next_seq);
 	}
-	if (!w->measuring)
+	if (!w->measuring) {
 		w->t_start = now;
+		w->missed_start = w->pace.missed;
+	}
+	w->missed = w->pace.missed - w->missed_start;
 	w->measuring = true;
 	w->ended = true;
 	w->t_end = now;
@@ -235,26 +245,31 @@ static void worker_phase(struct load_worker *w, uint64_t now)
 
 	if (w->ended)
 		return;
+	/* A phase that began on the clock began when the clock said, not when the thread woke. */
 	if (!w->measuring && now >= l->warm_end && stop == UINT64_MAX)
-		worker_start_measure(w, now);
+		worker_start_measure(w, l->warm_end);
 	if (now >= l->end || now >= stop || (w->measuring && w->count_left == 0))
-		worker_end_measure(w, now);
+		worker_end_measure(w, now >= l->end && l->end < stop ? l->end : now);
 }
 
-/* Hand out n packets round-robin over the flows, a batch at a time. */
-static void worker_send(struct load_worker *w, uint64_t now)
+/* Hand out the packets due at due_by (stamped at now) round-robin over the flows, a batch at a
+ * time. True when it took as many as it could take at once: more may be due. */
+static bool worker_send(struct load_worker *w, uint64_t due_by, uint64_t now)
 {
 	uint32_t want = PE_LOAD_BATCH * (w->n_flows < 4 ? w->n_flows : 4), n, sent = 0;
+	uint64_t first;
 
 	if (w->measuring && w->count_left < want)
 		want = (uint32_t)w->count_left;
-	n = pe_pace_take(&w->pace, now, want);
+	n = pe_pace_take(&w->pace, due_by, want);
+	first = w->pace.issued - n;
 	w->blocked = false;
 	for (unsigned tries = 0; sent < n && tries < w->n_flows; tries++) {
 		struct load_flow *f = &w->flows[w->rr];
 		uint32_t k = n - sent < PE_LOAD_BATCH ? n - sent : PE_LOAD_BATCH, done;
 
 		w->rr = (w->rr + 1) % w->n_flows;
+		w->tx_due_idx = first + sent;
 		done = w->l->be->send(w, f, k, now);
 		sent += done;
 		if (done < k)
@@ -268,6 +283,17 @@ static void worker_send(struct load_worker *w, uint64_t now)
 		w->count_left -= sent;
 	else
 		w->warmup_tx += sent;
+	return n == want && sent == n;
+}
+
+/* At a phase boundary (the thread woke after it): send what was due by t, the boundary's last
+ * nanosecond, so that each phase holds exactly the packets its schedule had due. */
+static void worker_flush(struct load_worker *w, uint64_t t, uint64_t now)
+{
+	if (w->pace.unlimited)
+		return; /* no schedule: nothing is due, and the loop would never end */
+	while (worker_send(w, t, now))
+		;
 }
 
 static uint64_t worker_wait_ns(struct load_worker *w, uint64_t now)
@@ -287,7 +313,8 @@ static uint64_t worker_wait_ns(struct load_worker *w, uint64_t now)
 		wait = w->l->warm_end - now;
 	if (w->l->end > now && w->l->end - now < wait)
 		wait = w->l->end - now;
-	return wait;
+	/* A sleep this short would wake late (timer slack, scheduling): poll until it is due. */
+	return wait < LOAD_SPIN_NS ? 0 : wait;
 }
 
 static bool worker_drained(const struct load_worker *w)
@@ -304,18 +331,54 @@ static void *worker_main(void *arg)
 {
 	struct load_worker *w = arg;
 
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* this thread's sleeps end when asked (1 ns) */
 	for (;;) {
 		uint64_t now = pe_load_now_ns();
 
+		if (!w->ended && !w->measuring && now >= w->l->warm_end &&
+		    w->l->warm_end > w->l->t0)
+			worker_flush(w, w->l->warm_end - 1, now);
+		else if (!w->ended && w->measuring && now >= w->l->end)
+			worker_flush(w, w->l->end - 1, now);
 		worker_phase(w, now);
 		if (w->ended && (worker_drained(w) || now >= w->drain_deadline))
 			break;
 		if (!w->ended)
-			worker_send(w, now);
+			worker_send(w, now, now);
 		w->l->be->poll(w, worker_wait_ns(w, now));
 	}
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Forget the previous run (its threads joined): counters, phases, histograms, accounting. */
+static void load_reset_run(struct pe_load *l)
+{
+	load_join(l);
+	l->stop_ns = UINT64_MAX;
+	for (unsigned t = 0; t < l->cfg.threads; t++) {
+		struct load_worker *w = &l->workers[t];
+
+		w->started = w->joined = false;
+		w->measuring = w->ended = w->blocked = false;
+		w->t_start = w->t_end = w->t_last_rx = w->drain_deadline = 0;
+		w->sent_measured = w->rx_measured = w->missed = w->missed_start = 0;
+		w->corrupt = w->foreign = w->errors = w->warmup_tx = w->warmup_rx = 0;
+		w->done = 0;
+		pe_hist_init(w->lat);
+		pe_hist_init(w->lat_corr);
+		for (unsigned i = 0; i < w->n_flows; i++)
+			pe_flow_acct_init(&w->flows[i].acct);
+	}
+}
+
+void pe_load_set_run(struct pe_load *l, bool rate_max, uint64_t rate, uint64_t duration_ns,
+		     uint64_t warmup_ns)
+{
+	l->cfg.rate_max = rate_max;
+	l->cfg.rate = rate;
+	l->cfg.duration_ns = duration_ns;
+	l->cfg.warmup_ns = warmup_ns;
 }
 
 int pe_load_start(struct pe_load *l)
@@ -323,6 +386,9 @@ int pe_load_start(struct pe_load *l)
 	const struct pe_load_cfg *cfg = &l->cfg;
 	unsigned weights[PE_LOAD_MAX_THREADS];
 
+	if (!cfg->rate_max && cfg->rate == 0)
+		return -EINVAL;
+	load_reset_run(l);
 	l->t0 = pe_load_now_ns();
 	l->warm_end = l->t0 + cfg->warmup_ns;
 	l->end = cfg->duration_ns ? l->warm_end + cfg->duration_ns : UINT64_MAX;
@@ -364,6 +430,7 @@ static void result_add_worker(struct pe_load_result *r, const struct load_worker
 	r->errors += w->errors;
 	r->warmup_tx += w->warmup_tx;
 	r->warmup_rx += w->warmup_rx;
+	r->missed += w->missed;
 	r->tx_bytes += w->sent_measured * size;
 	if (w->t_start < *t_start)
 		*t_start = w->t_start;
@@ -377,15 +444,23 @@ static void result_add_worker(struct pe_load_result *r, const struct load_worker
 
 int pe_load_result(struct pe_load *l, struct pe_load_result *r)
 {
-	uint64_t t_start = UINT64_MAX, t_end = 0;
+	uint64_t t_start = UINT64_MAX, t_end = 0, send_end = 0;
 
 	load_join(l);
 	memset(r, 0, sizeof(*r));
 	pe_hist_init(&r->latency);
+	pe_hist_init(&r->latency_corrected);
+	r->rate_requested = l->cfg.rate_max ? 0 : l->cfg.rate;
 	for (unsigned t = 0; t < l->cfg.threads; t++) {
-		result_add_worker(r, &l->workers[t], l->cfg.size, &t_start, &t_end);
-		pe_hist_merge(&r->latency, l->workers[t].lat);
+		const struct load_worker *w = &l->workers[t];
+
+		result_add_worker(r, w, l->cfg.size, &t_start, &t_end);
+		pe_hist_merge(&r->latency, w->lat);
+		pe_hist_merge(&r->latency_corrected, w->lat_corr);
+		if (w->t_end > send_end)
+			send_end = w->t_end;
 	}
+	r->send_seconds = send_end > t_start ? (double)(send_end - t_start) / 1e9 : 0.0;
 	r->rx_bytes = r->rx_packets * l->cfg.size;
 	r->lost = r->tx_packets > r->rx_packets ? r->tx_packets - r->rx_packets : 0;
 	r->seconds = t_end > t_start ? (double)(t_end - t_start) / 1e9 : 0.0;
@@ -421,4 +496,18 @@ void pe_load_snapshots(const struct pe_load *l, struct pe_stats_snapshot *first,
 	}
 	first->time_ns = t_start == UINT64_MAX ? 0 : t_start;
 	last->time_ns = t_end > first->time_ns ? t_end : first->time_ns;
+}
+
+double pe_load_tx_pps(const struct pe_load_result *r)
+{
+	return r->send_seconds > 0 ? (double)r->tx_packets / r->send_seconds : 0.0;
+}
+
+bool pe_load_fell_short(const struct pe_load_result *r)
+{
+	/* --rate max asks for nothing in particular; a run too short to time says nothing. */
+	if (r->rate_requested == 0 || r->send_seconds <= 0)
+		return false;
+	return r->missed > 0 ||
+	       pe_load_tx_pps(r) < (double)r->rate_requested * (1.0 - PE_LOAD_SHORTFALL);
 }

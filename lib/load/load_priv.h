@@ -12,6 +12,7 @@
 #include "pe_load.h"
 
 #define LOAD_MAX_WAIT_NS 10000000ull /* re-check the phase (stop, end) at least every 10 ms */
+#define LOAD_SPIN_NS	 20000ull    /* a send due sooner than this is waited for by polling */
 
 struct load_flow {
 	int fd;
@@ -24,6 +25,9 @@ struct load_flow {
 	uint8_t *txbuf, *rxbuf;
 	uint32_t tx_off, tx_len, rx_len, cap;
 	uint32_t tmpl_sum; /* DPDK: checksum sum of the frame template in txbuf */
+	/* How late each sequence went out against its due time (ns, saturated), indexed by
+	 * seq % PE_ACCT_WINDOW: an echo's corrected latency is its latency plus this. */
+	uint32_t *lag;
 };
 
 struct load_worker {
@@ -35,14 +39,16 @@ struct load_worker {
 	unsigned n_flows, rr;	 /* rr: the next flow to send on */
 	int ep;
 	struct pe_pace pace;
-	uint64_t count_left; /* measured packets still to send (UINT64_MAX: no limit) */
+	uint64_t tx_due_idx; /* schedule number of the first packet the backend's send stamps */
+	uint64_t missed_start, missed; /* schedule slips: pace.missed at the start, in the phase */
+	uint64_t count_left;	       /* measured packets still to send (UINT64_MAX: no limit) */
 	bool measuring, ended, blocked;
 	uint64_t t_start, t_end, t_last_rx, drain_deadline;
 	uint64_t sent_measured, rx_measured;
 	uint64_t corrupt, foreign, errors, warmup_tx, warmup_rx;
 	struct pe_stats_block *blk;
-	struct pe_hist *lat;
-	uint8_t *tmpl; /* one payload with the pattern filled in */
+	struct pe_hist *lat, *lat_corr; /* from when built; from when due */
+	uint8_t *tmpl;			/* one payload with the pattern filled in */
 	/* UDP batches */
 	uint8_t *txm, *rxm; /* PE_LOAD_BATCH buffers each */
 	struct mmsghdr *txv, *rxv;
@@ -94,9 +100,20 @@ void load_sock_worker_fini(struct load_worker *w);
 /* Shared by the backends: account one echoed payload of len bytes received at now. */
 void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *buf, size_t len,
 		     uint64_t now);
-/* Build the payload of f's sequence seq into buf (size bytes; the pattern is already there). */
-void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint64_t seq,
-		     uint64_t now);
+/* The header of f's sequence seq, the i-th packet of the backend's send call, built at now. */
+static inline void load_tx_hdr(struct load_worker *w, struct load_flow *f, uint32_t i, uint64_t seq,
+			       uint64_t now, struct pe_load_hdr *h)
+{
+	uint64_t due = pe_pace_due_ns(&w->pace, w->tx_due_idx + i);
+	uint64_t lag = due && now > due ? now - due : 0;
+
+	f->lag[seq % PE_ACCT_WINDOW] = lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag;
+	*h = (struct pe_load_hdr){.flow = f->id, .seq = seq, .ts_ns = now, .nonce = w->l->nonce};
+}
+/* Build the payload of f's sequence seq (the i-th of the send call) into buf (size bytes; the
+ * pattern is already there). */
+void load_tx_payload(struct load_worker *w, struct load_flow *f, uint8_t *buf, uint32_t i,
+		     uint64_t seq, uint64_t now);
 /* Socket buffers of bytes each way (beyond rmem_max/wmem_max for root). */
 void load_sock_buffers(int fd, int bytes);
 

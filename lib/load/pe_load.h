@@ -55,9 +55,24 @@ struct pe_load_result {
 	uint64_t lost, reordered, duplicates, corrupt, foreign;
 	uint64_t errors; /* errors other than a full socket buffer (e.g. ECONNREFUSED) */
 	uint64_t warmup_tx, warmup_rx;
-	struct pe_hist
-		latency; /* round-trip times of the measured echoes, ns, all threads merged */
+	uint64_t missed;	 /* due packets skipped: the generator fell behind its schedule */
+	uint64_t rate_requested; /* packets per second asked for; 0 for --rate max */
+	double send_seconds;	 /* the sending part of the measured phase */
+	/* Round-trip times of the measured echoes, ns, all threads merged: from when the packet was
+	 * built (latency) and from when the schedule had it due (latency_corrected: coordinated
+	 * omission corrected; equal to latency at --rate max). */
+	struct pe_hist latency, latency_corrected;
 };
+
+/* The generator fell short of its rate when the achieved send rate is below the requested one by
+ * more than this fraction, or when due packets had to be skipped. */
+#define PE_LOAD_SHORTFALL 0.01
+
+/* Packets per second sent in the measured phase. */
+double pe_load_tx_pps(const struct pe_load_result *r);
+/* True when the generator could not send the rate asked of it (the one decision behind the
+ * summary's shortfall warning and a search's generator_bound). */
+bool pe_load_fell_short(const struct pe_load_result *r);
 
 struct pe_load; /* opaque: flows, threads, counters */
 
@@ -72,8 +87,13 @@ void pe_load_dpdk_cleanup(void);
  * and friends: a TCP target that does not accept). */
 struct pe_load *pe_load_create(const struct pe_load_cfg *cfg);
 void pe_load_destroy(struct pe_load *l); /* accepts NULL; joins threads still running */
-/* Start the threads. 0 or -errno. */
+/* Start the threads for a run. The generator runs again after pe_load_result, with the same
+ * flows (sequence numbers carry on; echoes of an earlier run count as warm-up). 0 or -errno. */
 int pe_load_start(struct pe_load *l);
+/* Before pe_load_start: the next run's rate (rate_max: as fast as possible), measured duration
+ * and warm-up (the search's trials). */
+void pe_load_set_run(struct pe_load *l, bool rate_max, uint64_t rate, uint64_t duration_ns,
+		     uint64_t warmup_ns);
 /* Ask the threads to stop sending now and drain (safe from any thread, not from a signal
  * handler: set a flag there and call this from the main loop). */
 void pe_load_stop(struct pe_load *l);

@@ -94,7 +94,7 @@ static uint32_t tcp_send(struct load_worker *w, struct load_flow *f, uint32_t n,
 		uint8_t *msg = f->txbuf + f->tx_len;
 
 		memcpy(msg, w->tmpl, size);
-		load_tx_payload(w, f, msg, f->next_seq++, now);
+		load_tx_payload(w, f, msg, m, f->next_seq++, now);
 		f->tx_len += size;
 	}
 	pe_stats_begin(w->blk);

@@ -68,7 +68,7 @@ static uint32_t udp_send(struct load_worker *w, struct load_flow *f, uint32_t n,
 	int sent;
 
 	for (uint32_t i = 0; i < n; i++)
-		load_tx_payload(w, f, w->txiov[i].iov_base, f->next_seq + i, now);
+		load_tx_payload(w, f, w->txiov[i].iov_base, i, f->next_seq + i, now);
 	sent = sendmmsg(f->fd, w->txv, n, MSG_DONTWAIT);
 	if (sent < 0) {
 		/* A full buffer is back-pressure; anything else (ECONNREFUSED from an ICMP port

@@ -43,9 +43,10 @@ def run_load(args, timeout=30, ok=True, pre=(), eal=None):
     check(len(summ) == 1, "expected one summary line, got: %r" % p.stdout)
     s = summ[0]
     print("load:", " ".join(cmd[1:]))
-    print("  tx %d rx %d lost %d reordered %d dup %d corrupt %d p50 %.1fus" % (
+    lat = s["latency_us"]
+    print("  tx %d rx %d lost %d reordered %d dup %d corrupt %d p50 %sus" % (
         s["tx_packets"], s["rx_packets"], s["lost"], s["reordered"], s["duplicates"],
-        s["corrupt"], s["latency_us"]["p50"]))
+        s["corrupt"], "%.1f" % lat["p50"] if lat else "-"))
     return s, lines
 
 
@@ -292,6 +293,42 @@ def expected_misbehaviour(n, drop, corrupt, truncate, dup, swap):
             "lost": n - len(seen), "duplicates": dups, "reordered": reordered}
 
 
+def run_ndjson(args, timeout=60):
+    """Run pktecho-load --report json; return (records by type, stderr)."""
+    p = subprocess.run([LOAD, "--report", "json"] + args, capture_output=True, text=True,
+                       timeout=timeout)
+    if p.returncode != 0:
+        raise Fail("pktecho-load %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    recs = {}
+    for line in p.stdout.splitlines():
+        rec = json.loads(line)
+        recs.setdefault(rec["type"], []).append(rec)
+    return recs, p.stderr
+
+
+def case_rate_exact():
+    """The offered rate is kept to the schedule: at each rate, a 1-second run sends exactly the
+    packets its schedule had due (rate x 1 s), whatever the wakeups did, unless the generator
+    says, consistently, that it fell short (then its numbers must show it)."""
+    with EchoServer("udp") as srv:
+        for rate in (2000, 20000, 100000):
+            recs, err = run_ndjson(["--rate", str(rate), "--duration", "1", "--drain", "0.2",
+                                    "udp://127.0.0.1:%d" % srv.port])
+            s = recs["summary"][0]
+            short = [w for w in s["warnings"] if w.startswith("generator fell short")]
+            print("rate %d: tx %d send_pps %.1f missed %d %s" % (
+                rate, s["tx_packets"], s["send_pps"], s["missed"], short))
+            check(s["rate_requested"] == rate, "rate_requested: %r" % s["rate_requested"])
+            if short:
+                check(s["missed"] > 0 or s["send_pps"] < rate * 0.99,
+                      "a shortfall warning without a shortfall: %r" % s)
+                check("generator fell short" in err, "the warning is not on stderr: %r" % err)
+                continue
+            check(s["tx_packets"] == rate, "rate %d: sent %d in 1 s" % (rate, s["tx_packets"]))
+            check(abs(s["send_pps"] - rate) <= rate * 0.01, "send_pps %r" % s["send_pps"])
+            check(s["missed"] == 0, "missed %d without a warning" % s["missed"])
+
+
 def case_misbehaving():
     """A server that drops, corrupts, truncates, duplicates and reorders: each counted exactly."""
     n = 1000
@@ -317,6 +354,10 @@ def case_no_server():
     s, _ = run_load(["--rate", "1000", "--count", "50", "--drain", "0.2",
                      "udp://127.0.0.1:%d" % port])
     check(s["rx_packets"] == 0 and s["lost"] == s["tx_packets"], "expected all lost: %r" % s)
+    # No echo: latency null, not zeros, and a warning that says why (ICMP port unreachable).
+    check(s["latency_us"] is None and s["latency_corrected_us"] is None, "latency: %r" % s)
+    check(any(w.startswith("no echoes") and "unreachable" in w for w in s["warnings"]),
+          "warnings: %r" % s["warnings"])
     p = subprocess.run([LOAD, "tcp://127.0.0.1:%d" % port], capture_output=True, text=True,
                        timeout=10)
     check(p.returncode == 1 and "refused" in p.stderr.lower(), "tcp refused: %d %r" %

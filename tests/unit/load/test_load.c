@@ -84,7 +84,7 @@ static void test_pace_basic(void **state)
 
 	(void)state;
 	pe_pace_init(&p, false, 1000, 32, t0);
-	assert_int_equal(pe_pace_take(&p, t0, 32), 1); /* one packet of credit at the start */
+	assert_int_equal(pe_pace_take(&p, t0, 32), 1); /* packet 0 is due at the start */
 	assert_int_equal(pe_pace_take(&p, t0, 32), 0);
 	assert_int_equal(pe_pace_wait_ns(&p, t0), MS);
 	assert_int_equal(pe_pace_wait_ns(&p, t0 + MS / 2), MS / 2);
@@ -92,15 +92,26 @@ static void test_pace_basic(void **state)
 	assert_int_equal(pe_pace_take(&p, t0 + 11 * MS, 32), 10);
 	assert_int_equal(pe_pace_take(&p, t0 + 11 * MS + MS / 2, 32), 0);
 	assert_int_equal(pe_pace_take(&p, t0 + 12 * MS, 32), 1); /* the half ms was kept */
-	/* A long idle period fills the bucket to its depth, no more. */
-	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 32);
-	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 0);
-	/* Packets taken but not sent come back, capped at the depth. */
+	/* A late wakeup keeps the schedule: 100 ms late, the 100 packets due are all there, a want
+	 * at a time, and none is missed. */
+	assert_int_equal(pe_pace_take(&p, t0 + 112 * MS, 64), 64);
+	assert_int_equal(pe_pace_take(&p, t0 + 112 * MS, 64), 36);
+	assert_int_equal(pe_pace_take(&p, t0 + 112 * MS, 64), 0);
+	assert_int_equal(p.missed, 0);
+	/* Taken packets that could not be sent are due again. */
 	pe_pace_give(&p, 5);
-	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 5);
-	pe_pace_give(&p, 1000);
-	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 32);
-	/* The clock going backwards earns nothing. */
+	assert_int_equal(pe_pace_take(&p, t0 + 112 * MS, 64), 5);
+	/* The schedule numbers the packets: packet k is due at t0 + k ms. */
+	assert_int_equal(p.issued, 113);
+	assert_int_equal(pe_pace_due_ns(&p, 0), t0);
+	assert_int_equal(pe_pace_due_ns(&p, 112), t0 + 112 * MS);
+	assert_int_equal(pe_pace_due_count(&p, t0 + 112 * MS), 113);
+	/* A long stall: the backlog beyond the catch-up window (250 ms = 250 packets) is skipped
+	 * and counted, and what is left is sent as due. */
+	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 250);
+	assert_int_equal(p.missed, 100001 - 113 - 250);
+	assert_int_equal(pe_pace_take(&p, t0 + 100 * SEC, 1000), 0);
+	/* The clock going backwards owes nothing. */
 	assert_int_equal(pe_pace_take(&p, t0, 1000), 0);
 }
 
@@ -110,8 +121,8 @@ static void test_pace_exact_long_run(void **state)
 	uint64_t total = 0, t;
 
 	(void)state;
-	/* 3 pps polled every 1 ms for 10 s: 30 packets plus the starting one, none lost to rounding
-	 * (the bucket is deeper than what a poll interval earns, so nothing overflows). */
+	/* 3 pps polled every 1 ms for 10 s: 30 packets plus the starting one, none lost to
+	 * rounding. */
 	pe_pace_init(&p, false, 3, 4, 0);
 	for (t = 0; t <= 10 * SEC; t += MS)
 		total += pe_pace_take(&p, t, 64);
@@ -122,6 +133,16 @@ static void test_pace_exact_long_run(void **state)
 	for (t = 0; t <= SEC; t += 1237)
 		total += pe_pace_take(&p, t, 64);
 	assert_true(total >= 10000000 - 13 && total <= 10000001);
+	/* 20 kpps woken late and irregularly (every 3..40 ms, as on a loaded machine): every due
+	 * packet is sent, exactly, and the due times match the rate. */
+	pe_pace_init(&p, false, 20000, 32, 0);
+	total = 0;
+	for (t = 0, total = 0; t <= SEC; t += 3 * MS + (t / MS * 7919 % 37) * MS)
+		while (pe_pace_take(&p, t, 32) == 32)
+			total += 32;
+	assert_int_equal(p.missed, 0);
+	assert_int_equal(pe_pace_due_count(&p, 2 * SEC), 40001);
+	assert_int_equal(pe_pace_due_ns(&p, 40000), 2 * SEC);
 }
 
 static void test_pace_limits(void **state)
@@ -132,13 +153,18 @@ static void test_pace_limits(void **state)
 	pe_pace_init(&p, true, 0, 32, 0);
 	assert_int_equal(pe_pace_take(&p, 0, 77), 77);
 	assert_int_equal(pe_pace_wait_ns(&p, 0), 0);
+	assert_int_equal(pe_pace_due_ns(&p, 5), 0); /* unlimited: no schedule */
 	pe_pace_init(&p, false, 0, 32, 0); /* rate 0 (a thread with no share): never sends */
 	pe_pace_take(&p, 0, 1);
 	assert_int_equal(pe_pace_take(&p, 100 * SEC, 77), 0);
 	assert_true(pe_pace_wait_ns(&p, 100 * SEC) == UINT64_MAX);
-	/* Huge rate and huge idle time: no overflow, just a full bucket. */
+	/* Huge rate and huge idle time: no overflow, the window's worth is due, the rest missed. */
 	pe_pace_init(&p, false, 100000000, 32, 0);
-	assert_int_equal(pe_pace_take(&p, UINT64_MAX / 2, 1000), 32);
+	assert_int_equal(pe_pace_take(&p, UINT64_MAX / 2, 1000), 1000);
+	assert_true(p.missed > 0);
+	/* A low rate's window is at least the burst. */
+	pe_pace_init(&p, false, 1, 32, 0);
+	assert_int_equal(p.window, 32);
 }
 
 static void test_split(void **state)
