@@ -181,7 +181,7 @@ static int run(const struct load_opts *o)
 		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));
 		return 1;
 	}
-	rc = run_once(l, o, &meta);
+	rc = o->search ? search_run(l, o, &meta) : run_once(l, o, &meta);
 	if (rc < 0)
 		fprintf(stderr, "pktecho-load: %s\n", strerror(-rc));
 	pe_load_destroy(l);

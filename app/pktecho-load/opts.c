@@ -37,6 +37,11 @@ void load_opts_usage(FILE *out)
 		"                    comments; \"target URL\" for TARGET, \"eal ARGS...\" "
 		"(--dpdk)\n"
 		"  --target URL      TARGET as an option\n"
+		"  --search ndr,pdr  find the highest rate without loss (NDR) and with loss ratio\n"
+		"                    <= --pdr-loss (PDR), up to --rate (max: a ceiling trial)\n"
+		"  --trial S         seconds per search trial (1); --duration: the confirming\n"
+		"  --pdr-loss R      the PDR's loss ratio, 0.005 or 0.5%% (0.005)\n"
+		"  --precision P     stop when (upper - lower) / upper <= P, 0.02 or 2%% (2%%)\n"
 		"  --help, --version\n"
 		"DPDK mode: pktecho-load --dpdk [EAL options] -- [options] udp://IP:PORT\n"
 		"  --src-ip ADDR     our address (required; IPv4 or IPv6 like the target)\n"
@@ -85,6 +90,49 @@ static int parse_seconds(const char *opt, const char *text, uint64_t *ns)
 	return 0;
 }
 
+/* A ratio as a fraction or a percentage ("0.02", "2%"), in [min, max). */
+static int parse_ratio(const char *opt, const char *text, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end != text && *end == '%' && end[1] == '\0') {
+		v /= 100.0;
+		end++;
+	}
+	if (errno || end == text || *end || !isfinite(v) || v < min || v >= max) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "expected a ratio (0.02 or 2%%) in [%g, %g)", min,
+			 max);
+		return opt_error(opt, text, what);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_search(const char *text, struct load_opts *o)
+{
+	char buf[32], *save = NULL;
+
+	if (strlen(text) >= sizeof(buf))
+		return opt_error("--search", text, "expected ndr, pdr or ndr,pdr");
+	strcpy(buf, text);
+	o->search_ndr = o->search_pdr = false;
+	for (char *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		if (strcmp(g, "ndr") == 0)
+			o->search_ndr = true;
+		else if (strcmp(g, "pdr") == 0)
+			o->search_pdr = true;
+		else
+			return opt_error("--search", text, "expected ndr, pdr or ndr,pdr");
+	}
+	o->search = o->search_ndr || o->search_pdr;
+	return o->search ? 0 : opt_error("--search", text, "expected ndr, pdr or ndr,pdr");
+}
+
 static int parse_rate(const char *text, struct pe_load_cfg *cfg)
 {
 	if (strcmp(text, "max") == 0) {
@@ -116,6 +164,10 @@ enum {
 	OPT_STATS_NAME,
 	OPT_FILE,
 	OPT_TARGET,
+	OPT_SEARCH,
+	OPT_TRIAL,
+	OPT_PDR_LOSS,
+	OPT_PRECISION,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +189,10 @@ static const struct option long_opts[] = {
 	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
 	{"file", required_argument, NULL, OPT_FILE},
 	{"target", required_argument, NULL, OPT_TARGET},
+	{"search", required_argument, NULL, OPT_SEARCH},
+	{"trial", required_argument, NULL, OPT_TRIAL},
+	{"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
+	{"precision", required_argument, NULL, OPT_PRECISION},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -264,6 +320,20 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		return 0;
 	case OPT_FILE:
 		return opts_file(o, arg);
+	case OPT_SEARCH:
+		return parse_search(arg, o);
+	case OPT_TRIAL:
+		rc = parse_seconds("--trial", arg, &o->trial_ns);
+		if (rc == 0 && o->trial_ns < 1000000)
+			return opt_error("--trial", arg, "expected at least 0.001 seconds");
+		return rc;
+	case OPT_PDR_LOSS:
+		return parse_ratio("--pdr-loss", arg, 0.0, 1.0, &o->pdr_loss);
+	case OPT_PRECISION:
+		rc = parse_ratio("--precision", arg, 0.0, 1.0, &o->precision);
+		if (rc == 0 && o->precision <= 0.0)
+			return opt_error("--precision", arg, "expected a ratio above 0");
+		return rc;
 	case OPT_HELP:
 		load_opts_usage(stdout);
 		return 1;
@@ -368,6 +438,9 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 	pe_load_cfg_init(&o->cfg);
 	o->cfg.dpdk = dpdk;
 	o->fmt = PE_REPORT_TEXT;
+	o->trial_ns = 1000000000ull;
+	o->pdr_loss = 0.005;
+	o->precision = 0.02;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
@@ -397,6 +470,12 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 			"pktecho-load: --flows %u: must be at least --threads (%u) "
 			"(see pktecho-load --help)\n",
 			o->cfg.flows, o->cfg.threads);
+		return -1;
+	}
+	if (o->search && (o->cfg.count || o->cfg.duration_ns == 0)) {
+		fprintf(stderr,
+			"pktecho-load: --search: needs a --duration for the confirming trial "
+			"and no --count (see pktecho-load --help)\n");
 		return -1;
 	}
 	return opts_target(argc, argv, o);

@@ -17,6 +17,10 @@ struct load_opts {
 	int src_family;	     /* of --src-ip, 0 when not given */
 	uint64_t flows;	     /* --flows, 0 when not given */
 	struct pe_conf file; /* --file contents (values point into them) */
+	/* --search: the goals, the trials' length, the PDR's loss ratio, the precision */
+	bool search, search_ndr, search_pdr;
+	uint64_t trial_ns;
+	double pdr_loss, precision;
 };
 
 /* Parse argv (after the EAL part in the DPDK mode, argv[0] then being a program name). 0 to run, 1

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pktecho-load's parts: one run (main.c), its summary (summary.c), the throughput search
- * (search.c, to come). */
+ * (search.c). */
 #ifndef PE_LOAD_RUN_H
 #define PE_LOAD_RUN_H
 
@@ -22,5 +22,7 @@ int report_summary(const struct load_opts *o, const struct pe_report_meta *meta,
 /* Helpers of the summary for the search's trial records: a latency histogram as JSON (null when
  * empty) into buf. */
 void latency_json(char *buf, size_t len, const struct pe_hist *h);
+/* --search: the trials, their records, the search record and the confirming trial's summary. */
+int search_run(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta);
 
 #endif

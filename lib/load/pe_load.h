@@ -15,6 +15,7 @@
 #include "pe_load_frame.h"
 #include "pe_load_pace.h"
 #include "pe_load_payload.h"
+#include "pe_load_search.h"
 #include "pe_load_target.h"
 #include "pe_stats.h"
 

@@ -9,25 +9,46 @@ UDP misbehaviours for testing the accounting (every Nth datagram, N > 0):
   --corrupt N  flip a byte of the payload's pattern    --truncate N  drop the last byte
   --dup N      send it twice                          --swap N      hold it and send it after the next
   --drop N     do not echo it
+A server of known capacity (the search's test double): --max-pps N echoes at most N datagrams per
+second (a token bucket 50 ms deep, on the monotonic clock) and drops the rest.
 """
 import argparse
 import selectors
 import signal
 import socket
 import sys
+import time
 
 
 def nth(n, i):
     return n > 0 and i % n == 0
 
 
+class Bucket:
+    """At most rate per second, depth rate / 20: what is over is dropped."""
+
+    def __init__(self, rate):
+        self.rate, self.depth = rate, max(1.0, rate / 20.0)
+        self.tokens, self.last = self.depth, time.monotonic()
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.depth, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
 def serve_udp(sock, counter, a):
     held = None
+    bucket = Bucket(a.max_pps) if a.max_pps > 0 else None
     while True:
         data, peer = sock.recvfrom(65535)
         counter[0] += 1
         i = counter[0]
-        if nth(a.drop, i):
+        if nth(a.drop, i) or (bucket and not bucket.take()):
             continue
         if nth(a.corrupt, i) and len(data) > 40:
             data = data[:40] + bytes([data[40] ^ 0xff]) + data[41:]
@@ -74,8 +95,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--proto", choices=["udp", "tcp"], default="udp")
     ap.add_argument("--count-file")
-    for opt in ("corrupt", "truncate", "dup", "swap", "drop"):
-        ap.add_argument("--" + opt, type=int, default=0)
+    for opt in ("corrupt", "truncate", "dup", "swap", "drop", "max_pps"):
+        ap.add_argument("--" + opt.replace("_", "-"), type=int, default=0)
     a = ap.parse_args()
     fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     kind = socket.SOCK_DGRAM if a.proto == "udp" else socket.SOCK_STREAM

@@ -329,6 +329,39 @@ def case_rate_exact():
             check(s["missed"] == 0, "missed %d without a warning" % s["missed"])
 
 
+def case_search():
+    """--search ndr,pdr against a server that echoes at most N pps: the search converges within
+    its precision below N (the server's loss is the bound, not the generator), every trial has a
+    record, the search record has its fields, and the confirming trial's summary comes last.
+    The bound on the result is generous (a slow Python server on a loaded machine may lose below
+    N), but a search that ignored the loss could not meet it."""
+    cap = 4000
+    with EchoServer("udp", extra=["--max-pps", str(cap)]) as srv:
+        recs, err = run_ndjson(["--search", "ndr,pdr", "--rate", "12000", "--trial", "0.5",
+                                "--duration", "1", "--drain", "0.3", "--precision", "5%",
+                                "udp://127.0.0.1:%d" % srv.port], timeout=120)
+    print(err)
+    trials, search = recs["trial"], recs["search"]
+    check(len(search) == 1 and len(recs["summary"]) == 1, "records: %r" % list(recs))
+    x = search[0]
+    check(x["trials"] == len(trials), "trials %d, records %d" % (x["trials"], len(trials)))
+    check([t["trial"] for t in trials] == list(range(1, len(trials) + 1)), "numbering")
+    check(trials[0]["rate_pps"] == 12000 and trials[0]["loss_ratio"] > 0.5, "top trial")
+    for g in ("ndr", "pdr"):
+        lo, hi = x[g + "_bounds"]
+        check(x[g + "_pps"] == lo and hi and lo < hi, "%s bounds %r" % (g, x[g + "_bounds"]))
+        if not x[g + "_generator_bound"]:
+            check((hi - lo) / hi <= 0.05, "%s not within the precision: %r" % (g, [lo, hi]))
+    check(0 < x["ndr_pps"] <= x["pdr_pps"], "ndr %r pdr %r" % (x["ndr_pps"], x["pdr_pps"]))
+    check(cap * 0.3 <= x["pdr_pps"] <= cap * 1.15, "pdr %r for capacity %d" % (x["pdr_pps"], cap))
+    check(x["pdr_loss"] == 0.005 and x["precision"] == 0.05 and x["ceiling_pps"] is None,
+          "settings %r" % x)
+    conf = [t for t in trials if t["kind"] == "confirm"]
+    check(conf and all(abs(t["seconds"] - 1) < 0.05 for t in conf), "confirming trials %r" % conf)
+    check(recs["summary"][0]["rate"] in [t["rate_pps"] for t in conf], "summary rate")
+    check("trial 1 search ndr: offered 12000 pps" in err, "progress lines on stderr: %r" % err)
+
+
 def case_misbehaving():
     """A server that drops, corrupts, truncates, duplicates and reorders: each counted exactly."""
     n = 1000
@@ -396,6 +429,13 @@ def case_options():
         (["--stats-name", "a/b", "udp://127.0.0.1:7"], "--stats-name"),
         (["--count", "-1", "udp://127.0.0.1:7"], "--count"),
         (["--interval", "x", "udp://127.0.0.1:7"], "--interval"),
+        (["--search", "foo", "udp://127.0.0.1:7"], "--search"),
+        (["--search", "ndr", "--count", "5", "udp://127.0.0.1:7"], "--search"),
+        (["--search", "ndr", "--duration", "0", "udp://127.0.0.1:7"], "--search"),
+        (["--trial", "0", "udp://127.0.0.1:7"], "--trial"),
+        (["--pdr-loss", "2", "udp://127.0.0.1:7"], "--pdr-loss"),
+        (["--precision", "0", "udp://127.0.0.1:7"], "--precision"),
+        (["--precision", "5%%", "udp://127.0.0.1:7"], "--precision"),
         (["--rate"], "--rate"),
         (["udp://127.0.0.1"], "TARGET"),
         (["ftp://127.0.0.1:7"], "TARGET"),
@@ -530,6 +570,26 @@ def case_dpdk_kernel():
             got = srv.stop()
         expect_clean(s, 1000)
         check(got == 1000, "kernel echo server got %d, expected 1000" % got)
+
+
+def case_dpdk_search():
+    """--search in the DPDK mode: one port carries every trial (it is set up once), against a
+    kernel echo server that echoes at most 3000 pps; generous bounds, as in case_search."""
+    need_dpdk_load()
+    cap = 3000
+    with Netns("ls", bare="b") as ns, EchoServer("udp", "198.18.0.2", ["--port", "7", "--max-pps",
+                                                                  str(cap)],
+                                           pre=ns.pre("a")):
+        s, lines = run_load(["--src-ip", "198.18.0.1", "--search", "pdr", "--rate", "9000",
+                             "--trial", "0.4", "--duration", "0.5", "--precision", "10%",
+                             "--drain", "0.3", "udp://198.18.0.2:7"], pre=ns.pre("b"),
+                            eal=eal_args("srch", "net_af_packet0,iface=vb", "0"), timeout=120)
+    x = [r for r in lines if r["type"] == "search"]
+    trials = [r for r in lines if r["type"] == "trial"]
+    check(len(x) == 1 and len(trials) == x[0]["trials"] >= 3, "records: %r" % x)
+    check(cap * 0.3 <= x[0]["pdr_pps"] <= cap * 1.15, "pdr %r for %d" % (x[0]["pdr_pps"], cap))
+    check(x[0]["ndr_pps"] is None and trials[0]["mode"] == "dpdk", "search record %r" % x[0])
+    check(s["rate"] == x[0]["pdr_pps"], "summary of the confirming trial: rate %r" % s["rate"])
 
 
 class DpdkServer:

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/load throughput search against simulated servers and generators: a server that loses
+ * everything above its capacity, a generator with a ceiling below it, a server that loses even
+ * at the floor, and confirming trials that fail. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "pe_load_search.h"
+
+/* The simulation: a server of capacity cap pps (loss (R - cap) / R above it), a generator that
+ * sends at most gen pps, confirming trials that lose confirm_loss on top. */
+struct sim {
+	double cap, gen, confirm_loss;
+	unsigned trials, confirms;
+};
+
+static void sim_run(struct pe_search *s, struct sim *m)
+{
+	uint64_t rate;
+	enum pe_search_kind kind;
+
+	while (pe_search_next(s, &rate, &kind)) {
+		double sent = (double)rate < m->gen ? (double)rate : m->gen;
+		double loss = sent > m->cap ? (sent - m->cap) / sent : 0.0;
+
+		if (kind == PE_TRIAL_CONFIRM) {
+			loss += m->confirm_loss;
+			m->confirms++;
+		}
+		m->trials++;
+		pe_search_record(s, rate, kind, loss, sent < (double)rate * 0.99);
+	}
+}
+
+static void assert_within(const struct pe_search_result *r, double prec)
+{
+	assert_true(r->searched);
+	assert_true(r->lower == r->pps && r->upper > r->lower);
+	assert_true((double)(r->upper - r->lower) <= prec * (double)r->upper);
+}
+
+static void test_search_converges(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 37000, .gen = 1e9};
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	/* NDR: at most the capacity, within the precision of it. */
+	assert_within(&s.res[PE_SEARCH_NDR], 0.02);
+	assert_true(s.res[PE_SEARCH_NDR].pps <= 37000 && s.res[PE_SEARCH_NDR].pps >= 37000 * 0.98);
+	/* PDR: loss <= 0.5% up to cap / 0.995. */
+	assert_within(&s.res[PE_SEARCH_PDR], 0.02);
+	assert_true(s.res[PE_SEARCH_PDR].pps <= 37000 / 0.995);
+	assert_true(s.res[PE_SEARCH_PDR].pps >= 37000 * 0.98);
+	assert_true(s.res[PE_SEARCH_NDR].pps <= s.res[PE_SEARCH_PDR].pps);
+	assert_false(s.res[PE_SEARCH_NDR].generator_bound);
+	assert_false(s.res[PE_SEARCH_PDR].generator_bound);
+	/* One confirming trial per goal, and a bisection's worth of short ones. */
+	assert_int_equal(m.confirms, 2);
+	assert_true(m.trials < 20);
+}
+
+static void test_search_generator_bound(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 80000, .gen = 30000};
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	for (int g = 0; g < PE_SEARCH_GOALS; g++) {
+		assert_within(&s.res[g], 0.02);
+		assert_true(s.res[g].pps <= 30000 / 0.99); /* within the shortfall tolerance */
+		assert_true(s.res[g].generator_bound);	   /* the upper bound is the generator's */
+	}
+	/* The top passes: the result is the top, bounded by the generator when it is its ceiling.
+	 */
+	m = (struct sim){.cap = 80000, .gen = 1e9};
+	pe_search_init(&s, false, true, 0.005, 0.02, 50000, true);
+	sim_run(&s, &m);
+	assert_int_equal(s.res[PE_SEARCH_PDR].pps, 50000);
+	assert_int_equal(s.res[PE_SEARCH_PDR].upper, 0);
+	assert_true(s.res[PE_SEARCH_PDR].generator_bound);
+	assert_false(s.res[PE_SEARCH_NDR].searched);
+	pe_search_init(&s, false, true, 0.005, 0.02, 50000, false);
+	m = (struct sim){.cap = 80000, .gen = 1e9};
+	sim_run(&s, &m);
+	assert_false(s.res[PE_SEARCH_PDR].generator_bound); /* --rate, not the ceiling */
+}
+
+static void test_search_floor_and_confirm(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 100, .gen = 1e9};
+
+	(void)state;
+	/* A server that loses at the floor: 0, the floor as the upper bound. */
+	pe_search_init(&s, true, false, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	assert_int_equal(s.res[PE_SEARCH_NDR].pps, 0);
+	assert_int_equal(s.res[PE_SEARCH_NDR].upper, PE_SEARCH_FLOOR);
+	assert_int_equal(m.confirms, 0);
+	/* Confirming trials that always lose: at most PE_SEARCH_CONFIRMS per goal, each failure
+	 * lowering the upper bound, and the search ends. */
+	m = (struct sim){.cap = 37000, .gen = 1e9, .confirm_loss = 0.01};
+	pe_search_init(&s, true, false, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	assert_int_equal(m.confirms, PE_SEARCH_CONFIRMS);
+	assert_true(s.res[PE_SEARCH_NDR].pps < 37000 * 0.98);
+	assert_true(s.done);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_search_converges),
+		cmocka_unit_test(test_search_generator_bound),
+		cmocka_unit_test(test_search_floor_and_confirm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
