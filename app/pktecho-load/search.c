@@ -40,6 +40,17 @@ static int trial_run(struct pe_load *l, const struct load_opts *o,
 	return rc;
 }
 
+/* The fields every search record starts with (docs/reports.md). */
+static void record_head(const char *type, const struct pe_report_meta *meta, const char *tgt)
+{
+	printf("{\"type\":\"%s\",\"schema\":%d,\"service\":", type, PE_REPORT_SCHEMA);
+	pe_json_string(stdout, meta->service);
+	printf(",\"name\":");
+	pe_json_string(stdout, meta->name);
+	printf(",\"mode\":\"%s\",\"target\":", meta->mode);
+	pe_json_string(stdout, tgt);
+}
+
 static void trial_print(const struct load_opts *o, const struct pe_report_meta *meta, unsigned n,
 			const char *kind, const char *goal, uint64_t rate,
 			const struct pe_load_result *r, const char *tgt)
@@ -57,12 +68,7 @@ static void trial_print(const struct load_opts *o, const struct pe_report_meta *
 		return;
 	latency_json(lat, sizeof(lat), &r->latency);
 	latency_json(corr, sizeof(corr), &r->latency_corrected);
-	printf("{\"type\":\"trial\",\"schema\":%d,\"service\":", PE_REPORT_SCHEMA);
-	pe_json_string(stdout, meta->service);
-	printf(",\"name\":");
-	pe_json_string(stdout, meta->name);
-	printf(",\"mode\":\"%s\",\"target\":", meta->mode);
-	pe_json_string(stdout, tgt);
+	record_head("trial", meta, tgt);
 	printf(",\"trial\":%u,\"kind\":\"%s\",\"goal\":%s%s%s", n, kind, goal ? "\"" : "",
 	       goal ? goal : "null", goal ? "\"" : "");
 	if (rate)
@@ -107,12 +113,7 @@ static void search_print(const struct load_opts *o, const struct pe_report_meta 
 	}
 	if (o->fmt != PE_REPORT_JSON)
 		return;
-	printf("{\"type\":\"search\",\"schema\":%d,\"service\":", PE_REPORT_SCHEMA);
-	pe_json_string(stdout, meta->service);
-	printf(",\"name\":");
-	pe_json_string(stdout, meta->name);
-	printf(",\"mode\":\"%s\",\"target\":", meta->mode);
-	pe_json_string(stdout, tgt);
+	record_head("search", meta, tgt);
 	printf(",\"pdr_loss\":%.6f,\"precision\":%.6f,\"trial_s\":%.3f,\"duration_s\":%.3f",
 	       o->pdr_loss, o->precision, (double)o->trial_ns / 1e9,
 	       (double)o->cfg.duration_ns / 1e9);

@@ -577,9 +577,8 @@ def case_dpdk_search():
     kernel echo server that echoes at most 3000 pps; generous bounds, as in case_search."""
     need_dpdk_load()
     cap = 3000
-    with Netns("ls", bare="b") as ns, EchoServer("udp", "198.18.0.2", ["--port", "7", "--max-pps",
-                                                                  str(cap)],
-                                           pre=ns.pre("a")):
+    srv_args = ["--port", "7", "--max-pps", str(cap)]
+    with Netns("ls", bare="b") as ns, EchoServer("udp", "198.18.0.2", srv_args, pre=ns.pre("a")):
         s, lines = run_load(["--src-ip", "198.18.0.1", "--search", "pdr", "--rate", "9000",
                              "--trial", "0.4", "--duration", "0.5", "--precision", "10%",
                              "--drain", "0.3", "udp://198.18.0.2:7"], pre=ns.pre("b"),
