@@ -44,6 +44,7 @@ TARGET = "udp://%s:%d" % (DST_IP, PORT)
 LATENCY_KEYS = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99.9", "p999"),
                 ("max", "max")]
 PID = os.getpid()
+VIRTIO_MAC = "02:00:00:00:00:02"
 
 
 def log(msg):
@@ -97,7 +98,8 @@ class Server:
 
     def __init__(self, cmd, what, merge=False):
         self.what = what
-        f = tempfile.NamedTemporaryFile("w+", prefix="pe-cmp-", suffix=".err", delete=False)
+        f = tempfile.NamedTemporaryFile("w+", prefix="pe-cmp-%d-" % PID, suffix=".err",
+                                        delete=False)
         self.err_path = pt.CLEANUP.path(f.name)
         self.p = pt.CLEANUP.proc(subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=f if merge else subprocess.PIPE, stderr=f,
@@ -371,9 +373,20 @@ def start_pktecho_dpdk(vdev_of, topo_name, mode="service", eal_extra=()):
             opts = ["--ip", "%s/24" % DST_IP] + opts + ctx.dpdk_opts
         vdev = vdev_of(ctx)
         path.server_vdev = vdev.split(",")[0][:-1]  # net_af_xdp0 -> net_af_xdp
+        if topo_name == "virtio" and os.path.exists(ctx.vhost_sock()):
+            os.unlink(ctx.vhost_sock())  # virtio_user in server mode makes it anew
         srv = Server(pre + ["taskset", "-c", SRV_CPU, b["dpdk"]] + dpdk_eal(
             ctx.tag("s"), vdev, SRV_CPU, extra=eal_extra) + ["--"] + opts, "pktecho-dpdk")
         path.server = srv
+        if topo_name == "virtio":
+            # In server mode virtio_user waits in its probe until the vhost side connects, and
+            # the first vhost peer's frames are lost while it finishes: one short priming run
+            # (its MAC is given in its devargs), then it is ready like the others.
+            wait_ready(srv, lambda: os.path.exists(ctx.vhost_sock()), 30, path.name)
+            try:
+                run_gen(gen_cmd(ctx, path.topo, 1000, 0.3, 0, 0.2, VIRTIO_MAC), srv, 60)
+            except Failed:
+                pass
         wait_ready(srv, lambda: "lcore " in srv.err(), 30, path.name)
         # A reflector (l2) answers no ARP: the generator is told its MAC.
         path.dst_mac = mac_from_stderr(srv) if mode == "l2" else None
@@ -388,7 +401,9 @@ def start_testpmd(vdev):
         ns = ctx.veth_ns(kernel_server=False)
         path.topo = ctx.topology("veth", ns)
         # Main lcore on CPU 0 (it only waits), the forwarding lcore on CPU 1.
-        srv = Server(ns.pre("a") + [b["testpmd"]] + dpdk_eal(ctx.tag("t"), vdev, "0,1") + [
+        # stdbuf: testpmd's stdout is a file here, and "Press enter" must not sit in a buffer.
+        srv = Server(ns.pre("a") + ["stdbuf", "-oL", b["testpmd"]] + dpdk_eal(
+            ctx.tag("t"), vdev, "0,1") + [
             "--", "--forward-mode=5tswap", "--auto-start", "--nb-cores=1",
             "--total-num-mbufs=8192"], "dpdk-testpmd", merge=True)
         path.server = srv
@@ -454,8 +469,8 @@ def plan(args):
     if "virtio" in want:
         paths.append(Path("virtio", "pktecho-dpdk, net_virtio_user (vhost-user)", "dpdk",
                           "virtio", start_pktecho_dpdk(
-                              lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1"
-                              % ctx.vhost_sock(), "virtio",
+                              lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1,mac=%s"
+                              % (ctx.vhost_sock(), VIRTIO_MAC), "virtio",
                               eal_extra=["--single-file-segments"])))
     if "vhost-net" in want:
         why = None if os.path.exists("/dev/vhost-net") else \
@@ -472,7 +487,8 @@ def reflector(topo_name, veth_pmd="af_xdp"):
     elif topo_name == "memif":
         vdev, extra = (lambda ctx: "net_memif0,role=server,socket=%s" % ctx.memif_sock()), ()
     else:
-        vdev = (lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1" % ctx.vhost_sock())
+        vdev = (lambda ctx: "net_virtio_user0,path=%s,queues=1,server=1,mac=%s"
+                % (ctx.vhost_sock(), VIRTIO_MAC))
         extra = ["--single-file-segments"]
     return Path("reflector_" + topo_name, "reflector (pktecho-dpdk --mode l2)", "dpdk",
                 topo_name, start_pktecho_dpdk(vdev, topo_name, mode="l2", eal_extra=extra))
@@ -502,6 +518,8 @@ def measure_ceiling(ctx, topo_name):
                 best = t
     finally:
         r.stop()
+    if not best or best.rx_pps <= 0:
+        raise Failed("the generator got no echo from the reflector")
     return {"topology": topo_name, "ceiling_pps": round(best.rx_pps),
             "sent_pps": round(best.tx_pps),
             "measured": "best of %d trial(s) of %g s at --rate max against pktecho-dpdk --mode "
@@ -582,7 +600,10 @@ def search_load(ctx, path, hi):
 def measure(ctx, path):
     a = ctx.args
     ceiling = ctx.topos[path.topo_name]["ceiling_pps"]
-    hi = int(ceiling * 1.05) if ceiling else "max"
+    if ceiling:
+        hi = int(ceiling * 1.05)
+    else:  # no ceiling measured: the search starts at what the generator sends at max
+        hi = max(int(Trial(ctx, path, "max", a.trial).tx_pps), 2000)
     ndr, pdr, bound = (search_load if ctx.has_search else search_here)(ctx, path, hi)
     if ndr is None:  # the first trial passed PDR but lost: NDR from a second search below it
         ndr, _, _ = search_here(ctx, path, pdr * 0.98)
