@@ -14,15 +14,16 @@ static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pe_stats *tel_stats;
 static bool tel_registered;
 
+/* The counters in report order, tx_dropped after rx_missed as in JSON, then drops_total. */
 static void add_counters(struct rte_tel_data *t, const struct pe_counters *c)
 {
-	rte_tel_data_add_dict_u64(t, "rx_packets", c->rx_packets);
-	rte_tel_data_add_dict_u64(t, "tx_packets", c->tx_packets);
-	rte_tel_data_add_dict_u64(t, "rx_bytes", c->rx_bytes);
-	rte_tel_data_add_dict_u64(t, "tx_bytes", c->tx_bytes);
-	rte_tel_data_add_dict_u64(t, "rx_nombuf", c->rx_nombuf);
-	rte_tel_data_add_dict_u64(t, "rx_missed", c->rx_missed);
-	rte_tel_data_add_dict_u64(t, "tx_dropped", c->drops[PE_DROP_TX_FULL]);
+	for (unsigned i = 0; i < PE_COUNTERS_N; i++) {
+		const struct pe_counter_desc *d = &pe_counter_report_order[i];
+
+		rte_tel_data_add_dict_u64(t, d->name, pe_counter_get(c, d));
+		if (i == PE_CTR_POS_rx_missed)
+			rte_tel_data_add_dict_u64(t, "tx_dropped", c->drops[PE_DROP_TX_FULL]);
+	}
 	rte_tel_data_add_dict_u64(t, "drops_total", pe_counters_drops(c));
 }
 

@@ -34,15 +34,9 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 static void counters_sub(const struct pe_counters *a, const struct pe_counters *b,
 			 struct pe_counters *out)
 {
-	out->rx_packets = sub0(a->rx_packets, b->rx_packets);
-	out->rx_bytes = sub0(a->rx_bytes, b->rx_bytes);
-	out->tx_packets = sub0(a->tx_packets, b->tx_packets);
-	out->tx_bytes = sub0(a->tx_bytes, b->tx_bytes);
-	out->rx_nombuf = sub0(a->rx_nombuf, b->rx_nombuf);
-	out->rx_missed = sub0(a->rx_missed, b->rx_missed);
-	out->conns_opened = sub0(a->conns_opened, b->conns_opened);
-	out->conns_closed = sub0(a->conns_closed, b->conns_closed);
-	out->bytes_copied = sub0(a->bytes_copied, b->bytes_copied);
+#define PE_SUB_(name, pos, label, help) out->name = sub0(a->name, b->name);
+	PE_COUNTERS(PE_SUB_)
+#undef PE_SUB_
 	for (unsigned i = 0; i < PE_DROP_MAX; i++)
 		out->drops[i] = sub0(a->drops[i], b->drops[i]);
 }
@@ -221,21 +215,20 @@ static void json_drops(FILE *f, const struct pe_counters *c)
 /* The counters and rates every object and every block carries (each field after a comma). */
 static void json_view(FILE *f, const struct view *v)
 {
-	json_u64(f, "rx_packets", v->c.rx_packets);
-	json_u64(f, "tx_packets", v->c.tx_packets);
-	json_u64(f, "rx_bytes", v->c.rx_bytes);
-	json_u64(f, "tx_bytes", v->c.tx_bytes);
-	json_rate(f, "rx_pps", v->r.rx_pps);
-	json_rate(f, "tx_pps", v->r.tx_pps);
-	json_rate(f, "rx_bps", v->r.rx_bps);
-	json_rate(f, "tx_bps", v->r.tx_bps);
-	json_rate(f, "drop_pps", v->r.drop_pps);
-	json_u64(f, "rx_nombuf", v->c.rx_nombuf);
-	json_u64(f, "rx_missed", v->c.rx_missed);
-	json_u64(f, "tx_dropped", v->c.drops[PE_DROP_TX_FULL]);
-	json_u64(f, "conns_opened", v->c.conns_opened);
-	json_u64(f, "conns_closed", v->c.conns_closed);
-	json_u64(f, "bytes_copied", v->c.bytes_copied);
+	for (unsigned i = 0; i < PE_COUNTERS_N; i++) {
+		const struct pe_counter_desc *d = &pe_counter_report_order[i];
+
+		json_u64(f, d->name, pe_counter_get(&v->c, d));
+		if (i == PE_CTR_POS_tx_bytes) {
+			json_rate(f, "rx_pps", v->r.rx_pps);
+			json_rate(f, "tx_pps", v->r.tx_pps);
+			json_rate(f, "rx_bps", v->r.rx_bps);
+			json_rate(f, "tx_bps", v->r.tx_bps);
+			json_rate(f, "drop_pps", v->r.drop_pps);
+		} else if (i == PE_CTR_POS_rx_missed) {
+			json_u64(f, "tx_dropped", v->c.drops[PE_DROP_TX_FULL]);
+		}
+	}
 	json_drops(f, &v->c);
 }
 
@@ -398,6 +391,25 @@ static void text_interval(FILE *f, const struct pe_report_meta *meta,
 	fputc('\n', f);
 }
 
+/* The counters after the testpmd ones (from conns_opened on, report order) on one line, when any
+ * is non-zero: "  Conns-opened: 3            Conns-closed: 3            Bytes-copied: 300". */
+static void text_more(FILE *f, const struct pe_counters *c)
+{
+	unsigned i, any = 0;
+
+	for (i = PE_CTR_POS_conns_opened; i < PE_COUNTERS_N; i++)
+		any |= pe_counter_get(c, &pe_counter_report_order[i]) != 0;
+	if (!any)
+		return;
+	fputs("  ", f);
+	for (i = PE_CTR_POS_conns_opened; i < PE_COUNTERS_N; i++) {
+		const struct pe_counter_desc *d = &pe_counter_report_order[i];
+
+		fprintf(f, i + 1 < PE_COUNTERS_N ? "%s: %-12llu " : "%s: %llu\n", d->text_label,
+			(unsigned long long)pe_counter_get(c, d));
+	}
+}
+
 /* A testpmd-like block of the final statistics. */
 static void text_block(FILE *f, const char *title, const struct view *v)
 {
@@ -415,10 +427,7 @@ static void text_block(FILE *f, const char *title, const struct view *v)
 		finite0(v->r.tx_pps));
 	fprintf(f, "  Rx-bps:     %-14.0f Tx-bps:     %.0f\n", finite0(v->r.rx_bps),
 		finite0(v->r.tx_bps));
-	if (c->conns_opened || c->conns_closed || c->bytes_copied)
-		fprintf(f, "  Conns-opened: %-12llu Conns-closed: %-12llu Bytes-copied: %llu\n",
-			(unsigned long long)c->conns_opened, (unsigned long long)c->conns_closed,
-			(unsigned long long)c->bytes_copied);
+	text_more(f, c);
 	fputs("  ", f);
 	text_drops(f, c);
 	fputc('\n', f);
@@ -534,37 +543,6 @@ static void prom_labels(FILE *f, const struct pe_report_meta *meta, const struct
 	fputc('}', f);
 }
 
-struct prom_counter {
-	const char *metric; /* without the pktecho_ prefix and _total suffix */
-	const char *help;
-	size_t offset; /* in struct pe_counters */
-};
-
-#define PE_PC_(field, help)                                                                        \
-	{                                                                                          \
-#field, help, offsetof(struct pe_counters, field)                                  \
-	}
-static const struct prom_counter prom_counters[] = {
-	PE_PC_(rx_packets, "Packets received."),
-	PE_PC_(rx_bytes, "Bytes received."),
-	PE_PC_(tx_packets, "Packets transmitted (echoed)."),
-	PE_PC_(tx_bytes, "Bytes transmitted (echoed)."),
-	PE_PC_(rx_nombuf, "RX mbuf allocation failures (DPDK)."),
-	PE_PC_(rx_missed, "Packets dropped by the NIC or vdev before the service saw them (DPDK)."),
-	PE_PC_(conns_opened, "TCP connections accepted (sockets)."),
-	PE_PC_(conns_closed, "TCP connections closed (sockets)."),
-	PE_PC_(bytes_copied, "Bytes moved through user space (sockets; zero-copy paths add none)."),
-};
-#undef PE_PC_
-
-static uint64_t ctr_at(const struct pe_counters *c, size_t offset)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)c + offset, sizeof(v));
-	return v;
-}
-
 int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 			 const struct pe_stats_snapshot *cur)
 {
@@ -583,16 +561,16 @@ int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 		"# HELP pktecho_blocks Counter blocks (DPDK queues or socket threads).\n"
 		"# TYPE pktecho_blocks gauge\npktecho_blocks %u\n",
 		cur->n_blocks);
-	for (size_t m = 0; m < sizeof(prom_counters) / sizeof(prom_counters[0]); m++) {
-		const struct prom_counter *pc = &prom_counters[m];
+	for (size_t m = 0; m < PE_COUNTERS_N; m++) {
+		const struct pe_counter_desc *d = &pe_counter_descs[m];
 
 		fprintf(out, "# HELP pktecho_%s_total %s\n# TYPE pktecho_%s_total counter\n",
-			pc->metric, pc->help, pc->metric);
+			d->name, d->help, d->name);
 		for (unsigned i = 0; i < cur->n_blocks; i++) {
-			fprintf(out, "pktecho_%s_total", pc->metric);
+			fprintf(out, "pktecho_%s_total", d->name);
 			prom_labels(out, meta, &cur->blocks[i], NULL);
 			fprintf(out, " %llu\n",
-				(unsigned long long)ctr_at(&cur->blocks[i].c, pc->offset));
+				(unsigned long long)pe_counter_get(&cur->blocks[i].c, d));
 		}
 	}
 	/* Reasons that occurred anywhere, for every block: the same series set on each block. */

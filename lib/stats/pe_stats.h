@@ -16,17 +16,56 @@
 #define PE_STATS_MAX_BLOCKS 256
 #define PE_STATS_LABEL_LEN  48
 
-/* The counters of one block. Everything is a monotonically increasing count except where noted. */
+/* The counters of one block, defined once: X(name, report_pos, text_label, help) in the order of
+ * struct pe_counters, which is the shared-memory layout (version 1: append only, never reorder).
+ * Every one is a monotonically increasing count (a Prometheus counter, pktecho_<name>_total).
+ * report_pos is its place in JSON objects and telemetry (0 first); text_label its name in text
+ * summaries; help the Prometheus HELP text. The struct, the sums, the renderers and telemetry are
+ * generated from this list: a new counter is one line here (and its docs, docs/reports.md). */
+#define PE_COUNTERS(X)                                                                             \
+	X(rx_packets, 0, "RX-packets", "Packets received.")                                        \
+	X(rx_bytes, 2, "RX-bytes", "Bytes received.")                                              \
+	X(tx_packets, 1, "TX-packets", "Packets transmitted (echoed).")                            \
+	X(tx_bytes, 3, "TX-bytes", "Bytes transmitted (echoed).")                                  \
+	X(rx_nombuf, 4, "RX-nombuf", "RX mbuf allocation failures (DPDK).")                        \
+	X(rx_missed, 5, "RX-missed",                                                               \
+	  "Packets dropped by the NIC or vdev before the service saw them (DPDK).")                \
+	X(conns_opened, 6, "Conns-opened", "TCP connections accepted (sockets).")                  \
+	X(conns_closed, 7, "Conns-closed", "TCP connections closed (sockets).")                    \
+	X(bytes_copied, 8, "Bytes-copied",                                                         \
+	  "Bytes moved through user space (sockets; zero-copy paths add none).")
+
+#define PE_CTR_FIELD_(name, pos, label, help) uint64_t name;
 struct pe_counters {
-	uint64_t rx_packets, rx_bytes;
-	uint64_t tx_packets, tx_bytes;
-	uint64_t rx_nombuf;    /* DPDK: mbuf allocation failures on RX (from rte_eth_stats) */
-	uint64_t rx_missed;    /* DPDK: imissed (dropped by the NIC/vdev before we saw them) */
-	uint64_t conns_opened; /* sockets: TCP connections accepted */
-	uint64_t conns_closed;
-	uint64_t bytes_copied; /* sockets: bytes through user space (zero-copy paths add none) */
-	uint64_t drops[PE_DROP_MAX];
+	PE_COUNTERS(PE_CTR_FIELD_)
+	uint64_t drops[PE_DROP_MAX]; /* by enum pe_drop (pe_drop.h: PE_DROP_REASONS) */
 };
+#undef PE_CTR_FIELD_
+
+#define PE_CTR_COUNT_(name, pos, label, help) +1
+enum { PE_COUNTERS_N = 0 PE_COUNTERS(PE_CTR_COUNT_) };
+#undef PE_CTR_COUNT_
+
+/* PE_CTR_POS_<name>: a counter's report_pos, for renderers that put other fields after one. */
+#define PE_CTR_POS_(name, pos, label, help) PE_CTR_POS_##name = pos,
+enum { PE_COUNTERS(PE_CTR_POS_) };
+#undef PE_CTR_POS_
+
+/* One counter of the list, for renderers: read it with pe_counter_get. */
+struct pe_counter_desc {
+	const char *name;	/* "rx_packets": JSON key, telemetry key, Prometheus metric stem */
+	const char *text_label; /* "RX-packets" */
+	const char *help;
+	size_t offset; /* in struct pe_counters */
+};
+/* The counters in struct (and Prometheus) order, and in report (JSON, telemetry) order. */
+extern const struct pe_counter_desc pe_counter_descs[PE_COUNTERS_N];
+extern const struct pe_counter_desc pe_counter_report_order[PE_COUNTERS_N];
+
+static inline uint64_t pe_counter_get(const struct pe_counters *c, const struct pe_counter_desc *d)
+{
+	return *(const uint64_t *)(const void *)((const char *)c + d->offset);
+}
 
 /* One writer's block, alone on its cache lines. */
 struct pe_stats_block {

@@ -103,35 +103,30 @@ void pe_stats_block_label(struct pe_stats_block *b, const char *name, uint32_t p
 	b->thread = thread;
 }
 
+#define PE_CTR_DESC_(n, pos, label, h) {#n, label, h, offsetof(struct pe_counters, n)},
+const struct pe_counter_desc pe_counter_descs[PE_COUNTERS_N] = {PE_COUNTERS(PE_CTR_DESC_)};
+#undef PE_CTR_DESC_
+#define PE_CTR_DESC_(n, pos, label, h) [pos] = {#n, label, h, offsetof(struct pe_counters, n)},
+const struct pe_counter_desc pe_counter_report_order[PE_COUNTERS_N] = {PE_COUNTERS(PE_CTR_DESC_)};
+#undef PE_CTR_DESC_
+
 /* Copy the counters one 64-bit word at a time, each an atomic load (the writer stores them so). */
 static void counters_load(const struct pe_counters *src, struct pe_counters *dst)
 {
-#define PE_LOAD_(f) dst->f = __atomic_load_n(&src->f, __ATOMIC_RELAXED)
-	PE_LOAD_(rx_packets);
-	PE_LOAD_(rx_bytes);
-	PE_LOAD_(tx_packets);
-	PE_LOAD_(tx_bytes);
-	PE_LOAD_(rx_nombuf);
-	PE_LOAD_(rx_missed);
-	PE_LOAD_(conns_opened);
-	PE_LOAD_(conns_closed);
-	PE_LOAD_(bytes_copied);
+#define PE_LOAD_(f)			     dst->f = __atomic_load_n(&src->f, __ATOMIC_RELAXED);
+#define PE_LOAD_CTR_(name, pos, label, help) PE_LOAD_(name)
+	PE_COUNTERS(PE_LOAD_CTR_)
 	for (unsigned i = 0; i < PE_DROP_MAX; i++)
-		PE_LOAD_(drops[i]);
+		PE_LOAD_(drops[i])
+#undef PE_LOAD_CTR_
 #undef PE_LOAD_
 }
 
 static void counters_add(struct pe_counters *acc, const struct pe_counters *c)
 {
-	acc->rx_packets += c->rx_packets;
-	acc->rx_bytes += c->rx_bytes;
-	acc->tx_packets += c->tx_packets;
-	acc->tx_bytes += c->tx_bytes;
-	acc->rx_nombuf += c->rx_nombuf;
-	acc->rx_missed += c->rx_missed;
-	acc->conns_opened += c->conns_opened;
-	acc->conns_closed += c->conns_closed;
-	acc->bytes_copied += c->bytes_copied;
+#define PE_ADD_(name, pos, label, help) acc->name += c->name;
+	PE_COUNTERS(PE_ADD_)
+#undef PE_ADD_
 	for (unsigned i = 0; i < PE_DROP_MAX; i++)
 		acc->drops[i] += c->drops[i];
 }

@@ -591,6 +591,57 @@ static void test_session(void **state)
 	pe_stats_destroy(st);
 }
 
+/* Every counter of PE_COUNTERS reaches every output: JSON (its key), Prometheus (its metric, with
+ * HELP) and the text summary (its label), each with its own value. */
+static void test_every_counter_everywhere(void **state)
+{
+	struct pe_stats *st = pe_stats_create(1, NULL);
+	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
+	struct pe_stats_block *b;
+	const struct pe_report_meta meta = {"pktecho", "n1", "epoll"};
+	char *json = NULL, *prom = NULL, *text = NULL, want[160];
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(snap);
+	b = pe_stats_block(st, 0);
+	pe_stats_begin(b);
+	for (unsigned i = 0; i < PE_COUNTERS_N; i++)
+		pe_ctr_add((uint64_t *)(void *)((char *)&b->c + pe_counter_descs[i].offset),
+			   1000 + i);
+	pe_stats_end(b);
+	assert_int_equal(pe_stats_snapshot(st, snap), 0);
+	CAPTURE(json, len, pe_report_summary(out, PE_REPORT_JSON, &meta, NULL, snap, NULL));
+	CAPTURE(prom, len, pe_report_prometheus(out, &meta, snap));
+	CAPTURE(text, len, pe_report_summary(out, PE_REPORT_TEXT, &meta, NULL, snap, NULL));
+	for (unsigned i = 0; i < PE_COUNTERS_N; i++) {
+		const struct pe_counter_desc *d = &pe_counter_descs[i];
+
+		/* The report order holds every counter once. */
+		unsigned seen = 0;
+		for (unsigned j = 0; j < PE_COUNTERS_N; j++)
+			seen += pe_counter_report_order[j].name &&
+				strcmp(pe_counter_report_order[j].name, d->name) == 0;
+		assert_int_equal(seen, 1);
+		snprintf(want, sizeof(want), "\"%s\":%u,", d->name, 1000 + i);
+		assert_non_null(strstr(json, want));
+		snprintf(want, sizeof(want), "# HELP pktecho_%s_total %s\n", d->name, d->help);
+		assert_non_null(strstr(prom, want));
+		snprintf(want, sizeof(want), "pktecho_%s_total{", d->name);
+		assert_non_null(strstr(prom, want));
+		snprintf(want, sizeof(want), "%s: ", d->text_label);
+		const char *at = strstr(text, want);
+		assert_non_null(at);
+		assert_int_equal(strtoull(at + strlen(want), NULL, 10), 1000 + i);
+	}
+	free(json);
+	free(prom);
+	free(text);
+	free(snap);
+	pe_stats_destroy(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_prom_server_bad_address),
 		cmocka_unit_test(test_prom_server_v6),
 		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_every_counter_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
