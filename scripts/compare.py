@@ -216,9 +216,9 @@ def gen_cmd(ctx, topo, rate, duration, warmup, drain, dst_mac=None, extra=(), in
     return cmd + list(extra) + [TARGET]
 
 
-def run_gen(cmd, server, timeout, on_interval=None):
-    """Runs one generator process to its end; returns its JSON records. on_interval(record)
-    is called at each interval line (for CPU sampling)."""
+def run_gen(cmd, server, timeout, on_record=None):
+    """Runs one generator process to its end; returns its JSON records. on_record(record) is
+    called as each arrives (CPU sampling at interval records, progress at trial records)."""
     p = pt.CLEANUP.proc(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          text=True))
     recs = []
@@ -227,8 +227,8 @@ def run_gen(cmd, server, timeout, on_interval=None):
         if line.startswith("{"):
             rec = json.loads(line)
             recs.append(rec)
-            if on_interval and rec.get("type") == "interval":
-                on_interval(rec)
+            if on_record:
+                on_record(rec)
         if time.monotonic() > deadline:
             break
     _, err = pt.stop(p, signal.SIGINT, timeout=10)
@@ -263,14 +263,17 @@ class Trial:
         interval = 0.1
 
         def sample(rec):
+            if rec.get("type") != "interval":
+                return
             t = len(samples) * interval
             samples.append((t, srv.cpu() if srv else None, rec["rx_packets"]))
         cmd = gen_cmd(ctx, path.topo, rate, duration, warmup, a.drain, path.dst_mac,
                       interval=interval)
-        recs = run_gen(cmd, srv, timeout=duration + warmup + 60, on_interval=sample)
+        recs = run_gen(cmd, srv, timeout=duration + warmup + 60, on_record=sample)
         s = summary_of(recs)
         self.rate = rate
-        self.tx_pps, self.rx_pps = s["tx_pps"], s["rx_pps"]
+        # send_pps: the sending part only (tx_pps also covers the drain), where reported.
+        self.tx_pps, self.rx_pps = s.get("send_pps", s["tx_pps"]), s["rx_pps"]
         self.loss = s["loss_ratio"]
         self.lost = s["lost"]
         self.latency = latency(s, "latency_us")
@@ -281,8 +284,12 @@ class Trial:
         self.cpu_us = None
         if len(m) >= 2 and m[-1][2] > m[0][2]:
             self.cpu_us = (m[-1][1] - m[0][1]) / (m[-1][2] - m[0][2]) * 1e6
-        # The generator fell short of the rate it was asked for (1% slack).
-        self.short = rate != "max" and self.tx_pps < 0.99 * float(rate)
+        # The generator fell short of the rate it was asked for: pktecho-load's own decision
+        # where it reports one (its warnings), else 1% slack.
+        if "warnings" in s:
+            self.short = any(w.startswith("generator fell short") for w in s["warnings"] or ())
+        else:
+            self.short = rate != "max" and self.tx_pps < 0.99 * float(rate)
 
 
 # ---- the paths ----
@@ -583,17 +590,25 @@ def search_load(ctx, path, hi):
     extra = ["--search", "ndr,pdr", "--trial", "%g" % a.trial, "--precision", "%g" % a.precision,
              "--pdr-loss", "%g" % a.pdr_loss]
     cmd = gen_cmd(ctx, path.topo, int(hi), a.confirm, a.warmup, a.drain, path.dst_mac, extra)
-    recs = run_gen(cmd, path.server, timeout=600)
+    def progress(r):
+        if r.get("type") == "trial":
+            log("        trial %2d %-7s %8s pps: sent %8.0f, echoed %8.0f, loss %.4f%s" % (
+                r["trial"], r["kind"], r["rate_pps"] if r["rate_pps"] else "max", r["tx_pps"],
+                r["rx_pps"], r["loss_ratio"], " (fell short)" if r.get("fell_short") else ""))
+    recs = run_gen(cmd, path.server, timeout=600, on_record=progress)
+    keep = ("trial", "kind", "goal", "rate_pps", "tx_pps", "rx_pps", "loss_ratio", "fell_short")
     for r in recs:
         if r.get("type") == "trial":
-            path.trials.append({k: r[k] for k in r if k != "type"})
+            path.trials.append({k: r.get(k) for k in keep})
     s = [r for r in recs if r.get("type") == "search"]
     if not s:
         raise Failed("pktecho-load --search printed no search record")
     s = s[-1]
-    log("        search: %d trials, NDR %.0f, PDR %.0f pps%s" % (
-        len(path.trials), s["ndr_pps"], s["pdr_pps"],
-        " (generator-bound)" if s.get("generator_bound") else ""))
+    if s.get("interrupted"):
+        raise KeyboardInterrupt
+    if not s.get("pdr_pps") or s.get("ndr_pps") is None:
+        raise Failed("the search found no rate: NDR %s, PDR %s (even the 1 kpps floor lost "
+                     "more than allowed)" % (s.get("ndr_pps"), s.get("pdr_pps")))
     return s["ndr_pps"], s["pdr_pps"], bool(s.get("generator_bound"))
 
 
@@ -610,7 +625,7 @@ def measure(ctx, path):
     path.ndr, path.pdr = ndr, pdr
     path.search = "pktecho-load --search" if ctx.has_search else "bisection in scripts/compare"
     path.generator_bound = bool(bound or (ceiling and pdr >= 0.9 * ceiling))
-    log("        NDR %.0f pps, PDR %.0f pps%s" % (ndr, pdr, " (generator-bound: >= )"
+    log("        NDR %.0f pps, PDR %.0f pps%s" % (ndr, pdr, " (generator-bound: lower bounds)"
                                                  if path.generator_bound else ""))
     # Latency at no load and at 10/50/90% of PDR; those trials are points of the curve too.
     points = [("no_load", a.no_load_rate)] + [(str(p), pdr * p / 100) for p in (10, 50, 90)]

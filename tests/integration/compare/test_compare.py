@@ -60,7 +60,7 @@ def case_compare():
     p = t.CLEANUP.proc(subprocess.Popen(
         [sys.executable, os.path.join(t.SOURCE_ROOT, "scripts/compare.py"), "--no-build",
          "--build", t.BUILD_ROOT, "--quick", "--paths", "classic,vhost-net", "--trial", "0.3",
-         "--lat-trial", "0.3", "--out", out],
+         "--confirm", "0.3", "--lat-trial", "0.3", "--out", out],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     text, _ = p.communicate(timeout=150)
     t.CLEANUP.forget(p)
