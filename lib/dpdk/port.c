@@ -102,6 +102,12 @@ static int configure(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 	 * the prefetch only costs (measured: docs/performance.md). */
 	p->prefetch =
 		info.device == NULL || strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") != 0;
+	/* Service mode verifies the IPv4 and UDP checksums: where the port can, it does that and
+	 * the loop passes its verdict to lib/pkt (worker.c csum_hw). No TX checksum offload: the
+	 * echo leaves the UDP checksum as it is and patches the IPv4 one in a few instructions,
+	 * less than the per-mbuf l2_len/l3_len/flags a TX offload needs (docs/dpdk.md). */
+	pc.rxmode.offloads |= info.rx_offload_capa &
+			      (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) {
 		pc.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 		p->vlan_hw |= PE_VLAN_HW_VLAN;

@@ -83,6 +83,19 @@ static __rte_noinline enum pe_drop echo_slow(const struct pe_dpdk_rxq *q, struct
 	return r;
 }
 
+/* The PMD's RX checksum flags as the packet core's PE_CSUM_* bits: GOOD and BAD pass on; UNKNOWN
+ * and NONE (the data is intact but the checksum in the frame is not: it would be echoed wrong)
+ * become "verify in software". Branch-free. */
+static __rte_always_inline uint8_t csum_hw(uint64_t f)
+{
+	uint64_t ip = f & RTE_MBUF_F_RX_IP_CKSUM_MASK, l4 = f & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	return (uint8_t)((ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD) * PE_CSUM_IP_GOOD |
+			 (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD) * PE_CSUM_IP_BAD |
+			 (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD) * PE_CSUM_L4_GOOD |
+			 (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) * PE_CSUM_L4_BAD);
+}
+
 struct burst_out {
 	unsigned n_tx, n_drop;
 	uint64_t rx_bytes, tx_bytes;
@@ -147,23 +160,27 @@ static __rte_always_inline void echo_burst(const struct pe_dpdk_rxq *q, struct r
 }
 
 /* Service mode over a whole burst: pe_pkt_service_burst prepares the configuration once per
- * burst instead of once per frame. A burst holding a rare frame (chained, or with tags the PMD
- * stripped) takes the per-frame path instead; nothing has been touched yet at that point. */
+ * burst instead of once per frame, and learns what the PMD's checksum offload found. A burst
+ * holding a rare frame (chained, or with tags the PMD stripped) takes the per-frame path instead
+ * (which verifies every checksum in software); nothing has been touched yet at that point. */
 static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 						   struct rte_mbuf **pkts, unsigned nb,
 						   struct rte_mbuf **drop, struct burst_out *o)
 {
 	uint8_t *frames[PE_DPDK_MAX_BURST];
 	uint32_t lens[PE_DPDK_MAX_BURST];
+	uint8_t hw[PE_DPDK_MAX_BURST];
 	enum pe_drop v[PE_DPDK_MAX_BURST];
 	uint64_t rare = 0;
 
 	for (unsigned i = 0; i < nb; i++) {
 		const struct rte_mbuf *m = pkts[i];
+		uint64_t f = m->ol_flags;
 
-		rare |= (uint64_t)(m->nb_segs != 1) | (m->ol_flags & PE_RX_STRIPPED);
+		rare |= (uint64_t)(m->nb_segs != 1) | (f & PE_RX_STRIPPED);
 		frames[i] = rte_pktmbuf_mtod(m, uint8_t *);
 		lens[i] = m->data_len;
+		hw[i] = csum_hw(f);
 		if (q->prefetch)
 			rte_prefetch0(frames[i]);
 	}
@@ -171,7 +188,7 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 		echo_burst(q, pkts, nb, drop, o, PE_MODE_SERVICE);
 		return;
 	}
-	pe_pkt_service_burst(q->cfg, frames, lens, v, nb);
+	pe_pkt_service_burst(q->cfg, frames, lens, hw, v, nb);
 	for (unsigned i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 

@@ -46,7 +46,8 @@ static inline int pe_fast4_addrs_ok(const struct pe_fast *fc, uint32_t src, uint
 }
 
 /* UDP: lengths agree, ports allowed, checksum right (or absent); then the ports are swapped. */
-static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n, uint64_t pseudo)
+static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n, uint64_t pseudo,
+			       unsigned hw)
 {
 	/* The length compared in wire order: no byte swap needed for an equality. */
 	unsigned bad = (unsigned)(pe_ld16(u + 4) != PE_BE16(n)) |
@@ -56,7 +57,7 @@ static inline int pe_fast4_udp(const struct pe_fast *fc, uint8_t *u, uint32_t n,
 	if (PE_UNLIKELY(bad))
 		return 0;
 	/* nz: the pseudo-header's protocol 17 is in the sum */
-	if (pe_ld16(u + 6) != 0 && PE_LIKELY(fc->verify) &&
+	if (pe_ld16(u + 6) != 0 && PE_LIKELY(fc->verify) && !(hw & PE_CSUM_L4_GOOD) &&
 	    PE_UNLIKELY(!pe_csum_ok_nz(pe_csum_words(u, n, pseudo + PE_BE16(n)))))
 		return 0;
 	pe_pkt_swap_2x2(u);
@@ -87,7 +88,9 @@ static inline uint16_t pe_fast4_ttl_csum(uint32_t ck_ttl, uint32_t ttl_new)
 	return (uint16_t)~s;
 }
 
-static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uint32_t *len)
+/* hw: the port's PE_CSUM_* bits; a BAD one leaves the frame to the full parse, which names it. */
+static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
+			   uint32_t *len)
 {
 	uint64_t a, smac, w1, w2;
 	uint32_t tot, src, dst, first, ttl_new;
@@ -111,14 +114,16 @@ static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uin
 	bad |= ((w1 & 0xffffff) != 0x450008) | ((w2 & 0xff3f) != 0); /* 0x0800, 0x45; MF, offset */
 	bad |= (tot < 28) | (tot > n - 14);
 	bad |= (first == 0) | (first == 127) | (first >= 224);
+	bad |= hw & (PE_CSUM_IP_BAD | PE_CSUM_L4_BAD);
 	if (PE_UNLIKELY(bad) || PE_UNLIKELY(!pe_fast4_addrs_ok(fc, src, dst)))
 		return 0;
 	/* nz: the 0x45 checked above is in the sum */
-	if (PE_LIKELY(fc->verify) && PE_UNLIKELY(!pe_csum_ok_nz(pe_ip4_hdr_sum(f + 14, 20))))
+	if (PE_LIKELY(fc->verify) && !(hw & PE_CSUM_IP_GOOD) &&
+	    PE_UNLIKELY(!pe_csum_ok_nz(pe_ip4_hdr_sum(f + 14, 20))))
 		return 0;
 	proto = (uint8_t)(w2 >> 24);
 	if (PE_LIKELY(proto == 17)) {
-		if (!pe_fast4_udp(fc, f + 34, tot - 20, (uint64_t)src + dst + PE_BE16(17)))
+		if (!pe_fast4_udp(fc, f + 34, tot - 20, (uint64_t)src + dst + PE_BE16(17), hw))
 			return 0;
 	} else if (proto != 1 || !pe_fast4_icmp(fc, f + 34, tot - 20)) {
 		return 0;
@@ -140,7 +145,8 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 	fc->cfg = cfg;
 }
 
-static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, uint32_t *len)
+static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
+			   uint32_t *len)
 {
 	return 0;
 }

@@ -125,7 +125,8 @@ static enum pe_drop udp6_echo(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, ui
 			      uint32_t pos, uint32_t end, uint32_t *len)
 {
 	uint32_t ulen;
-	enum pe_drop d = pe_udp_echo(cfg, ip + pos, end - pos, ip6_pseudo(ip, NH_UDP), 1, &ulen);
+	enum pe_drop d =
+		pe_udp_echo(cfg, ip + pos, end - pos, ip6_pseudo(ip, NH_UDP), 1, rx->hw, &ulen);
 
 	if (d != PE_DROP_NONE)
 		return d;

@@ -79,10 +79,22 @@ enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t 
  * pe_pkt_l2(frame, len) and pe_pkt_l4(frame, len) have the same contract as pe_pkt_echo; they
  * are static inline (pe_pkt_inline.h, included below) so that a poll loop inlines them. */
 enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+/* What the receiving port's checksum offload reported for a frame (pe_pkt_service_burst's hw[],
+ * from DPDK's RX flags): GOOD skips the software verification, BAD drops the frame without
+ * computing (counted as ip_bad_checksum / udp_bad_checksum, at the point of the parse where the
+ * checksum is checked); neither (unknown, or "none") verifies in software. IP: the IPv4 header
+ * checksum; L4: the UDP checksum, over IPv4 or IPv6 (ICMP is always verified in software). */
+enum {
+	PE_CSUM_IP_GOOD = 1,
+	PE_CSUM_IP_BAD = 2,
+	PE_CSUM_L4_GOOD = 4,
+	PE_CSUM_L4_BAD = 8,
+};
 /* Service mode over a burst: exactly pe_pkt_service on each frames[i] (lens[i] in: the frame's
- * length, out: the reply's), verdicts[i] its verdict; the per-call setup is paid once per burst. */
+ * length, out: the reply's), verdicts[i] its verdict; the per-call setup is paid once per burst.
+ * hw[i]: PE_CSUM_* bits of frames[i]; hw NULL: nothing known (every checksum verified). */
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			  enum pe_drop verdicts[], unsigned n);
+			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n);
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a

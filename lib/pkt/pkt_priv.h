@@ -19,6 +19,7 @@ struct pe_rx {
 	uint32_t len;
 	uint32_t l3;
 	enum pe_mac_class mac;
+	unsigned hw; /* PE_CSUM_* from the port */
 };
 
 /* Checksums are computed in "native" space: native-order 32-bit loads summed into a 64-bit
@@ -195,7 +196,8 @@ int pkt_ip6_ours(const struct pe_pkt_cfg *cfg, const uint8_t addr[16]);
 
 /* Service mode without the fast path (service.c), so that the tests can hold both to the same
  * golden answers. */
-enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
+			      unsigned hw);
 
 /* Per-protocol handlers: each returns the verdict and, on PE_DROP_NONE, sets *len. */
 enum pe_drop pkt_arp(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint32_t *len);
@@ -229,10 +231,10 @@ static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t 
 }
 
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,
- * pseudo = pseudo-header sum without the length. On success swaps the ports and stores the UDP
- * length (which may be below n) in *ulen. */
+ * pseudo = pseudo-header sum without the length, hw = the port's PE_CSUM_* bits. On success swaps
+ * the ports and stores the UDP length (which may be below n) in *ulen. */
 static inline enum pe_drop pe_udp_echo(const struct pe_pkt_cfg *cfg, uint8_t *u, uint32_t n,
-				       uint64_t pseudo, int v6, uint32_t *ulen)
+				       uint64_t pseudo, int v6, unsigned hw, uint32_t *ulen)
 {
 	uint32_t ul;
 	uint16_t ck;
@@ -250,7 +252,9 @@ static inline enum pe_drop pe_udp_echo(const struct pe_pkt_cfg *cfg, uint8_t *u,
 	if (ck == 0) {
 		if (PE_UNLIKELY(v6)) /* RFC 8200 8.1: a zero UDP checksum over IPv6 is discarded */
 			return PE_DROP_UDP_CSUM;
-	} else if (PE_LIKELY(cfg->verify_csum)) {
+	} else if (PE_UNLIKELY(hw & PE_CSUM_L4_BAD)) {
+		return PE_DROP_UDP_CSUM;
+	} else if (PE_LIKELY(cfg->verify_csum) && !(hw & PE_CSUM_L4_GOOD)) {
 		pseudo += v6 ? PE_BE32(ul) : PE_BE16(ul);
 		if (PE_UNLIKELY(pe_csum_fold64(pe_csum_words(u, ul, pseudo)) != 0xffff))
 			return PE_DROP_UDP_CSUM;

@@ -66,7 +66,7 @@ static inline enum pe_drop udp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx 
 {
 	uint64_t pseudo = (uint64_t)pe_ld32(ip + 12) + pe_ld32(ip + 16) + PE_BE16(17);
 	uint32_t ulen;
-	enum pe_drop d = pe_udp_echo(cfg, ip + hl, tot - hl, pseudo, 0, &ulen);
+	enum pe_drop d = pe_udp_echo(cfg, ip + hl, tot - hl, pseudo, 0, rx->hw, &ulen);
 
 	if (PE_UNLIKELY(d != PE_DROP_NONE))
 		return d;
@@ -80,7 +80,7 @@ static inline enum pe_drop udp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx 
 
 /* Header checks in the order Linux ip_rcv_core makes them, then fragments and options. */
 static inline enum pe_drop ip4_check(const struct pe_pkt_cfg *cfg, const uint8_t *ip, uint32_t room,
-				     uint32_t *hl_out, uint32_t *tot_out)
+				     unsigned hw, uint32_t *hl_out, uint32_t *tot_out)
 {
 	uint32_t hl, tot;
 
@@ -94,7 +94,9 @@ static inline enum pe_drop ip4_check(const struct pe_pkt_cfg *cfg, const uint8_t
 	tot = pe_be16(ip + 2);
 	if (PE_UNLIKELY(tot < hl || tot > room))
 		return PE_DROP_IP_LEN;
-	if (PE_LIKELY(cfg->verify_csum) &&
+	if (PE_UNLIKELY(hw & PE_CSUM_IP_BAD))
+		return PE_DROP_IP_CSUM;
+	if (PE_LIKELY(cfg->verify_csum) && !(hw & PE_CSUM_IP_GOOD) &&
 	    PE_UNLIKELY(pe_csum_fold64(pe_ip4_hdr_sum(ip, hl)) != 0xffff))
 		return PE_DROP_IP_CSUM;
 	if (PE_UNLIKELY(pe_ld16(ip + 6) & PE_BE16(0x3fff))) /* MF or a fragment offset */
@@ -125,7 +127,7 @@ static inline enum pe_drop ip4_rx(const struct pe_pkt_cfg *cfg, struct pe_rx *rx
 {
 	uint8_t *ip = rx->f + rx->l3;
 	uint32_t hl, tot;
-	enum pe_drop d = ip4_check(cfg, ip, rx->len - rx->l3, &hl, &tot);
+	enum pe_drop d = ip4_check(cfg, ip, rx->len - rx->l3, rx->hw, &hl, &tot);
 
 	if (PE_UNLIKELY(d != PE_DROP_NONE))
 		return d;
@@ -196,10 +198,10 @@ static enum pe_drop service_other(const struct pe_pkt_cfg *cfg, struct pe_rx *rx
 }
 
 /* Everything but the fast path: the full parse, which names the drop reason. */
-static __attribute__((noinline)) enum pe_drop service_full(const struct pe_pkt_cfg *cfg,
-							   uint8_t *frame, uint32_t *len)
+static __attribute__((noinline)) enum pe_drop
+service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len, unsigned hw)
 {
-	struct pe_rx rx = {.f = frame, .len = *len, .l3 = 14};
+	struct pe_rx rx = {.f = frame, .len = *len, .l3 = 14, .hw = hw};
 	enum pe_drop d;
 	uint16_t et;
 
@@ -214,9 +216,10 @@ static __attribute__((noinline)) enum pe_drop service_full(const struct pe_pkt_c
 	return service_other(cfg, &rx, et, len);
 }
 
-enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
+			      unsigned hw)
 {
-	return service_full(cfg, frame, len);
+	return service_full(cfg, frame, len, hw);
 }
 
 enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
@@ -224,22 +227,24 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
-	if (PE_LIKELY(pe_fast4(&fc, frame, *len, len)))
+	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, len)))
 		return PE_DROP_NONE;
-	return service_full(cfg, frame, len);
+	return service_full(cfg, frame, len, 0);
 }
 
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			  enum pe_drop verdicts[], unsigned n)
+			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n)
 {
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
 	for (unsigned i = 0; i < n; i++) {
-		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], &lens[i])))
+		unsigned h = hw ? hw[i] : 0;
+
+		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, &lens[i])))
 			verdicts[i] = PE_DROP_NONE;
 		else
-			verdicts[i] = service_full(cfg, frames[i], &lens[i]);
+			verdicts[i] = service_full(cfg, frames[i], &lens[i], h);
 	}
 }
 

@@ -55,7 +55,7 @@ static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_
 	if (!frame)
 		abort();
 	memcpy(frame, in, n);
-	if (pkt_service_full(cfg, frame, &len) != d ||
+	if (pkt_service_full(cfg, frame, &len, 0) != d ||
 	    (d == PE_DROP_NONE && (len != reply_len || memcmp(frame, reply, len) != 0))) {
 		fprintf(stderr, "fast path and full parse disagree\n");
 		abort();

@@ -7,7 +7,10 @@
  *    dropped as multi_segment.
  *  - port 1 (self-loop): one ring is both RX and TX; a few frames circulate until stop.
  * Oracles: counters add up (rx = tx + tx_full), and every mbuf the test allocated is back in its
- * pool after pe_dpdk_stop (no leak, no double free), as is every mbuf of lib/dpdk's own pools. */
+ * pool after pe_dpdk_stop (no leak, no double free), as is every mbuf of lib/dpdk's own pools.
+ * With the argument "csum": one port in service mode gets frames carrying each of the PMD's RX
+ * checksum flags (GOOD with a wrong checksum: echoed; BAD with right checksums: dropped and
+ * counted; UNKNOWN and NONE: verified in software). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,14 +282,146 @@ static void check_counters(const struct pe_stats_snapshot *s, unsigned sent, uns
 	       (unsigned long long)f->drops[PE_DROP_TX_FULL], (unsigned long long)l->rx_packets);
 }
 
-static int eal_start(const char *argv0)
+static int eal_start(const char *argv0, const char *tag)
 {
 	char prefix[64];
 	char *eal[] = {(char *)argv0, "--no-huge",   "-m",	"256",		 "--no-pci", "-l",
 		       "0,1",	      "--log-level", "warning", "--file-prefix", prefix,     NULL};
 
-	snprintf(prefix, sizeof(prefix), "pe-test-%d-ring", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "pe-test-%d-%s", (int)getpid(), tag);
 	return rte_eal_init((int)RTE_DIM(eal) - 1, eal);
+}
+
+/* The csum run: each frame, its RX flags, which checksum to break (0 none, 24 IP, 40 UDP) and
+ * what must happen. */
+static const struct {
+	uint64_t flags;
+	unsigned poke;
+	enum pe_drop want;
+} csum_cases[] = {
+	{RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD, 24, PE_DROP_NONE},
+	{RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD, 40, PE_DROP_NONE},
+	{RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0, PE_DROP_IP_CSUM},
+	{RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD, 0, PE_DROP_UDP_CSUM},
+	{RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN | RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, 24, PE_DROP_IP_CSUM},
+	{RTE_MBUF_F_RX_IP_CKSUM_NONE | RTE_MBUF_F_RX_L4_CKSUM_NONE, 40, PE_DROP_UDP_CSUM},
+	{RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN | RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, 0, PE_DROP_NONE},
+	{RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_NONE, 0, PE_DROP_NONE},
+};
+#define CSUM_N	RTE_DIM(csum_cases)
+#define CSUM_ID 1000u
+static struct rte_ether_addr csum_mac; /* the ring port's: ring ports refuse a new one */
+
+static void csum_frame(uint8_t *f, unsigned i)
+{
+	build_frame(f, (uint16_t)(CSUM_ID + i));
+	memcpy(f, csum_mac.addr_bytes, 6);
+	if (csum_cases[i].poke)
+		f[csum_cases[i].poke] ^= 0x5a;
+}
+
+static void csum_replies(struct rte_ring *tx, const struct pe_pkt_cfg *cfg, unsigned *seen)
+{
+	struct pe_pkt_cfg off = *cfg;
+	void *obj = NULL;
+
+	off.verify_csum = false; /* the reference: the same echo, no checksum verified */
+	memcpy(off.mac, csum_mac.addr_bytes, 6);
+	while (rte_ring_dequeue(tx, &obj) == 0) {
+		struct rte_mbuf *m = obj;
+		const uint8_t *got = rte_pktmbuf_mtod(m, const uint8_t *);
+		unsigned i = (unsigned)(got[18] << 8 | got[19]) - CSUM_ID;
+		uint8_t want[FRAME_LEN];
+		uint32_t len = FRAME_LEN;
+
+		CHECK(i < CSUM_N && csum_cases[i].want == PE_DROP_NONE, "unexpected reply (id %u)",
+		      i + CSUM_ID);
+		if (i < CSUM_N) {
+			csum_frame(want, i);
+			CHECK(pe_pkt_echo(&off, want, &len) == PE_DROP_NONE, "reference refused");
+			CHECK(m->data_len == len && memcmp(got, want, len) == 0,
+			      "case %u: reply differs from the reference echo", i);
+			*seen |= 1u << i;
+		}
+		CHECK((m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0,
+		      "RX checksum flags 0x%llx left on a reply", (unsigned long long)m->ol_flags);
+		rte_pktmbuf_free(m);
+	}
+}
+
+static int run_csum(const char *argv0)
+{
+	static struct pe_dpdk_conf conf;
+	static struct pe_stats_snapshot snap;
+	struct rte_ring *rx, *tx;
+	struct rte_mempool *mp;
+	const struct pe_counters *c = NULL;
+	struct pe_dpdk *d;
+	unsigned seen = 0, want_seen = 0, n_ip = 0, n_udp = 0;
+	uint64_t deadline;
+
+	if (eal_start(argv0, "ringcsum") < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("csum_pool", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rx = rte_ring_create("c_rx", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	tx = rte_ring_create("c_tx", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (mp == NULL || rx == NULL || tx == NULL ||
+	    rte_eth_from_rings("net_ring_csum", &rx, 1, &tx, 1, 0) < 0 ||
+	    rte_eth_macaddr_get(0, &csum_mac) != 0) {
+		fprintf(stderr, "test setup (pool, rings, ring port) failed\n");
+		return 1;
+	}
+	pe_dpdk_conf_init(&conf);
+	if (pe_pkt_cfg_add_ip(&conf.pkt, "198.18.0.1/24") != 0) {
+		fprintf(stderr, "cannot add the service address\n");
+		return 1;
+	}
+	d = pe_dpdk_create(&conf);
+	if (d == NULL || pe_dpdk_start(d) != 0) {
+		fprintf(stderr, "pe_dpdk_create/start failed\n");
+		return 1;
+	}
+	for (unsigned i = 0; i < CSUM_N; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+		CHECK(m != NULL, "no mbuf");
+		if (m == NULL)
+			break;
+		csum_frame(rte_pktmbuf_mtod(m, uint8_t *), i);
+		m->data_len = m->pkt_len = FRAME_LEN;
+		m->ol_flags |= csum_cases[i].flags;
+		CHECK(rte_ring_enqueue(rx, m) == 0, "cannot enqueue frame %u", i);
+		want_seen |= (csum_cases[i].want == PE_DROP_NONE) << i;
+		n_ip += csum_cases[i].want == PE_DROP_IP_CSUM;
+		n_udp += csum_cases[i].want == PE_DROP_UDP_CSUM;
+	}
+	/* Every frame taken in (rx_packets counts the burst after it is echoed): then stop. */
+	for (deadline = now_ms() + 10000; now_ms() < deadline; sleep_ms(5))
+		if (pe_stats_snapshot(pe_dpdk_stats(d), &snap) == 0 &&
+		    (c = block_of(&snap, "p0q0")) != NULL && c->rx_packets >= CSUM_N)
+			break;
+	CHECK(pe_dpdk_stop(d) == 0, "workers did not stop");
+	csum_replies(tx, &conf.pkt, &seen);
+	CHECK(pe_stats_snapshot(pe_dpdk_stats(d), &snap) == 0, "snapshot failed");
+	c = block_of(&snap, "p0q0");
+	CHECK(c != NULL && c->rx_packets == CSUM_N, "rx_packets wrong");
+	CHECK(seen == want_seen, "replies 0x%x, want 0x%x", seen, want_seen);
+	if (c != NULL) {
+		CHECK(c->drops[PE_DROP_IP_CSUM] == n_ip, "ip_bad_checksum %llu, want %u",
+		      (unsigned long long)c->drops[PE_DROP_IP_CSUM], n_ip);
+		CHECK(c->drops[PE_DROP_UDP_CSUM] == n_udp, "udp_bad_checksum %llu, want %u",
+		      (unsigned long long)c->drops[PE_DROP_UDP_CSUM], n_udp);
+	}
+	CHECK(pe_dpdk_leaked(d) == 0, "lib/dpdk pools leaked");
+	CHECK(rte_mempool_avail_count(mp) == 255, "test pool: %u of 255 mbufs back",
+	      rte_mempool_avail_count(mp));
+	pe_dpdk_destroy(d);
+	rte_eal_cleanup();
+	printf("csum: %u replies, %u + %u checksum drops; %s\n", (unsigned)__builtin_popcount(seen),
+	       n_ip, n_udp, failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -299,8 +434,9 @@ int main(int argc, char **argv)
 	unsigned sent, checked = 0, extra = 0;
 	char run_dir[4096];
 
-	(void)argc;
-	if (eal_start(argv[0]) < 0) {
+	if (argc > 1 && strcmp(argv[1], "csum") == 0)
+		return run_csum(argv[0]);
+	if (eal_start(argv[0], "ring") < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}

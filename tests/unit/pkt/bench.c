@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 				ptrs[i] = frames[i];
 				lens[i] = sizeof(pristine);
 			}
-			pe_pkt_service_burst(&cfg, ptrs, lens, verdicts, BURST);
+			pe_pkt_service_burst(&cfg, ptrs, lens, NULL, verdicts, BURST);
 			for (unsigned i = 0; i < BURST; i++)
 				replies += verdicts[i] == PE_DROP_NONE;
 			continue;

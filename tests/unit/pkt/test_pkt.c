@@ -68,7 +68,7 @@ static void test_golden(void **state)
 		assert_verdict(pe_pkt_service(&g->cfg, out, &len), g->expect);
 		memcpy(out, g->req.b, g->req.len);
 		len = g->req.len;
-		assert_verdict(pkt_service_full(&g->cfg, out, &len), g->expect);
+		assert_verdict(pkt_service_full(&g->cfg, out, &len, 0), g->expect);
 		if (g->expect == PE_DROP_NONE) {
 			assert_int_equal(len, g->rep.len);
 			assert_memory_equal(out, g->rep.b, len);
@@ -142,7 +142,7 @@ static void test_golden_burst(void **state)
 		idx[n++] = i;
 	}
 	assert_true(n > 100);
-	pe_pkt_service_burst(&g[0].cfg, frames, lens, verdicts, n);
+	pe_pkt_service_burst(&g[0].cfg, frames, lens, NULL, verdicts, n);
 	for (unsigned k = 0; k < n; k++) {
 		if (verdicts[k] != g[k].expect)
 			fail_msg("%s: %s, expected %s", pe_golden_cases[idx[k]].name,
@@ -490,6 +490,68 @@ static void test_second_address(void **state)
  * us: answering it would start an endless echo<->echo loop (reliability A1/A4), even with the
  * loop-port list emptied. Ports just outside the echo range are answered. IPv4 (fast path and
  * full parse via run) and IPv6. */
+/* The port's checksum flags (pe_pkt_service_burst's hw): GOOD skips the verification (a frame
+ * with a wrong checksum is echoed, exactly as with verification off), BAD drops without computing
+ * (a frame with right checksums is dropped), unknown verifies; ICMP is always verified. The burst
+ * (fast path) and the full parse agree on each. */
+static void test_hw_csum(void **state)
+{
+	static const struct {
+		const char *name;
+		int poke; /* offset from L3 (IP checksum) or L4 (UDP/ICMP checksum) to corrupt, -1
+			     none */
+		int at_l4;
+		unsigned hw;
+		enum pe_drop want;
+	} cases[] = {
+		{"udp4_echo", 10, 0, PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD, PE_DROP_NONE},
+		{"udp4_echo", 6, 1, PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD, PE_DROP_NONE},
+		{"udp4_echo", 6, 1, PE_CSUM_L4_GOOD, PE_DROP_NONE},
+		{"udp4_echo", 10, 0, PE_CSUM_L4_GOOD, PE_DROP_IP_CSUM},
+		{"udp4_echo", 6, 1, PE_CSUM_IP_GOOD, PE_DROP_UDP_CSUM},
+		{"udp4_echo", -1, 0, PE_CSUM_IP_BAD, PE_DROP_IP_CSUM},
+		{"udp4_echo", -1, 0, PE_CSUM_IP_GOOD | PE_CSUM_L4_BAD, PE_DROP_UDP_CSUM},
+		{"udp4_echo", 10, 0, 0, PE_DROP_IP_CSUM},
+		{"udp4_echo", -1, 0, 0, PE_DROP_NONE},
+		{"udp4_echo_vlan", 6, 1, PE_CSUM_L4_GOOD, PE_DROP_NONE},
+		{"udp6_echo", 6, 1, PE_CSUM_L4_GOOD, PE_DROP_NONE},
+		{"udp6_echo", -1, 0, PE_CSUM_L4_BAD, PE_DROP_UDP_CSUM},
+		{"udp6_echo", 6, 1, 0, PE_DROP_UDP_CSUM},
+		{"icmp4_echo", 2, 1, PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD, PE_DROP_ICMP_CSUM},
+		{"icmp4_echo", -1, 0, PE_CSUM_IP_GOOD | PE_CSUM_L4_BAD, PE_DROP_NONE},
+	};
+	static struct pe_golden g;
+	static struct pe_tf want, full;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pe_pkt_cfg off;
+		uint8_t *frame = g.req.b, hw = (uint8_t)cases[i].hw;
+		uint32_t len, wlen, flen;
+		enum pe_drop d;
+
+		pe_golden_make(pe_golden_find(cases[i].name), NULL, &g);
+		if (cases[i].poke >= 0)
+			frame[(cases[i].at_l4 ? g.req.l4 : g.req.l3) + cases[i].poke] ^= 0x5a;
+		want = g.req;
+		full = g.req;
+		off = g.cfg;
+		off.verify_csum = false;
+		wlen = flen = len = g.req.len;
+		pe_pkt_service_burst(&g.cfg, &frame, &len, &hw, &d, 1);
+		if (d != cases[i].want)
+			fail_msg("case %u (%s): %s, expected %s", i, cases[i].name, pe_drop_name(d),
+				 pe_drop_name(cases[i].want));
+		assert_int_equal(pkt_service_full(&g.cfg, full.b, &flen, hw), d);
+		if (d == PE_DROP_NONE) {
+			assert_int_equal(pkt_service_full(&off, want.b, &wlen, 0), PE_DROP_NONE);
+			assert_int_equal(len, wlen);
+			assert_memory_equal(frame, want.b, len);
+			assert_memory_equal(full.b, want.b, len);
+		}
+	}
+}
+
 static void test_udp_from_echo_port(void **state)
 {
 	static const struct {
@@ -643,7 +705,7 @@ static void test_property(void **state)
 		/* differential: the full parse alone must say and write exactly the same */
 		memcpy(out2, t->b, n);
 		len2 = n;
-		if (pkt_service_full(&g->cfg, out2, &len2) != d)
+		if (pkt_service_full(&g->cfg, out2, &len2, 0) != d)
 			fail_msg("case %s iter %u: fast path and full parse disagree",
 				 pe_golden_cases[ci].name, iter);
 		if (d != PE_DROP_NONE)
@@ -683,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_verify_off),
 		cmocka_unit_test(test_second_address),
 		cmocka_unit_test(test_udp_from_echo_port),
+		cmocka_unit_test(test_hw_csum),
 		cmocka_unit_test(test_l4_truncated),
 		cmocka_unit_test(test_l4_fragment),
 		cmocka_unit_test(test_truncations),
