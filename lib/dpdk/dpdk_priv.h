@@ -69,6 +69,10 @@ struct pe_dpdk {
 	bool launched, stopped, stuck;
 };
 
+/* lcore_map.c: every (port, queue) in order, round-robin over the worker lcores (the main lcore
+ * alone: everything on it). */
+void dpdk_map_default(struct pe_dpdk_conf *conf, uint16_t n_ports);
+
 /* port.c */
 int dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id);
 int dpdk_port_start(struct pe_dpdk_port *p, bool promisc);
