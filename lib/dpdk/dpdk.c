@@ -331,10 +331,7 @@ void pe_dpdk_poll_ports(struct pe_dpdk *d)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return pe_stats_now_ns() / 1000000;
 }
 
 /* Waits until every worker has left its loop. A PMD may block in a syscall (af_packet TX polls
