@@ -9,6 +9,8 @@ UDP misbehaviours for testing the accounting (every Nth datagram, N > 0):
   --corrupt N  flip a byte of the payload's pattern    --truncate N  drop the last byte
   --dup N      send it twice                          --swap N      hold it and send it after the next
   --drop N     do not echo it
+A server that stalls (TCP): --stall-after BYTES --stall-ms MS stops reading for MS milliseconds
+once, after BYTES (receive buffers kept small, so the sender soon blocks).
 A server of known capacity (the search's test double): --max-pps N echoes at most N datagrams per
 second (a token bucket 50 ms deep, on the monotonic clock) and drops the rest.
 """
@@ -65,7 +67,7 @@ def serve_udp(sock, counter, a):
             held = None
 
 
-def serve_tcp(sock, counter):
+def serve_tcp(sock, counter, a):
     sel = selectors.DefaultSelector()
     sock.setblocking(False)
     sel.register(sock, selectors.EVENT_READ, None)
@@ -85,8 +87,11 @@ def serve_tcp(sock, counter):
                 sel.unregister(conn)
                 conn.close()
                 continue
+            before = counter[0]
             counter[0] += len(data)
             conn.sendall(data)
+            if a.stall_ms and before < a.stall_after <= counter[0]:
+                time.sleep(a.stall_ms / 1000.0)
 
 
 def main():
@@ -95,7 +100,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--proto", choices=["udp", "tcp"], default="udp")
     ap.add_argument("--count-file")
-    for opt in ("corrupt", "truncate", "dup", "swap", "drop", "max_pps"):
+    for opt in ("corrupt", "truncate", "dup", "swap", "drop", "max_pps", "stall_after",
+                "stall_ms"):
         ap.add_argument("--" + opt.replace("_", "-"), type=int, default=0)
     a = ap.parse_args()
     fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
@@ -105,6 +111,8 @@ def main():
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.bind((a.host, a.port))
     if a.proto == "tcp":
+        if a.stall_ms:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # accepted ones inherit
         sock.listen(128)
     counter = [0]
 
@@ -120,7 +128,7 @@ def main():
     if a.proto == "udp":
         serve_udp(sock, counter, a)
     else:
-        serve_tcp(sock, counter)
+        serve_tcp(sock, counter, a)
 
 
 if __name__ == "__main__":

@@ -329,6 +329,28 @@ def case_rate_exact():
             check(s["missed"] == 0, "missed %d without a warning" % s["missed"])
 
 
+def case_corrected_latency():
+    """Coordinated omission: a TCP echo server that stalls for 1 s fills the buffers, so the
+    generator cannot send what is due. latency_us (from when each message was built) misses
+    that wait; latency_corrected_us (from when it was due) shows it, and the run says the
+    generator fell short (due messages skipped)."""
+    with EchoServer("tcp", extra=["--stall-after", "4000000", "--stall-ms", "1000"]) as srv:
+        recs, err = run_ndjson(["--size", "16384", "--rate", "2000", "--duration", "2",
+                                "--drain", "5", "tcp://127.0.0.1:%d" % srv.port])
+    s = recs["summary"][0]
+    unc, cor = s["latency_us"], s["latency_corrected_us"]
+    print("latency_us %r\nlatency_corrected_us %r\nmissed %d" % (unc, cor, s["missed"]))
+    check(s["lost"] == 0, "a stalled TCP server loses nothing: %r" % s)
+    check(cor["count"] == unc["count"] and cor["p50"] >= unc["p50"] and cor["max"] >= unc["max"],
+          "corrected below uncorrected")
+    check(cor["mean"] >= unc["mean"] + 20000,
+          "the stall is not in the corrected latency: mean %.0f vs %.0f us" % (cor["mean"],
+                                                                            unc["mean"]))
+    check(s["missed"] > 0 and any(w.startswith("generator fell short") for w in s["warnings"]),
+          "the blocked generator did not say it fell short: %r" % s["warnings"])
+    check("generator fell short" in err, "no warning on stderr")
+
+
 def case_search():
     """--search ndr,pdr against a server that echoes at most N pps: the search converges within
     its precision below N (the server's loss is the bound, not the generator), every trial has a
