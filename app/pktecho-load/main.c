@@ -44,39 +44,82 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+/* What an interval line adds to the counters: the interval's loss and latency percentiles, from
+ * the live buckets (pe_load_live) between this report and the previous one. */
+struct interval_state {
+	struct pe_load *l;
+	enum pe_report_fmt fmt;
+	struct pe_load_live prev[2];
+};
+
+static void interval_latency(struct pe_report_session *rs, const char *key, bool text,
+			     const struct pe_load_live *a, const struct pe_load_live *b)
+{
+	double p50 = pe_load_live_quantile(a, b, 0.50) / 1e3,
+	       p90 = pe_load_live_quantile(a, b, 0.90) / 1e3,
+	       p99 = pe_load_live_quantile(a, b, 0.99) / 1e3;
+	unsigned long long n = (unsigned long long)(b->count - a->count);
+	char v[160];
+
+	if (n == 0)
+		snprintf(v, sizeof(v), text ? "-" : "null");
+	else if (text)
+		snprintf(v, sizeof(v), "p50 %.1f p90 %.1f p99 %.1f", p50, p90, p99);
+	else
+		snprintf(v, sizeof(v), "{\"count\":%llu,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}", n,
+			 p50, p90, p99);
+	pe_report_set(rs, key, v);
+}
+
+static void interval_extras(struct pe_report_session *rs, bool final, void *arg)
+{
+	struct interval_state *st = arg;
+	struct pe_load_live cur[2];
+	bool text = st->fmt == PE_REPORT_TEXT;
+	uint64_t tx, rx;
+	char v[32];
+
+	if (final)
+		return;
+	pe_load_live(st->l, false, &cur[0]);
+	pe_load_live(st->l, true, &cur[1]);
+	tx = cur[0].tx - st->prev[0].tx;
+	rx = cur[0].count - st->prev[0].count;
+	/* Echoes in flight at either end move between intervals: an estimate, clamped to [0, 1]. */
+	snprintf(v, sizeof(v), "%.6f", tx > rx ? (double)(tx - rx) / (double)tx : 0.0);
+	pe_report_set(rs, "loss_ratio", v);
+	interval_latency(rs, "latency_us", text, &st->prev[0], &cur[0]);
+	interval_latency(rs, "latency_corrected_us", text, &st->prev[1], &cur[1]);
+	st->prev[0] = cur[0];
+	st->prev[1] = cur[1];
+}
+
 /* Wait for the run to end, printing an interval line every o->interval_s and passing Ctrl-C on. */
 int run_wait(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta)
 {
-	struct pe_stats_snapshot *prev = NULL, *cur = NULL;
-	uint64_t every = (uint64_t)(o->interval_s * 1e9), next = 0;
+	struct interval_state st = {.l = l, .fmt = o->fmt};
+	struct pe_report_session_cfg cfg = {.fmt = o->fmt,
+					    .meta = *meta,
+					    .interval_s = o->interval_s,
+					    .before = interval_extras,
+					    .arg = &st};
+	struct pe_report_session *rs;
 
-	if (every) {
-		prev = malloc(sizeof(*prev));
-		cur = malloc(sizeof(*cur));
-		if (!prev || !cur || pe_stats_snapshot(pe_load_stats(l), prev) < 0) {
-			free(prev);
-			free(cur);
-			return -ENOMEM;
-		}
-		next = prev->time_ns + every;
-	}
+	pe_load_live(l, false, &st.prev[0]);
+	pe_load_live(l, true, &st.prev[1]);
+	rs = pe_report_open(&cfg, pe_load_stats(l));
+	if (!rs)
+		return -errno;
 	while (!pe_load_done(l)) {
-		sleep_ms(10);
+		uint64_t wait = pe_report_wait_ns(rs);
+
+		sleep_ms(wait < 10000000 ? (unsigned)(wait / 1000000) : 10);
 		if (g_stop)
 			pe_load_stop(l);
-		if (every && pe_load_now_ns() >= next &&
-		    pe_stats_snapshot(pe_load_stats(l), cur) == 0) {
-			struct pe_stats_snapshot *t = prev;
-
-			pe_report_interval(stdout, o->fmt, meta, prev, cur, NULL);
+		if (pe_report_tick(rs) > 0)
 			fflush(stdout);
-			prev = cur;
-			cur = t;
-			next += every;
-		}
 	}
-	free(prev);
-	free(cur);
+	pe_report_close(rs); /* the summary is the measured phase's: report_summary */
 	return 0;
 }
 
@@ -148,6 +191,52 @@ static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 	return 0;
 }
 
+/* GET /metrics: the counters (pe_report_prometheus) and the live latency histograms. */
+struct prom_source {
+	struct pe_prom_source stats;
+	const struct pe_load *l;
+};
+
+static void prom_histogram(FILE *out, const struct prom_source *src, const char *metric,
+			   const char *help, bool corrected)
+{
+	const char *name = src->stats.meta.name ? src->stats.meta.name : "";
+	struct pe_load_live lv;
+	uint64_t cum = 0;
+
+	pe_load_live(src->l, corrected, &lv);
+	fprintf(out, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+	for (unsigned i = 0; i <= PE_LOAD_LIVE_BOUNDS; i++) {
+		cum += lv.buckets[i];
+		fprintf(out, "%s_bucket{service=\"pktecho-load\",name=\"%s\",le=\"", metric, name);
+		if (i < PE_LOAD_LIVE_BOUNDS)
+			fprintf(out, "%g", (double)pe_load_live_le_ns[i] / 1e9);
+		else
+			fputs("+Inf", out);
+		fprintf(out, "\"} %llu\n", (unsigned long long)cum);
+	}
+	fprintf(out, "%s_sum{service=\"pktecho-load\",name=\"%s\"} %.9f\n", metric, name,
+		(double)lv.sum_ns / 1e9);
+	fprintf(out, "%s_count{service=\"pktecho-load\",name=\"%s\"} %llu\n", metric, name,
+		(unsigned long long)lv.count);
+}
+
+static int prom_render(FILE *out, void *arg)
+{
+	const struct prom_source *src = arg;
+	int rc = pe_prom_render_stats(out, (void *)&src->stats);
+
+	if (rc < 0)
+		return rc;
+	prom_histogram(out, src, "pktecho_load_latency_seconds",
+		       "Round-trip time of the echoes, from when each packet was sent.", false);
+	prom_histogram(out, src, "pktecho_load_latency_corrected_seconds",
+		       "Round-trip time of the echoes, from when each packet was due "
+		       "(coordinated omission corrected).",
+		       true);
+	return ferror(out) ? -EIO : 0;
+}
+
 /* One run at the options' rate: its summary. */
 static int run_once(struct pe_load *l, const struct load_opts *o, const struct pe_report_meta *meta)
 {
@@ -171,6 +260,8 @@ static int run_once(struct pe_load *l, const struct load_opts *o, const struct p
 
 static int run(const struct load_opts *o)
 {
+	struct pe_prom_server *prom = NULL;
+	struct prom_source src;
 	struct pe_report_meta meta = {.service = "pktecho-load", .name = o->cfg.stats_name};
 	struct pe_load *l;
 	int rc;
@@ -181,7 +272,19 @@ static int run(const struct load_opts *o)
 		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));
 		return 1;
 	}
+	src = (struct prom_source){{pe_load_stats(l), meta}, l};
+	if (o->prometheus) {
+		prom = pe_prom_server_start(o->prometheus, prom_render, &src);
+		if (!prom) {
+			fprintf(stderr, "pktecho-load: --prometheus '%s': %s\n", o->prometheus,
+				strerror(errno));
+			pe_load_destroy(l);
+			return 1;
+		}
+		fprintf(stderr, "pktecho-load: prometheus port %u\n", pe_prom_server_port(prom));
+	}
 	rc = o->search ? search_run(l, o, &meta) : run_once(l, o, &meta);
+	pe_prom_server_stop(prom);
 	if (rc < 0)
 		fprintf(stderr, "pktecho-load: %s\n", strerror(-rc));
 	pe_load_destroy(l);

@@ -42,6 +42,8 @@ void load_opts_usage(FILE *out)
 		"  --trial S         seconds per search trial (1); --duration: the confirming\n"
 		"  --pdr-loss R      the PDR's loss ratio, 0.005 or 0.5%% (0.005)\n"
 		"  --precision P     stop when (upper - lower) / upper <= P, 0.02 or 2%% (2%%)\n"
+		"  --prometheus HOST:PORT serve Prometheus text at GET /metrics: the counters and\n"
+		"                    latency histograms (le 1 us .. 100 ms)\n"
 		"  --help, --version\n"
 		"DPDK mode: pktecho-load --dpdk [EAL options] -- [options] udp://IP:PORT\n"
 		"  --src-ip ADDR     our address (required; IPv4 or IPv6 like the target)\n"
@@ -164,6 +166,7 @@ enum {
 	OPT_STATS_NAME,
 	OPT_FILE,
 	OPT_TARGET,
+	OPT_PROMETHEUS,
 	OPT_SEARCH,
 	OPT_TRIAL,
 	OPT_PDR_LOSS,
@@ -189,6 +192,7 @@ static const struct option long_opts[] = {
 	{"stats-name", required_argument, NULL, OPT_STATS_NAME},
 	{"file", required_argument, NULL, OPT_FILE},
 	{"target", required_argument, NULL, OPT_TARGET},
+	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"search", required_argument, NULL, OPT_SEARCH},
 	{"trial", required_argument, NULL, OPT_TRIAL},
 	{"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
@@ -322,6 +326,12 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		return opts_file(o, arg);
 	case OPT_SEARCH:
 		return parse_search(arg, o);
+	case OPT_PROMETHEUS:
+		if (pe_prom_addr_check(arg) != 0)
+			return opt_error("--prometheus", arg,
+					 "expected HOST:PORT, [IPv6]:PORT or :PORT, port 0..65535");
+		o->prometheus = arg;
+		return 0;
 	case OPT_TRIAL:
 		rc = parse_seconds("--trial", arg, &o->trial_ns);
 		if (rc == 0 && o->trial_ns < 1000000)

@@ -21,6 +21,7 @@ struct load_opts {
 	bool search, search_ndr, search_pdr;
 	uint64_t trial_ns;
 	double pdr_loss, precision;
+	const char *prometheus; /* --prometheus HOST:PORT, NULL: none */
 };
 
 /* Parse argv (after the EAL part in the DPDK mode, argv[0] then being a program name). 0 to run, 1

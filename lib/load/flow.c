@@ -41,21 +41,52 @@ void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *
 	switch (pe_flow_acct_rx(&f->acct, h.seq, f->next_seq)) {
 	case PE_ACCT_NEW:
 	case PE_ACCT_REORDERED: {
-		uint64_t lat = now > h.ts_ns ? now - h.ts_ns : 0;
+		uint64_t lat = now > h.ts_ns ? now - h.ts_ns : 0,
+			 corr = rx_corrected(f, h.seq, lat);
 
 		w->rx_measured++;
 		w->t_last_rx = now;
 		pe_hist_record(w->lat, lat);
-		pe_hist_record(w->lat_corr, rx_corrected(f, h.seq, lat));
+		pe_hist_record(w->lat_corr, corr);
+		load_live_record(w, 0, lat);
+		load_live_record(w, 1, corr);
 		break;
 	}
-	case PE_ACCT_UNMEASURED:
+	case PE_ACCT_UNMEASURED: {
+		uint64_t lat = now > h.ts_ns ? now - h.ts_ns : 0;
+
 		w->warmup_rx++;
+		load_live_record(w, 0, lat);
+		load_live_record(w, 1, rx_corrected(f, h.seq, lat));
 		break;
+	}
 	case PE_ACCT_BOGUS:
 		w->foreign++;
 		break;
 	case PE_ACCT_DUPLICATE:
 		break;
 	}
+}
+
+const uint64_t pe_load_live_le_ns[PE_LOAD_LIVE_BOUNDS] = {
+	1000,	2000,	 5000,	  10000,   20000,    50000,    100000,	 200000,
+	500000, 1000000, 2000000, 5000000, 10000000, 20000000, 50000000, 100000000,
+};
+
+/* One writer: a plain read of its own counter, a relaxed store others may load. */
+static inline void live_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+void load_live_record(struct load_worker *w, unsigned k, uint64_t ns)
+{
+	struct pe_load_live *lv = &w->live[k];
+	unsigned i = 0;
+
+	while (i < PE_LOAD_LIVE_BOUNDS && ns > pe_load_live_le_ns[i])
+		i++;
+	live_add(&lv->buckets[i], 1);
+	live_add(&lv->count, 1);
+	live_add(&lv->sum_ns, ns);
 }

@@ -283,6 +283,7 @@ static bool worker_send(struct load_worker *w, uint64_t due_by, uint64_t now)
 		w->count_left -= sent;
 	else
 		w->warmup_tx += sent;
+	__atomic_store_n(&w->live_tx, w->live_tx + sent, __ATOMIC_RELAXED);
 	return n == want && sent == n;
 }
 
@@ -510,4 +511,45 @@ bool pe_load_fell_short(const struct pe_load_result *r)
 		return false;
 	return r->missed > 0 ||
 	       pe_load_tx_pps(r) < (double)r->rate_requested * (1.0 - PE_LOAD_SHORTFALL);
+}
+
+void pe_load_live(const struct pe_load *l, bool corrected, struct pe_load_live *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned t = 0; t < l->cfg.threads; t++) {
+		const struct load_worker *w = &l->workers[t];
+		const struct pe_load_live *lv = &w->live[corrected ? 1 : 0];
+
+		out->tx += __atomic_load_n(&w->live_tx, __ATOMIC_RELAXED);
+		out->count += __atomic_load_n(&lv->count, __ATOMIC_RELAXED);
+		out->sum_ns += __atomic_load_n(&lv->sum_ns, __ATOMIC_RELAXED);
+		for (unsigned i = 0; i <= PE_LOAD_LIVE_BOUNDS; i++)
+			out->buckets[i] += __atomic_load_n(&lv->buckets[i], __ATOMIC_RELAXED);
+	}
+}
+
+double pe_load_live_quantile(const struct pe_load_live *a, const struct pe_load_live *b, double q)
+{
+	uint64_t n = 0, seen = 0;
+	double rank;
+
+	for (unsigned i = 0; i <= PE_LOAD_LIVE_BOUNDS; i++)
+		n += b->buckets[i] - a->buckets[i];
+	if (n == 0)
+		return 0.0;
+	rank = q * (double)n;
+	for (unsigned i = 0; i <= PE_LOAD_LIVE_BOUNDS; i++) {
+		uint64_t in = b->buckets[i] - a->buckets[i];
+		double lo = i ? (double)pe_load_live_le_ns[i - 1] : 0.0;
+
+		if (in == 0 || (double)(seen + in) < rank) {
+			seen += in;
+			continue;
+		}
+		if (i == PE_LOAD_LIVE_BOUNDS) /* +Inf: the highest finite bound, as Prometheus */
+			return lo;
+		return lo +
+		       ((double)pe_load_live_le_ns[i] - lo) * (rank - (double)seen) / (double)in;
+	}
+	return (double)pe_load_live_le_ns[PE_LOAD_LIVE_BOUNDS - 1];
 }

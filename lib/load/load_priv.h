@@ -48,7 +48,11 @@ struct load_worker {
 	uint64_t corrupt, foreign, errors, warmup_tx, warmup_rx;
 	struct pe_stats_block *blk;
 	struct pe_hist *lat, *lat_corr; /* from when built; from when due */
-	uint8_t *tmpl;			/* one payload with the pattern filled in */
+	/* pe_load_live's counts: [0] from when built, [1] from when due; tx in live_tx. Only this
+	 * thread writes them (relaxed atomic stores); any thread reads them. */
+	uint64_t live_tx;
+	struct pe_load_live live[2];
+	uint8_t *tmpl; /* one payload with the pattern filled in */
 	/* UDP batches */
 	uint8_t *txm, *rxm; /* PE_LOAD_BATCH buffers each */
 	struct mmsghdr *txv, *rxv;
@@ -96,6 +100,9 @@ void load_sock_poll(struct load_worker *w, uint64_t wait_ns);
 /* Socket backends: the worker's epoll set over its flows; fini accepts a failed init. */
 int load_sock_worker_init(struct load_worker *w);
 void load_sock_worker_fini(struct load_worker *w);
+
+/* Count one echo's latency (ns) in the live buckets of kind k (0: from build, 1: from due). */
+void load_live_record(struct load_worker *w, unsigned k, uint64_t ns);
 
 /* Shared by the backends: account one echoed payload of len bytes received at now. */
 void load_rx_payload(struct load_worker *w, struct load_flow *f, const uint8_t *buf, size_t len,

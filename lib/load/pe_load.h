@@ -108,6 +108,26 @@ void pe_load_snapshots(const struct pe_load *l, struct pe_stats_snapshot *first,
 		       struct pe_stats_snapshot *last);
 /* Live counters, one block per thread (all packets, warm-up included), for interval reports. */
 const struct pe_stats *pe_load_stats(const struct pe_load *l);
+/* Live latency while a run goes on, for interval lines and Prometheus: every valid echo so far
+ * (warm-up and earlier runs included) counted in fixed buckets, le = 1, 2, 5, 10, ... 100000 us
+ * (pe_load_live_le_ns) and +Inf, with the count and sum; and the packets sent. Written by each
+ * worker alone with relaxed atomic stores, read with atomic loads: safe from any thread. */
+#define PE_LOAD_LIVE_BOUNDS 16
+extern const uint64_t pe_load_live_le_ns[PE_LOAD_LIVE_BOUNDS];
+
+struct pe_load_live {
+	uint64_t tx;				   /* packets sent */
+	uint64_t count;				   /* valid echoes */
+	uint64_t sum_ns;			   /* of their latencies */
+	uint64_t buckets[PE_LOAD_LIVE_BOUNDS + 1]; /* per bucket (not cumulative); last: +Inf */
+};
+
+/* All threads' live counts; corrected: latency from when due (latency_corrected_us). */
+void pe_load_live(const struct pe_load *l, bool corrected, struct pe_load_live *out);
+/* The q-quantile (0..1) of the echoes between two live reads, in ns, interpolated within its
+ * bucket (as Prometheus' histogram_quantile); 0 when no echo. */
+double pe_load_live_quantile(const struct pe_load_live *a, const struct pe_load_live *b, double q);
+
 /* CLOCK_MONOTONIC in ns. */
 uint64_t pe_load_now_ns(void);
 

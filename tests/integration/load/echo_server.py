@@ -12,14 +12,20 @@ UDP misbehaviours for testing the accounting (every Nth datagram, N > 0):
 A server that stalls (TCP): --stall-after BYTES --stall-ms MS stops reading for MS milliseconds
 once, after BYTES (receive buffers kept small, so the sender soon blocks).
 A server of known capacity (the search's test double): --max-pps N echoes at most N datagrams per
-second (a token bucket 50 ms deep, on the monotonic clock) and drops the rest.
+second (a token bucket 50 ms deep, timed by each datagram's kernel arrival timestamp, so a server
+that runs late still drops by the rate packets arrived at) and drops the rest.
 """
 import argparse
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
+
+
+# Not in every Python's socket module; the value of Linux (asm-generic/socket.h, 64-bit time).
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 def nth(n, i):
@@ -31,12 +37,13 @@ class Bucket:
 
     def __init__(self, rate):
         self.rate, self.depth = rate, max(1.0, rate / 20.0)
-        self.tokens, self.last = self.depth, time.monotonic()
+        self.tokens, self.last = self.depth, None
 
-    def take(self):
-        now = time.monotonic()
-        self.tokens = min(self.depth, self.tokens + (now - self.last) * self.rate)
-        self.last = now
+    def take(self, now):
+        if self.last is None:
+            self.last = now
+        self.tokens = min(self.depth, self.tokens + max(0.0, now - self.last) * self.rate)
+        self.last = max(now, self.last)
         if self.tokens < 1.0:
             return False
         self.tokens -= 1.0
@@ -46,11 +53,21 @@ class Bucket:
 def serve_udp(sock, counter, a):
     held = None
     bucket = Bucket(a.max_pps) if a.max_pps > 0 else None
+    if bucket:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     while True:
-        data, peer = sock.recvfrom(65535)
+        if bucket:
+            data, anc, _, peer = sock.recvmsg(65535, 256)
+            arrival = time.time()
+            for level, kind, raw in anc:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", raw[:16])
+                    arrival = sec + nsec / 1e9
+        else:
+            data, peer = sock.recvfrom(65535)
         counter[0] += 1
         i = counter[0]
-        if nth(a.drop, i) or (bucket and not bucket.take()):
+        if nth(a.drop, i) or (bucket and not bucket.take(arrival)):
             continue
         if nth(a.corrupt, i) and len(data) > 40:
             data = data[:40] + bytes([data[40] ^ 0xff]) + data[41:]
