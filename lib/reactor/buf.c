@@ -4,10 +4,35 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "pe_reactor.h"
+
+/* Storage of PE_BUF_MAP_MIN bytes or more is mapped pages of its own, not heap: freeing it
+ * gives the memory back to the system at once (malloc would keep big freed chunks in its arenas
+ * once its dynamic mmap threshold has risen), and pages never written cost nothing. */
+static bool mapped(size_t cap)
+{
+	return cap >= PE_BUF_MAP_MIN;
+}
+
+static void storage_free(char *data, size_t cap)
+{
+	if (data && mapped(cap))
+		munmap(data, cap);
+	else
+		free(data);
+}
+
+static char *storage_alloc(size_t cap)
+{
+	if (!mapped(cap))
+		return malloc(cap);
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
 
 void pe_buf_init(struct pe_buf *b)
 {
@@ -16,7 +41,7 @@ void pe_buf_init(struct pe_buf *b)
 
 void pe_buf_free(struct pe_buf *b)
 {
-	free(b->data);
+	storage_free(b->data, b->cap);
 	pe_buf_init(b);
 }
 
@@ -41,12 +66,21 @@ int pe_buf_reserve(struct pe_buf *b, size_t n)
 	size_t cap = b->cap ? b->cap : 4096;
 	while (cap - len < n)
 		cap *= 2;
-	char *data = malloc(cap);
-	if (!data)
-		return -ENOMEM;
-	if (len)
-		memcpy(data, b->data + b->rd, len);
-	free(b->data);
+	char *data;
+	if (mapped(b->cap) && mapped(cap)) { /* pages move, nothing is copied */
+		if (b->rd && len)
+			memmove(b->data, b->data + b->rd, len);
+		data = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
+		if (data == MAP_FAILED)
+			return -ENOMEM;
+	} else {
+		data = storage_alloc(cap);
+		if (!data)
+			return -ENOMEM;
+		if (len)
+			memcpy(data, b->data + b->rd, len);
+		storage_free(b->data, b->cap);
+	}
 	b->data = data;
 	b->cap = cap;
 	b->rd = 0;

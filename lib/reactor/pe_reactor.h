@@ -113,6 +113,8 @@ struct pe_loop *pe_loop_pool_next(struct pe_loop_pool *pool);
 #define PE_BUF_SPILL (64 * 1024)
 
 /* [data+rd, data+wr) holds the readable bytes. Storage is allocated lazily. */
+#define PE_BUF_MAP_MIN (256u << 10) /* storage this large is mapped pages, returned on free */
+
 struct pe_buf {
 	char *data;
 	size_t cap, rd, wr;
