@@ -52,6 +52,9 @@ static void usage(FILE *f)
 	      "close\n"
 	      "  --max-conns N          refuse TCP connections beyond N open ones (0: no cap)\n"
 	      "  --high-water BYTES     pending output per connection that pauses reading (4M)\n"
+	      "  --max-buffer BYTES     TCP buffer storage of all connections above which the\n"
+	      "                         connections holding the most pause reading (64M; 0: no "
+	      "cap)\n"
 	      "  --stats-interval SEC   interval reports every SEC seconds (0: off, default)\n"
 	      "  --report text|json     report format (default text)\n"
 	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM/SIGHUP;\n"
@@ -147,6 +150,7 @@ enum {
 	OPT_SENDFILE,
 	OPT_MAX_CONNS,
 	OPT_HIGH_WATER,
+	OPT_MAX_BUFFER,
 	OPT_INTERVAL,
 	OPT_REPORT,
 	OPT_DURATION,
@@ -165,6 +169,7 @@ static const struct option long_opts[] = {
 	{"sendfile", required_argument, NULL, OPT_SENDFILE},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"high-water", required_argument, NULL, OPT_HIGH_WATER},
+	{"max-buffer", required_argument, NULL, OPT_MAX_BUFFER},
 	{"stats-interval", required_argument, NULL, OPT_INTERVAL},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"duration", required_argument, NULL, OPT_DURATION},
@@ -215,6 +220,12 @@ static int parse_one(struct opts *o, int c, const char *arg)
 			return bad("--high-water", arg,
 				   "expected a byte count >= 2 (K/M/G suffixes)");
 		s->high_water = (size_t)v;
+		return 0;
+	case OPT_MAX_BUFFER:
+		if (parse_u64(arg, 1ull << 40, &v) < 0)
+			return bad("--max-buffer", arg,
+				   "expected a byte count (K/M/G suffixes; 0: no cap)");
+		s->max_buffer = (size_t)v;
 		return 0;
 	case OPT_INTERVAL:
 		if (parse_seconds(arg, &o->stats_interval) < 0)

@@ -13,7 +13,9 @@
 
 #include "sock_priv.h"
 
-#define IDLE_KEEP 16384 /* buffer storage an idle connection keeps */
+#define IDLE_KEEP  16384       /* buffer storage an idle connection keeps */
+#define READ_KEEP  (64 * 1024) /* room a read may use: one read is at most this plus the spill */
+#define SMALL_HOLD (IDLE_KEEP + PE_BUF_SPILL) /* one read into a kept buffer */
 
 void sock_worker_link(struct worker *w, struct conn *c)
 {
@@ -33,6 +35,22 @@ static void worker_unlink(struct worker *w, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
+}
+
+/* Storage the connection holds: both buffers' capacity and the bytes in its pipe. */
+static size_t held(const struct conn *c)
+{
+	return c->in.cap + c->out.cap + c->pipe_len;
+}
+
+/* Bring the server's total up to date with this connection's storage. */
+static void account(struct conn *c)
+{
+	size_t now = held(c);
+	if (now != c->held) {
+		atomic_fetch_add(&c->w->srv->buffered, (uint64_t)now - (uint64_t)c->held);
+		c->held = now;
+	}
 }
 
 int sock_conn_open(struct conn *c, struct worker *w, int fd, int sf_index)
@@ -79,6 +97,8 @@ void sock_conn_close(struct conn *c)
 	}
 	pe_buf_free(&c->in);
 	pe_buf_free(&c->out);
+	c->pipe_len = 0;
+	account(c);
 	worker_unlink(w, c);
 	atomic_fetch_sub(&w->srv->conns_active, 1);
 	pe_stats_begin(w->st);
@@ -107,6 +127,19 @@ static size_t pending(const struct conn *c)
 	return pe_buf_len(&c->out) + c->pipe_len;
 }
 
+/* Over --max-buffer, a connection that holds more than one read's worth (SMALL_HOLD) with
+ * output pending stops reading: those are the connections holding the buffers (peers that do
+ * not read). Its write readiness (the pending output) brings it back, so a pause lasts only while
+ * its peer does not read and the total stays high; connections whose peers read (nothing
+ * pending) and small ones keep going. */
+static bool over_global_cap(const struct conn *c)
+{
+	const struct pe_sock_server *srv = c->w->srv;
+	if (!srv->cfg.max_buffer || c->held <= SMALL_HOLD || !pending(c))
+		return false;
+	return atomic_load_explicit(&srv->buffered, memory_order_relaxed) > srv->cfg.max_buffer;
+}
+
 static bool may_read(struct conn *c)
 {
 	size_t high = c->w->srv->cfg.high_water, p = pending(c);
@@ -114,7 +147,7 @@ static bool may_read(struct conn *c)
 		c->paused = false;
 	else if (!c->paused && p >= high)
 		c->paused = true;
-	return !c->eof && !c->paused;
+	return !c->eof && !c->paused && !over_global_cap(c);
 }
 
 /* Write the input straight back; what the socket does not take becomes pending output. */
@@ -145,7 +178,15 @@ static int echo_service(struct conn *c, unsigned budget)
 		else if (n < 0 && !soft(n))
 			rc = CONN_DONE;
 	}
+	/* An emptied buffer gives its storage back before reading: a read never takes more than
+	 * IDLE_KEEP of room plus the spill, however large the buffer had grown. */
+	pe_buf_trim(&c->in, IDLE_KEEP);
+	pe_buf_trim(&c->out, IDLE_KEEP);
 	for (unsigned i = 0; rc == 0 && i < budget && may_read(c); i++) {
+		/* in and out swap roles as a read goes straight back out; without this a buffer
+		 * would double at each read (its room plus the spill) while the socket takes it
+		 * all, and then hold that much once the socket stops taking. */
+		pe_buf_trim(&c->in, READ_KEEP);
 		ssize_t n = pe_buf_read_fd(&c->in, c->fd);
 		c->rd_blocked = n == -EAGAIN;
 		if (n == 0)
@@ -269,6 +310,7 @@ int sock_conn_service(struct conn *c, unsigned budget)
 	if (c->kind == CONN_SENDFILE)
 		return sendfile_service(c);
 	int rc = c->kind == CONN_SPLICE ? splice_service(c, budget) : echo_service(c, budget);
+	account(c);
 	if (rc < 0)
 		return CONN_DONE; /* reset or broken pipe: closed quietly */
 	if (c->eof && pending(c) == 0) {

@@ -18,6 +18,7 @@
 #define PE_SOCK_MAX_THREADS	   64
 #define PE_SOCK_UDP_BUF		   65536 /* a whole IPv4/IPv6 datagram (65507 / 65527 bytes) fits */
 #define PE_SOCK_DEFAULT_HIGH_WATER (4u << 20)
+#define PE_SOCK_DEFAULT_MAX_BUFFER (64u << 20)
 
 enum pe_io_model {
 	PE_IO_BLOCKING = 0, /* a thread per socket or connection, blocking calls */
@@ -59,11 +60,14 @@ struct pe_sock_cfg {
 	bool splice;	    /* TCP echo through a pipe with splice: no user-space copy */
 	unsigned max_conns; /* 0: no cap */
 	size_t high_water;  /* per-connection pending output that stops reading; resume at half */
+	/* Buffer storage of all TCP connections together above which the connections holding the
+	 * most (at least the average) stop reading while they have output pending. 0: no cap. */
+	size_t max_buffer;
 	size_t udp_buf; /* receive buffer per datagram (PE_SOCK_UDP_BUF; smaller only in tests) */
 	const struct pe_pkt_cfg *pkt; /* policy: loop ports, source and destination checks */
 };
 
-/* Defaults: epoll, 1 thread, high water 4 MiB, udp_buf 64 KiB, no addresses. */
+/* Defaults: epoll, 1 thread, high water 4 MiB, max buffer 64 MiB, udp_buf 64 KiB, no addresses. */
 void pe_sock_cfg_init(struct pe_sock_cfg *cfg);
 /* Stats blocks the server needs: one per worker thread plus one for the acceptor / connection
  * threads ("main"). */
@@ -88,6 +92,7 @@ struct pe_sock_info {
 	uint64_t conns_active;	/* TCP connections open now */
 	uint64_t conns_refused; /* closed at accept: --max-conns or out of file descriptors */
 	uint64_t emfile;	/* accept failures for lack of file descriptors (EMFILE/ENFILE) */
+	uint64_t buffered;	/* buffer storage held by the TCP connections now (bytes) */
 };
 /* The watchdog's proof of life: one counter per worker thread that moves while the thread runs
  * its loop (each call posts a ping that the next call sees answered). Count, or -ENOTSUP for IO

@@ -52,6 +52,7 @@ void pe_sock_cfg_init(struct pe_sock_cfg *cfg)
 	cfg->model = PE_IO_EPOLL;
 	cfg->threads = 1;
 	cfg->high_water = PE_SOCK_DEFAULT_HIGH_WATER;
+	cfg->max_buffer = PE_SOCK_DEFAULT_MAX_BUFFER;
 	cfg->udp_buf = PE_SOCK_UDP_BUF;
 }
 
@@ -228,6 +229,7 @@ void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *
 	info->conns_active = atomic_load(&srv->conns_active);
 	info->conns_refused = atomic_load(&srv->conns_refused);
 	info->emfile = atomic_load(&srv->emfile);
+	info->buffered = atomic_load(&srv->buffered);
 }
 
 static void heartbeat_ping(void *arg)

@@ -35,6 +35,7 @@ struct conn {
 	bool done;	 /* sendfile: the file went out; waiting for the peer's EOF */
 	bool pipe_full;	 /* splice: the pipe refused more (out of slots before out of bytes) */
 	struct pe_buf in, out;
+	size_t held;	    /* buffer storage counted in srv->buffered */
 	int pipe_r, pipe_w; /* splice */
 	size_t pipe_len, pipe_cap;
 	int file_fd; /* sendfile: shared read-only fd, explicit offsets */
@@ -74,7 +75,8 @@ struct pe_sock_server {
 	off_t file_size[PE_SOCK_MAX_ADDRS];
 	atomic_bool stop;
 	atomic_uint_fast64_t conns_active, conns_refused, emfile;
-	struct worker *workers; /* cfg.threads of them */
+	atomic_uint_fast64_t buffered; /* sum of the connections' held bytes (--max-buffer) */
+	struct worker *workers;	       /* cfg.threads of them */
 	void *impl;
 };
 

@@ -61,6 +61,65 @@ def case_rss_bounded():
         srv.kill()
 
 
+def case_max_buffer():
+    """50 clients that send but never read: the global --max-buffer cap pauses the connections
+    holding the most, so the server's RSS stays near the cap instead of 50 x the high-water
+    mark; the memory goes back when they close; a new client is still served."""
+    cap_mib = 16
+    srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--max-buffer", "%dM" % cap_mib],
+                 small_quarantine=True)
+    socks = []
+    try:
+        start = srv.rss_kib()
+        for i in range(50):
+            s = tcp_connect(srv.tcp())
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.setblocking(False)
+            socks.append(s)
+        chunk = pattern(1 << 16, 3)
+        sent, idle, peak = 0, 0, 0
+        deadline = time.monotonic() + 20
+        # Send until every socket refuses more for 0.5 s in a row: the server stopped reading.
+        while idle < 5 and time.monotonic() < deadline:
+            before = sent
+            for s in socks:
+                try:
+                    while True:
+                        sent += s.send(chunk)
+                except BlockingIOError:
+                    pass
+            peak = max(peak, srv.rss_kib())
+            idle = idle + 1 if sent == before else 0
+            time.sleep(0.1)
+        check(idle >= 5, "the clients never stopped: %d MiB sent" % (sent >> 20))
+        # The cap plus, per connection, one read's buffer (docs/fallback.md: at most 256 KiB
+        # of storage) and allocator slack; without a cap this is 50 x 4 MiB or more.
+        limit = cap_mib * 1024 + 50 * 256 + 8 * 1024
+        check(peak - start < limit, "RSS grew %d KiB (limit %d KiB, start %d KiB) after %d MiB"
+              % (peak - start, limit, start, sent >> 20))
+        c = tcp_connect(srv.tcp())
+        c.sendall(b"still here")
+        check(recv_exact(c, 10) == b"still here", "a new client was not served")
+        c.close()
+        for s in socks:
+            s.close()
+        socks = []
+        # The buffers go back to the system once the connections are closed.
+        end = srv.rss_kib()
+        for _ in range(50):
+            end = srv.rss_kib()
+            if end - start < 8 * 1024:
+                break
+            time.sleep(0.1)
+        check(end - start < 8 * 1024, "RSS %d KiB above the start after every client closed"
+              % (end - start))
+        srv.stop()
+    finally:
+        for s in socks:
+            s.close()
+        srv.kill()
+
+
 def small_nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
 
@@ -142,4 +201,5 @@ def case_max_conns():
 
 sys.exit(run_cases([("rss_bounded_slow_reader", case_rss_bounded),
                     ("emfile_flood", case_emfile),
-                    ("max_conns", case_max_conns)], A.cases))
+                    ("max_conns", case_max_conns),
+                    ("max_buffer_non_readers", case_max_buffer)], A.cases))
