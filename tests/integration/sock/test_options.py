@@ -30,6 +30,7 @@ BAD = [
     (["--udp", "127.0.0.1:0", "--high-water", "1"], "--high-water"),
     (["--udp", "127.0.0.1:0", "--high-water", "12Q"], "--high-water"),
     (["--udp", "127.0.0.1:0", "--max-conns", "many"], "--max-conns"),
+    (["--udp", "127.0.0.1:0", "--max-buffer", "lots"], "--max-buffer"),
     (["--sendfile", "127.0.0.1:0"], "--sendfile"),
     (["--sendfile", "127.0.0.1:0=/nonexistent/file"], "--sendfile"),
     (["--udp", "127.0.0.1:0", "--stats-name", "a/b"], "--stats-name"),
