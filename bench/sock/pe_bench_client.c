@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Load client for scripts/bench-sock (a benchmark tool, not part of the product):
- *   udp HOST PORT SECONDS SIZE FLOWS WINDOW   closed-loop UDP echo load: WINDOW datagrams in
- *                                             flight per flow; prints echoed pps
+ *   udp HOST PORT SECONDS SIZE FLOWS WINDOW [RATE]  closed-loop UDP echo load: WINDOW
+ *                                             datagrams in flight per flow, at most RATE
+ *                                             datagrams/s in all when given; prints echoed pps
  *   flood HOST PORT SECONDS SIZE FLOWS        open-loop UDP: sendmmsg as fast as possible and
  *                                             never read (the replies are dropped at our
  *                                             socket), so the server, not this client, is
@@ -51,6 +52,7 @@ static int udp(char **argv)
 	double secs = atof(argv[4]);
 	size_t size = (size_t)atoi(argv[5]);
 	int flows = atoi(argv[6]), window = atoi(argv[7]);
+	double rate = argv[8] ? atof(argv[8]) : 0; /* 0: as fast as the window allows */
 	int *fd = calloc((size_t)flows, sizeof(int));
 	long *inflight = calloc((size_t)flows, sizeof(long));
 	char *buf = calloc(BATCH, size + 1);
@@ -76,6 +78,12 @@ static int udp(char **argv)
 			while (inflight[f] < window) {
 				unsigned n = (unsigned)(window - inflight[f]);
 				n = n > BATCH ? BATCH : n;
+				if (rate > 0) { /* paced: no more than rate x elapsed sent so far */
+					double allowed = rate * (now() - t0) - (double)tx;
+					if (allowed < 1)
+						break;
+					n = allowed < n ? (unsigned)allowed : n;
+				}
 				int s = sendmmsg(fd[f], m, n, MSG_DONTWAIT);
 				if (s <= 0)
 					break;
