@@ -18,6 +18,14 @@ A = main_args()
 COMMON = ["--io-model", A.model, "--threads", "2"]
 
 
+def check_served(srv):
+    """A new client's echo still comes back."""
+    c = tcp_connect(srv.tcp())
+    c.sendall(b"still here")
+    check(recv_exact(c, 10) == b"still here", "a new client was not served")
+    c.close()
+
+
 def case_rss_bounded():
     srv = Server(A.bin, COMMON + ["--tcp", "127.0.0.1:0", "--high-water", "1M"],
                  small_quarantine=True)
@@ -49,11 +57,7 @@ def case_rss_bounded():
         # 4 connections x (1 MiB high mark + 64 KiB spill) plus slack for allocator rounding.
         check(peak - start < 16 * 1024, "RSS grew %d KiB (start %d KiB) after %d MiB sent"
               % (peak - start, start, sum(sent) >> 20))
-        # Another client is unaffected.
-        s = tcp_connect(srv.tcp())
-        s.sendall(b"still here")
-        check(recv_exact(s, 10) == b"still here", "other client not served")
-        s.close()
+        check_served(srv)  # another client is unaffected
         for s in socks:
             s.close()
         srv.stop()
@@ -97,10 +101,7 @@ def case_max_buffer():
         limit = cap_mib * 1024 + 50 * 256 + 8 * 1024
         check(peak - start < limit, "RSS grew %d KiB (limit %d KiB, start %d KiB) after %d MiB"
               % (peak - start, limit, start, sent >> 20))
-        c = tcp_connect(srv.tcp())
-        c.sendall(b"still here")
-        check(recv_exact(c, 10) == b"still here", "a new client was not served")
-        c.close()
+        check_served(srv)
         for s in socks:
             s.close()
         socks = []
