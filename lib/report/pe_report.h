@@ -55,6 +55,20 @@ int pe_report_summary(FILE *out, enum pe_report_fmt fmt, const struct pe_report_
  * labels service, name, and port/queue/thread per block, reason for drops. */
 int pe_report_prometheus(FILE *out, const struct pe_report_meta *meta,
 			 const struct pe_stats_snapshot *cur);
+/* A gauge a program adds to its Prometheus output (pktecho: conns_active), rendered as
+ * pktecho_<name>{service,name} value after pktecho_blocks. */
+struct pe_report_gauge {
+	const char *name; /* [a-z_]+ */
+	const char *help;
+	uint64_t value;
+};
+/* Fills up to max gauges and returns how many. Runs on the endpoint's thread. */
+typedef unsigned (*pe_report_gauges_fn)(struct pe_report_gauge *g, unsigned max, void *arg);
+#define PE_REPORT_GAUGES_MAX 8
+/* pe_report_prometheus with n gauges (g may be NULL when n is 0). */
+int pe_report_prometheus_gauges(FILE *out, const struct pe_report_meta *meta,
+				const struct pe_stats_snapshot *cur,
+				const struct pe_report_gauge *g, unsigned n);
 
 /* JSON helpers for apps that format extra values: a string with escapes (NULL prints null), and
  * a number with the given decimals (NaN and infinities print 0: JSON has neither). */
@@ -90,6 +104,8 @@ int pe_prom_addr_check(const char *host_port);
 struct pe_prom_source {
 	const struct pe_stats *stats;
 	struct pe_report_meta meta;
+	pe_report_gauges_fn gauges; /* may be NULL */
+	void *gauges_arg;
 };
 int pe_prom_render_stats(FILE *out, void *source);
 /* The bound port (useful after PORT 0). */
@@ -125,6 +141,9 @@ struct pe_report_session_cfg {
 	/* Called before every snapshot taken for a report (final: the summary's), to refresh port
 	 * counters or extra fields. May be NULL. */
 	void (*before)(struct pe_report_session *rs, bool final, void *arg);
+	/* The program's own Prometheus gauges, on the endpoint's thread (arg as above). May be
+	 * NULL. Whatever it reads must live until pe_report_stop_prometheus. */
+	pe_report_gauges_fn gauges;
 	void *arg;
 };
 
@@ -134,6 +153,8 @@ struct pe_report_session *pe_report_open(const struct pe_report_session_cfg *cfg
 /* Serve GET /metrics on host_port (see pe_prom_server_start) with the session's stats and meta.
  * 0 or -errno (errno set too). */
 int pe_report_serve_prometheus(struct pe_report_session *rs, const char *host_port);
+/* Stops the endpoint (before what the gauges read goes away). pe_report_finish does it too. */
+void pe_report_stop_prometheus(struct pe_report_session *rs);
 /* The endpoint's bound port (0 without one). */
 unsigned pe_report_prometheus_port(const struct pe_report_session *rs);
 /* Prints an interval report if one is due (then the next is due interval_s later): 1 when it

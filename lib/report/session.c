@@ -35,7 +35,7 @@ struct pe_report_session *pe_report_open(const struct pe_report_session_cfg *cfg
 		return NULL;
 	rs->cfg = *cfg;
 	rs->out = cfg->out ? cfg->out : stdout;
-	rs->prom_src = (struct pe_prom_source){stats, cfg->meta};
+	rs->prom_src = (struct pe_prom_source){stats, cfg->meta, cfg->gauges, cfg->arg};
 	rs->first = malloc(sizeof(*rs->first));
 	rs->prev = malloc(sizeof(*rs->prev));
 	rs->cur = malloc(sizeof(*rs->cur));
@@ -64,6 +64,14 @@ int pe_report_serve_prometheus(struct pe_report_session *rs, const char *host_po
 	}
 	rs->prom = pe_prom_server_start(host_port, pe_prom_render_stats, &rs->prom_src);
 	return rs->prom ? 0 : -errno;
+}
+
+void pe_report_stop_prometheus(struct pe_report_session *rs)
+{
+	if (!rs)
+		return;
+	pe_prom_server_stop(rs->prom);
+	rs->prom = NULL;
 }
 
 unsigned pe_report_prometheus_port(const struct pe_report_session *rs)
@@ -153,8 +161,7 @@ int pe_report_finish(struct pe_report_session *rs)
 
 	if (!rs)
 		return -EINVAL;
-	pe_prom_server_stop(rs->prom);
-	rs->prom = NULL;
+	pe_report_stop_prometheus(rs);
 	rc = take(rs, true);
 	if (rc == 0)
 		rc = pe_report_summary(rs->out, rs->cfg.fmt, &rs->cfg.meta, rs->first, rs->cur,

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "pe_config.h"
 #include "pe_report.h"
 
 /* Runs fn into a memory stream and returns the text (caller frees). */
@@ -424,11 +425,19 @@ static void test_prom_server_emfile_no_spin(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* The ready-made render function behind a real endpoint. */
+static unsigned one_gauge(struct pe_report_gauge *g, unsigned max, void *arg)
+{
+	assert_true(max >= 1);
+	g[0] = (struct pe_report_gauge){"conns_active", "Open TCP connections.", 5};
+	return 1;
+}
+
+/* The ready-made render function behind a real endpoint: pktecho_info with the version, the
+ * program's gauges, every drop reason from the start (0 until it occurs). */
 static void test_prom_render_stats(void **state)
 {
 	struct pe_stats *st = pe_stats_create(2, NULL);
-	struct pe_prom_source src = {st, {"pktecho", "n1", "epoll"}};
+	struct pe_prom_source src = {st, {"pktecho", "n1", "epoll"}, one_gauge, NULL};
 	struct pe_prom_server *srv;
 	char *resp;
 
@@ -438,10 +447,20 @@ static void test_prom_render_stats(void **state)
 	srv = pe_prom_server_start("127.0.0.1:0", pe_prom_render_stats, &src);
 	assert_non_null(srv);
 	resp = http(pe_prom_server_port(srv), "GET /metrics HTTP/1.1\r\n\r\n");
-	assert_non_null(strstr(resp, "pktecho_info{service=\"pktecho\",name=\"n1\","
-				     "mode=\"epoll\",schema=\"1\"} 1\n"));
+	assert_non_null(strstr(resp,
+			       "pktecho_info{service=\"pktecho\",name=\"n1\","
+			       "mode=\"epoll\",schema=\"1\",version=\"" PE_VERSION "\"} 1\n"));
+	assert_non_null(strstr(resp, "# TYPE pktecho_conns_active gauge\n"
+				     "pktecho_conns_active{service=\"pktecho\",name=\"n1\"} 5\n"));
 	assert_non_null(strstr(resp, "pktecho_drops_total{service=\"pktecho\",name=\"n1\","
 				     "block=\"block1\",reason=\"loop_refused\"} 9\n"));
+	for (unsigned d = PE_DROP_NONE + 1; d < PE_DROP_MAX; d++) {
+		char want[160];
+
+		snprintf(want, sizeof(want), "block=\"block0\",reason=\"%s\"} 0\n",
+			 pe_drop_name((enum pe_drop)d));
+		assert_non_null(strstr(resp, want));
+	}
 	free(resp);
 	pe_prom_server_stop(srv);
 	assert_int_equal(pe_prom_render_stats(stdout, NULL), -EINVAL);
