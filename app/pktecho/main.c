@@ -332,6 +332,20 @@ static void before_report(struct pe_report_session *rs, bool final, void *arg)
 	extras_set(rs, a->o, &info);
 }
 
+/* The Prometheus gauges, on the endpoint's thread: the server's counters are atomics. */
+static unsigned prom_gauges(struct pe_report_gauge *g, unsigned max, void *arg)
+{
+	struct app *a = arg;
+	struct pe_sock_info info = {0};
+
+	if (max < 1 || !a->srv)
+		return 0;
+	pe_sock_server_info(a->srv, &info);
+	g[0] = (struct pe_report_gauge){"conns_active", "TCP connections open now (sockets).",
+					info.conns_active};
+	return 1;
+}
+
 static void on_interval(void *arg)
 {
 	struct app *a = arg;
@@ -489,6 +503,7 @@ static int serve(struct opts *o)
 		.meta = {"pktecho", o->stats_name, pe_io_model_name(o->sock.model)},
 		.interval_s = o->stats_interval,
 		.before = before_report,
+		.gauges = prom_gauges,
 		.arg = &a,
 	};
 
@@ -548,6 +563,7 @@ static int serve(struct opts *o)
 		fprintf(stderr, "pktecho: event loop: %s\n", strerror(errno));
 	/* Stop the workers first: the final counts are then complete. */
 	struct pe_sock_info info;
+	pe_report_stop_prometheus(a.rs); /* its gauges read the server */
 	pe_sock_server_info(a.srv, &info); /* connections still open at the stop */
 	pe_sock_server_destroy(a.srv);
 	a.srv = NULL;
