@@ -69,8 +69,8 @@ struct pe_sock_cfg {
 
 /* Defaults: epoll, 1 thread, high water 4 MiB, max buffer 64 MiB, udp_buf 64 KiB, no addresses. */
 void pe_sock_cfg_init(struct pe_sock_cfg *cfg);
-/* Stats blocks the server needs: one per worker thread plus one for the acceptor / connection
- * threads ("main"). */
+/* Stats blocks the server needs: one per worker thread (blocking model: one per UDP thread and
+ * one per listener). */
 unsigned pe_sock_stats_blocks(const struct pe_sock_cfg *cfg);
 
 struct pe_sock_server;

@@ -60,7 +60,7 @@ unsigned pe_sock_stats_blocks(const struct pe_sock_cfg *cfg)
 {
 	if (cfg->model == PE_IO_BLOCKING) /* a block per UDP thread and per listener */
 		return cfg->n_udp * cfg->threads + cfg->n_tcp + cfg->n_sendfile;
-	return cfg->threads + 1;
+	return cfg->threads;
 }
 
 static int open_files(struct pe_sock_server *srv, const char **what)
@@ -98,7 +98,7 @@ static void label_blocking(struct pe_sock_server *srv)
 	}
 }
 
-/* The other models: "thread<i>" for each worker, then "main" (the acceptor). */
+/* The other models: "thread<i>" for each worker (the acceptor counts nothing of its own). */
 static void label_blocks(struct pe_sock_server *srv)
 {
 	char name[PE_STATS_LABEL_LEN];
@@ -116,8 +116,6 @@ static void label_blocks(struct pe_sock_server *srv)
 		pe_stats_block_label(b, name, UINT32_MAX, UINT32_MAX, (int32_t)i);
 		srv->workers[i].st = b;
 	}
-	pe_stats_block_label(pe_stats_block(srv->stats, srv->cfg.threads), "main", UINT32_MAX,
-			     UINT32_MAX, -1);
 }
 
 static void close_fds(struct pe_sock_server *srv)

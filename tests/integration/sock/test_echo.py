@@ -52,7 +52,7 @@ def case_udp_sizes():
         if A.model == "blocking":  # a block per UDP thread: addresses x threads
             check(len(s["blocks"]) == 2 * len(addrs), "one stats block per UDP thread")
         else:
-            check(len(s["blocks"]) == 3, "one stats block per thread plus main")
+            check(len(s["blocks"]) == 2, "one stats block per thread")
     finally:
         srv.kill()
 

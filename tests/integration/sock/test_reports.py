@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""pktecho's reporting: NDJSON interval lines with one block per thread plus main, the summary's
+"""pktecho's reporting: NDJSON interval lines with one block per thread, the summary's
 extra fields, the --prometheus endpoint and the --stats-name shared-memory segment (present while
 running, removed at a clean exit)."""
 import json
@@ -40,7 +40,7 @@ def case_reports():
         lines = [json.loads(l) for l in srv.stdout_text.splitlines() if l.startswith("{")]
         intervals = [l for l in lines if l["type"] == "interval"]
         check(len(intervals) >= 2, "%d interval lines" % len(intervals))
-        check([b["name"] for b in intervals[-1]["blocks"]] == ["thread0", "thread1", "main"],
+        check([b["name"] for b in intervals[-1]["blocks"]] == ["thread0", "thread1"],
               "blocks %r" % [b["name"] for b in intervals[-1]["blocks"]])
         check(s["rx_packets"] == 10 and s["tx_packets"] == 10, "counts %d/%d"
               % (s["rx_packets"], s["tx_packets"]))
