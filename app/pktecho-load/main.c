@@ -272,7 +272,7 @@ static int run(const struct load_opts *o)
 		fprintf(stderr, "pktecho-load: %s: %s\n", o->target_text, create_error(o, errno));
 		return 1;
 	}
-	src = (struct prom_source){{pe_load_stats(l), meta}, l};
+	src = (struct prom_source){{pe_load_stats(l), meta, NULL, NULL}, l};
 	if (o->prometheus) {
 		prom = pe_prom_server_start(o->prometheus, prom_render, &src);
 		if (!prom) {
