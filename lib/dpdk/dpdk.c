@@ -296,7 +296,7 @@ bool pe_dpdk_stop_requested(void)
 	return __atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED) != 0;
 }
 
-/* One line per link change (reliability C6): the lcores keep polling a port whose link is down. */
+/* One line per link change: the lcores keep polling a port whose link is down. */
 static void link_watch(struct pe_dpdk_port *p)
 {
 	struct rte_eth_link link;

@@ -33,7 +33,7 @@ struct pe_dpdk_conf {
 	uint16_t rxq, txq;     /* queues per port; txq >= rxq (a reply leaves on its RX queue) */
 	uint16_t rxd, txd;     /* descriptors per queue (adjusted to the device's limits) */
 	uint16_t burst;	       /* 1..PE_DPDK_MAX_BURST */
-	uint32_t mbufs;	       /* mbufs per port pool; 0 = sized from the rings (reliability C3) */
+	uint32_t mbufs;	       /* mbufs per port pool; 0 = sized from the rings (docs/dpdk.md) */
 	int prefetch;	       /* prefetch frame data: -1 auto (NICs yes, vdevs no), 0 no, 1 yes */
 	bool set_mac;	       /* give every port the MAC below (vdevs, tests) */
 	uint8_t mac[6];

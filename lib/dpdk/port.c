@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* One port: device configuration (RSS, TX VLAN insert when offered), a NUMA-local mbuf pool sized
- * for its rings (reliability C3), its RX/TX queues, start, drain, stop and close. */
+ * for its rings (docs/dpdk.md, --mbufs), its RX/TX queues, start, drain, stop and close. */
 #include <errno.h>
 #include <string.h>
 

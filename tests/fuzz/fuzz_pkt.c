@@ -87,7 +87,7 @@ static int ip6_mine(const struct pe_pkt_cfg *cfg, const uint8_t *a)
 	return 0;
 }
 
-/* An independent oracle for the service policy on every reply (reliability A4-A8, A13): it goes
+/* An independent oracle for the service policy on every reply (docs/packet-core.md): it goes
  * from one of our addresses to a unicast host that is not us (the only group destination is an
  * NA answering DAD, to ff02::1 / 33:33:00:00:00:01), with TTL / hop limit cfg->ttl (255 for
  * NDP), and a UDP reply never goes to a loop port. Returns the broken rule or NULL. */

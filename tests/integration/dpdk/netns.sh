@@ -47,7 +47,7 @@ ip -n "$svc" link set "$vs" up
 ip -n "$cli" addr add 198.18.0.2/24 dev "$vc"
 ip -n "$cli" addr add 2001:2::2/64 dev "$vc" nodad
 ip -n "$cli" link set "$vc" up
-# Locally sent UDP on veth carries a partial checksum unless TX offload is off (reliability C5).
+# Locally sent UDP on veth carries a partial checksum unless TX offload is off; docs/dpdk.md, net_af_packet.
 incli ethtool -K "$vc" tx off >/dev/null
 
 ip netns exec "$svc" "$bin" --no-huge -m 256 --no-pci -l 0,1 --log-level warning \

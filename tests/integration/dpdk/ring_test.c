@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* net_ring harness for the lcore loop (reliability C1, C2, C4, C8):
+/* net_ring harness for the lcore loop:
  *  - port 0 (flood): the test floods the RX ring with a bounded number of UDP frames carrying
  *    stale RX offload flags while not reading the 63-entry TX ring, so tx_burst comes back short;
  *    then reads every reply: byte-identical to pe_pkt_echo's reply, ol_flags cleared. Before

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The socket build's policy across a real interface (reliability-cases A1/A7/D5): two network
+"""The socket build's policy across a real interface: two network
 namespaces of our own joined by veth (198.18.0.0/15 only). pktecho serves in one; the other
 sends unicast (echoed), a directed broadcast, a limited broadcast and a multicast datagram (all
 ignored, counted as dst_bcast_mcast) and datagrams from source port 19 and from the service's own

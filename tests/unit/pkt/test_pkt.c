@@ -487,7 +487,7 @@ static void test_second_address(void **state)
 }
 
 /* A UDP datagram from one of our own echo ports may come from an echo service configured like
- * us: answering it would start an endless echo<->echo loop (reliability A1/A4), even with the
+ * us: answering it would start an endless echo<->echo loop, even with the
  * loop-port list emptied. Ports just outside the echo range are answered. IPv4 (fast path and
  * full parse via run) and IPv6. */
 /* The port's checksum flags (pe_pkt_service_burst's hw): GOOD skips the verification (a frame
