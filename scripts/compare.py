@@ -934,7 +934,7 @@ def parse_args():
     ap.add_argument("--trial", type=float, help="seconds per search or curve trial (1; quick "
                     "0.4)")
     ap.add_argument("--confirm", type=float, help="seconds of the confirming trial of "
-                    "pktecho-load --search (5; quick 1)")
+                    "pktecho-load --search (5; quick 0.5)")
     ap.add_argument("--lat-trial", type=float, help="seconds per latency trial (2; quick 0.5)")
     ap.add_argument("--warmup", type=float, help="warm-up seconds per trial (0.5; quick 0.2)")
     ap.add_argument("--precision", type=float, help="search precision, relative (0.02; quick "
@@ -951,7 +951,7 @@ def parse_args():
     a = ap.parse_args()
     q = a.quick
     a.trial = a.trial or (0.4 if q else 1.0)
-    a.confirm = a.confirm or (1.0 if q else 5.0)
+    a.confirm = a.confirm or (0.5 if q else 5.0)
     a.lat_trial = a.lat_trial or (0.5 if q else 2.0)
     a.warmup = a.warmup if a.warmup is not None else (0.2 if q else 0.5)
     a.precision = a.precision or (0.1 if q else 0.02)
@@ -959,7 +959,7 @@ def parse_args():
     a.no_load_rate = 1000
     a.max_trials = 5 if q else 14
     a.ceiling_trials = 1 if q else 3
-    a.curve = [2.0, 3.0] if q else [1.1, 1.3, 1.6, 2.0, 2.5, 3.0]
+    a.curve = [3.0] if q else [1.1, 1.3, 1.6, 2.0, 2.5, 3.0]
     for name in ("trial", "confirm", "lat_trial"):
         if not 0 < getattr(a, name) <= 600:
             ap.error("--%s: expected seconds in (0, 600]" % name.replace("_", "-"))
@@ -1042,7 +1042,10 @@ def main():
         print("compare: needs root (namespaces, DPDK vdevs); try: sudo scripts/compare",
               file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM unwind through the cleanup (also when started with SIGINT ignored,
+    # as a background job of a script is).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.time()
     try:
         bins = build(args)
