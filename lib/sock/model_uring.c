@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The async model: one io_uring per worker thread, each thread with its own SO_REUSEPORT UDP
- * sockets and TCP listeners. UDP: a fixed set of recvmsg slots per socket, each completion
- * turned into a sendmsg of the same buffer and back. TCP: one operation in flight per
+ * sockets and TCP listeners. UDP: one multishot recvmsg per socket that picks its buffers from a
+ * ring of provided buffers (registered and mapped here: liburing 2.3 has no helper for it); each
+ * datagram becomes a sendmsg of the same buffer, which goes back to the ring when the send
+ * completes. TCP: one operation in flight per
  * connection (recv, then send until all went, then recv again), so a peer that does not read
  * holds at most one buffer. Submissions and waiting share one syscall per batch of
  * completions. */
@@ -11,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,24 +24,36 @@
 #include <liburing.h>
 
 #define RING_ENTRIES 1024
-#define UDP_SLOTS    32
+#define UDP_BUFS     64 /* provided buffers per UDP socket (a power of two) */
 #define TCP_BUF	     (64 * 1024)
 
 enum op_type { OP_UDP_RECV, OP_UDP_SEND, OP_ACCEPT, OP_PAUSE, OP_POLL, OP_RECV, OP_SEND };
 
 struct uthr;
 
-struct uslot { /* one datagram in flight */
+/* A datagram being echoed: the send of provided buffer bid. */
+struct usend {
 	uint8_t type;
-	struct uthr *t;
+	uint16_t bid;
+	struct usock *u;
+	struct msghdr out;
+	struct iovec iov;
+	_Alignas(size_t) char ctrl_out[CTRL_LEN];
+};
+
+/* A UDP socket: its multishot receive and its ring of provided buffers. */
+struct usock {
+	uint8_t type; /* OP_UDP_RECV: the multishot receive's user data */
+	bool armed;   /* a multishot receive is in flight */
 	int fd;
 	uint16_t port; /* bound port, host order */
-	struct msghdr in, out;
-	struct iovec iov_in, iov_out;
-	struct sockaddr_storage src;
-	_Alignas(size_t) char ctrl_in[CTRL_LEN];
-	_Alignas(size_t) char ctrl_out[CTRL_LEN];
-	char *buf;
+	uint16_t bgid;
+	struct uthr *t;
+	struct msghdr tmpl; /* the layout asked of each buffer: name and control room */
+	struct io_uring_buf_ring *br;
+	size_t br_len, buf_size;
+	char *bufs;
+	struct usend send[UDP_BUFS];
 };
 
 struct ulis {
@@ -62,11 +77,10 @@ struct uthr {
 	bool stopping;	   /* no new submissions: in-flight operations are being cancelled */
 	unsigned inflight; /* operations submitted and not completed yet */
 	int spare;
-	struct uslot *slots;
-	unsigned n_slots;
+	struct usock *udp;
+	unsigned n_udp;
 	struct ulis lis[2 * PE_SOCK_MAX_ADDRS];
 	struct uconn *conns;
-	char *udp_bufs;
 };
 
 static struct io_uring_sqe *sqe_get(struct uthr *t)
@@ -83,56 +97,79 @@ static struct io_uring_sqe *sqe_get(struct uthr *t)
 	return sqe;
 }
 
-static void udp_recv(struct uthr *t, struct uslot *s)
+static void udp_arm(struct uthr *t, struct usock *u)
 {
 	struct io_uring_sqe *sqe = sqe_get(t);
 	if (!sqe)
 		return;
-	s->type = OP_UDP_RECV;
-	s->in = (struct msghdr){.msg_name = &s->src,
-				.msg_namelen = sizeof(s->src),
-				.msg_iov = &s->iov_in,
-				.msg_iovlen = 1,
-				.msg_control = s->ctrl_in,
-				.msg_controllen = CTRL_LEN};
-	/* MSG_TRUNC: the result is the datagram's real length, so truncation shows. */
-	io_uring_prep_recvmsg(sqe, s->fd, &s->in, MSG_TRUNC);
-	io_uring_sqe_set_data(sqe, s);
+	/* MSG_TRUNC: the datagram's real length is reported, so truncation shows. */
+	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->tmpl, MSG_TRUNC);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = u->bgid;
+	io_uring_sqe_set_data(sqe, u);
+	u->armed = true;
 }
 
-static void udp_done_recv(struct uthr *t, struct uslot *s, int res)
+/* Buffer bid back to the ring; a receive stopped for want of buffers starts again. */
+static void udp_buf_put(struct uthr *t, struct usock *u, unsigned bid)
+{
+	io_uring_buf_ring_add(u->br, u->bufs + bid * u->buf_size, (unsigned)u->buf_size,
+			      (unsigned short)bid, io_uring_buf_ring_mask(UDP_BUFS), 0);
+	io_uring_buf_ring_advance(u->br, 1);
+	if (!u->armed)
+		udp_arm(t, u);
+}
+
+static void udp_done_recv(struct uthr *t, struct usock *u, struct io_uring_cqe *cqe)
 {
 	struct pe_stats_block *st = t->w->st;
 	const struct pe_sock_cfg *cfg = &t->w->srv->cfg;
-	if (res < 0) {
-		if (res != -EBADF && res != -ECANCELED)
-			udp_recv(t, s);
+	int res = cqe->res;
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		u->armed = false; /* the multishot ended: again, unless stopping or out of buffers
+				   * (then the next buffer returned re-arms it) */
+		if (res != -EBADF && res != -ECANCELED && res != -ENOBUFS)
+			udp_arm(t, u);
+	}
+	if (res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	struct io_uring_recvmsg_out *o =
+		io_uring_recvmsg_validate(u->bufs + bid * u->buf_size, res, &u->tmpl);
+	if (!o) {
+		udp_buf_put(t, u, bid);
 		return;
 	}
+	unsigned len = io_uring_recvmsg_payload_length(o, res, &u->tmpl);
+	struct msghdr in = {
+		.msg_name = io_uring_recvmsg_name(o),
+		.msg_namelen = o->namelen,
+		.msg_control = o->controllen ? io_uring_recvmsg_cmsg_firsthdr(o, &u->tmpl) : NULL,
+		.msg_controllen = o->controllen};
+	int flags = (int)o->flags | (o->payloadlen > len ? MSG_TRUNC : 0);
 	pe_ctr_add(&st->c.rx_packets, 1);
-	pe_ctr_add(&st->c.rx_bytes, (uint64_t)res);
-	pe_ctr_add(&st->c.bytes_copied, (uint64_t)res);
-	int flags = s->in.msg_flags | ((size_t)res > cfg->udp_buf ? MSG_TRUNC : 0);
-	enum pe_drop d =
-		pe_sock_udp_policy(cfg->pkt, (struct sockaddr *)&s->src, &s->in, flags, s->port);
+	pe_ctr_add(&st->c.rx_bytes, o->payloadlen);
+	pe_ctr_add(&st->c.bytes_copied, len);
+	enum pe_drop d = pe_sock_udp_policy(cfg->pkt, in.msg_name, &in, flags, u->port);
 	struct io_uring_sqe *sqe = d == PE_DROP_NONE ? sqe_get(t) : NULL;
 	if (!sqe) {
 		pe_ctr_add(&st->c.drops[d == PE_DROP_NONE ? PE_DROP_TX_FULL : d], 1);
-		udp_recv(t, s);
+		udp_buf_put(t, u, bid);
 		return;
 	}
-	s->iov_out = (struct iovec){s->buf, (size_t)res};
-	s->out = (struct msghdr){.msg_name = &s->src,
-				 .msg_namelen = s->in.msg_namelen,
-				 .msg_iov = &s->iov_out,
+	struct usend *s = &u->send[bid];
+	s->iov = (struct iovec){io_uring_recvmsg_payload(o, &u->tmpl), len};
+	s->out = (struct msghdr){.msg_name = in.msg_name,
+				 .msg_namelen = in.msg_namelen,
+				 .msg_iov = &s->iov,
 				 .msg_iovlen = 1};
-	sock_udp_reply_ctrl(&s->in, &s->out, s->ctrl_out);
-	s->type = OP_UDP_SEND;
-	io_uring_prep_sendmsg(sqe, s->fd, &s->out, 0);
+	if (in.msg_controllen)
+		sock_udp_reply_ctrl(&in, &s->out, s->ctrl_out);
+	io_uring_prep_sendmsg(sqe, u->fd, &s->out, 0);
 	io_uring_sqe_set_data(sqe, s);
 }
 
-static void udp_done_send(struct uthr *t, struct uslot *s, int res)
+static void udp_done_send(struct uthr *t, struct usend *s, int res)
 {
 	struct pe_stats_block *st = t->w->st;
 	if (res >= 0) {
@@ -141,8 +178,54 @@ static void udp_done_send(struct uthr *t, struct uslot *s, int res)
 	} else {
 		pe_ctr_add(&st->c.drops[PE_DROP_TX_FULL], 1);
 	}
-	if (res != -EBADF && res != -ECANCELED)
-		udp_recv(t, s);
+	udp_buf_put(t, s->u, s->bid);
+}
+
+/* Map and register socket i's ring of provided buffers (group i) and fill it. 0 or -errno. */
+static int udp_setup(struct uthr *t, struct usock *u, unsigned i)
+{
+	struct worker *w = t->w;
+	*u = (struct usock){.type = OP_UDP_RECV,
+			    .fd = w->udp_fd[i],
+			    .port = w->udp_port[i],
+			    .bgid = (uint16_t)i,
+			    .t = t};
+	u->tmpl = (struct msghdr){.msg_namelen = sizeof(struct sockaddr_storage),
+				  .msg_controllen = CTRL_LEN};
+	/* Room for the kernel's header, the name, the control messages and the datagram. */
+	u->buf_size = (sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage) +
+		       CTRL_LEN + w->srv->cfg.udp_buf + 63) &
+		      ~(size_t)63;
+	u->br_len = UDP_BUFS * sizeof(struct io_uring_buf);
+	void *br =
+		mmap(NULL, u->br_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (br == MAP_FAILED)
+		return -errno;
+	u->br = br;
+	u->bufs = malloc(UDP_BUFS * u->buf_size);
+	if (!u->bufs)
+		return -ENOMEM;
+	io_uring_buf_ring_init(u->br);
+	struct io_uring_buf_reg reg = {
+		.ring_addr = (uintptr_t)u->br, .ring_entries = UDP_BUFS, .bgid = u->bgid};
+	int rc = io_uring_register_buf_ring(&t->ring, &reg, 0);
+	if (rc < 0)
+		return rc;
+	for (unsigned b = 0; b < UDP_BUFS; b++) {
+		u->send[b] = (struct usend){.type = OP_UDP_SEND, .bid = (uint16_t)b, .u = u};
+		io_uring_buf_ring_add(u->br, u->bufs + b * u->buf_size, (unsigned)u->buf_size,
+				      (unsigned short)b, io_uring_buf_ring_mask(UDP_BUFS), (int)b);
+	}
+	io_uring_buf_ring_advance(u->br, UDP_BUFS);
+	udp_arm(t, u);
+	return 0;
+}
+
+static void udp_free(struct usock *u)
+{
+	if (u->br)
+		munmap(u->br, u->br_len);
+	free(u->bufs);
 }
 
 static void lis_accept(struct uthr *t, struct ulis *l)
@@ -320,15 +403,16 @@ static void conn_done(struct uthr *t, struct uconn *c, int res)
 static void complete(struct uthr *t, struct io_uring_cqe *cqe)
 {
 	uint8_t *type = io_uring_cqe_get_data(cqe);
-	t->inflight--;
+	if (!(cqe->flags & IORING_CQE_F_MORE)) /* a multishot's last completion ends it */
+		t->inflight--;
 	if (!type)
 		return;
 	switch (*type) {
 	case OP_UDP_RECV:
-		udp_done_recv(t, (struct uslot *)(void *)type, cqe->res);
+		udp_done_recv(t, (struct usock *)(void *)type, cqe);
 		break;
 	case OP_UDP_SEND:
-		udp_done_send(t, (struct uslot *)(void *)type, cqe->res);
+		udp_done_send(t, (struct usend *)(void *)type, cqe->res);
 		break;
 	case OP_ACCEPT:
 	case OP_PAUSE:
@@ -343,24 +427,18 @@ static void complete(struct uthr *t, struct io_uring_cqe *cqe)
 static int uthr_setup(struct uthr *t)
 {
 	struct worker *w = t->w;
-	size_t bufsz = w->srv->cfg.udp_buf;
 	int rc = io_uring_queue_init(RING_ENTRIES, &t->ring, 0);
 	if (rc < 0)
 		return rc;
 	t->ring_ok = true;
-	t->n_slots = w->n_udp * UDP_SLOTS;
-	t->slots = calloc(t->n_slots ? t->n_slots : 1, sizeof(*t->slots));
-	t->udp_bufs = malloc(t->n_slots ? t->n_slots * bufsz : 1);
-	if (!t->slots || !t->udp_bufs)
+	t->udp = calloc(w->n_udp ? w->n_udp : 1, sizeof(*t->udp));
+	if (!t->udp)
 		return -ENOMEM;
-	for (unsigned i = 0; i < t->n_slots; i++) {
-		struct uslot *s = &t->slots[i];
-		s->t = t;
-		s->fd = w->udp_fd[i / UDP_SLOTS];
-		s->port = w->udp_port[i / UDP_SLOTS];
-		s->buf = t->udp_bufs + i * bufsz;
-		s->iov_in = (struct iovec){s->buf, bufsz};
-		udp_recv(t, s);
+	for (unsigned i = 0; i < w->n_udp; i++) {
+		t->n_udp = i + 1;
+		rc = udp_setup(t, &t->udp[i], i);
+		if (rc < 0)
+			return rc;
 	}
 	for (unsigned i = 0; i < w->n_lis; i++) {
 		t->lis[i] = (struct ulis){.fd = w->lis_fd[i], .sf = w->lis_sf[i]};
@@ -425,8 +503,9 @@ static void *uring_thread(void *arg)
 	sock_worker_fini(t->w);
 	if (t->spare >= 0)
 		close(t->spare);
-	free(t->slots);
-	free(t->udp_bufs);
+	for (unsigned i = 0; i < t->n_udp; i++)
+		udp_free(&t->udp[i]);
+	free(t->udp);
 	return NULL;
 }
 
