@@ -2,7 +2,10 @@
 /* pktecho-dpdk: the poll-mode echo service. Parses our options, initialises the EAL, sets up the
  * ports and lcores (lib/dpdk), reports at each interval and at exit (lib/report), and checks at
  * the end that every mbuf came back to its pool. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +245,8 @@ static int run(struct app_opts *o, bool *stuck)
 	r.d = pe_dpdk_create(&o->conf);
 	if (r.d == NULL)
 		return 1;
+	/* pktecho-stat --list and its header show the mode, as for pktecho's IO model. */
+	pe_stats_set_meta(pe_dpdk_stats(r.d), PROG, pe_pkt_mode_name(o->conf.pkt.mode));
 	pe_dpdk_print_placement(r.d, o->report == PE_REPORT_JSON ? stderr : stdout);
 	if (pe_dpdk_telemetry_register(pe_dpdk_stats(r.d)) != 0)
 		fprintf(stderr,
@@ -294,6 +299,87 @@ static void eal_end(bool cleanup)
 	pe_runtime_dir_remove(dir);
 }
 
+/* ---- first contact: what a first try gets wrong, each said in one line before the EAL runs ----
+ */
+
+static bool eal_has(int eal_argc, char **eal_argv, const char *opt)
+{
+	for (int i = 1; i < eal_argc; i++)
+		if (strcmp(eal_argv[i], opt) == 0)
+			return true;
+	return false;
+}
+
+/* Free hugepages of every size (sysfs); -1 when sysfs says nothing. */
+static long hugepages_free(void)
+{
+	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	struct dirent *e;
+	long total = -1;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[300];
+		long n = 0;
+		FILE *f;
+
+		if (strncmp(e->d_name, "hugepages-", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages",
+			 e->d_name);
+		f = fopen(path, "re");
+		if (f != NULL && fscanf(f, "%ld", &n) == 1)
+			total = (total < 0 ? 0 : total) + n;
+		if (f != NULL)
+			fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
+/* 0 to go on, or the exit code after one line on stderr. */
+static int first_contact(int eal_argc, char **eal_argv, const struct vdevs *v)
+{
+	for (unsigned i = 0; i < v->n; i++) {
+		int fd;
+
+		if (strncmp(v->name[i], "net_af_packet", 13) != 0 &&
+		    strncmp(v->name[i], "eth_af_packet", 13) != 0)
+			continue;
+		fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+		if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+			fprintf(stderr,
+				PROG
+				": --vdev %s: af_packet needs root or CAP_NET_RAW (run as root, or "
+				"setcap cap_net_raw+ep on the binary)\n",
+				v->name[i]);
+			return 1;
+		}
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	return 0;
+}
+
+/* The last line after a failed rte_eal_init: the EAL's own messages (and usage) are above. */
+static void eal_failed(int eal_argc, char **eal_argv)
+{
+	fflush(stdout); /* the EAL's usage (stdout) before our reason: ours is the last line */
+	if (rte_errno != EINVAL && !eal_has(eal_argc, eal_argv, "--no-huge") &&
+	    hugepages_free() == 0)
+		fprintf(stderr,
+			PROG ": EAL initialisation failed: no free hugepages: reserve some "
+			     "(dpdk-hugepages.py --setup 1G) or run without them (--no-huge "
+			     "-m 512 before --)\n");
+	else
+		fprintf(stderr,
+			PROG ": EAL initialisation failed: %s (check the EAL options and vdevs "
+			     "before --; pktecho options go after --)\n",
+			rte_strerror(rte_errno));
+}
+
 int main(int argc, char **argv)
 {
 	static struct app_opts opts;
@@ -308,6 +394,20 @@ int main(int argc, char **argv)
 		app_usage(stdout);
 		return 0;
 	}
+	/* Before the EAL sees anything, so that no EAL start is needed to learn the version. */
+	for (int i = 1; i < dd; i++)
+		if (strcmp(argv[i], "--version") == 0) {
+			app_version();
+			return 0;
+		}
+	for (int i = 1; i < dd; i++)
+		if (strcmp(argv[i], "--help") != 0 && app_opt_known(argv[i])) {
+			fprintf(stderr,
+				PROG ": %s: put pktecho options after -- (" PROG
+				     " [EAL options] -- [options])\n",
+				argv[i]);
+			return 2;
+		}
 	/* Our options first: a typo costs no EAL start. argv[dd] becomes our argv[0]. */
 	if (dd < argc)
 		argv[dd] = argv[0];
@@ -322,13 +422,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vdevs_collect(eal_argc, eal_argv, &vdevs);
+	ret = first_contact(eal_argc, eal_argv, &vdevs);
+	if (ret != 0) {
+		app_opts_free(&opts);
+		return ret;
+	}
 	rte_openlog_stream(stderr); /* stdout carries the reports */
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
-		fprintf(stderr,
-			PROG ": EAL initialisation failed: %s (check the EAL options and "
-			     "vdevs before --)\n",
-			rte_strerror(rte_errno));
+		eal_failed(eal_argc, eal_argv);
 		eal_end(false);
 		app_opts_free(&opts);
 		return 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "pe_config.h"
 #include "pe_conf.h"
 
 #define PROG "pktecho-dpdk"
@@ -43,7 +44,7 @@ void app_usage(FILE *out)
 		"                            line, '#' comments, \"eal ARGS...\" lines for the "
 		"EAL\n"
 		"                            (config/dpdk-*.conf)\n"
-		"  -h, --help                this text\n"
+		"  -h, --help                this text;  --version  the version\n"
 		"example: " PROG
 		" -l 0,1 --vdev net_af_packet0,iface=veth0 -- --ip 198.18.0.1/24\n",
 		PE_DPDK_MAX_BURST);
@@ -109,16 +110,11 @@ static int parse_mac(const char *text, uint8_t mac[6])
 	return 0;
 }
 
+/* The same rule and words as every program (the name is no DPDK object: no 32-byte limit). */
 static int parse_name(const char *text)
 {
-	size_t n = strlen(text);
-
-	if (n == 0 || n > 32)
-		return fail("--stats-name", "'%s' must be 1..32 characters", text);
 	if (!pe_stats_name_valid(text))
-		return fail("--stats-name",
-			    "'%s' may hold only letters, digits, '_', '.', '-' (not first '.')",
-			    text);
+		return fail("--stats-name", "'%s': expected " PE_STATS_NAME_RULE, text);
 	return 0;
 }
 
@@ -178,8 +174,28 @@ static const struct option long_opts[] = {
 	{"file", required_argument, NULL, OPT_FILE},
 	{"prefetch", required_argument, NULL, OPT_PREFETCH},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
+
+void app_version(void)
+{
+	printf(PROG " %s\n", PE_VERSION);
+}
+
+bool app_opt_known(const char *arg)
+{
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return false;
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (const struct option *o = long_opts; o->name; o++)
+		if (strlen(o->name) == n && strncmp(o->name, arg, n) == 0)
+			return true;
+	return false;
+}
 
 static int parse_ip(struct pe_dpdk_conf *c, const char *text)
 {
@@ -319,6 +335,10 @@ int app_opts_parse(int argc, char **argv, struct app_opts *o)
 	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
 			app_usage(stdout);
+			return 1;
+		}
+		if (opt == 'V') {
+			app_version();
 			return 1;
 		}
 		if (opt == ':')

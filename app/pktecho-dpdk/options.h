@@ -26,5 +26,9 @@ void app_usage(FILE *out);
 void app_opts_free(struct app_opts *o);
 /* The one-line hint printed after an option error. */
 void app_usage_hint(void);
+/* "pktecho-dpdk VERSION" on stdout. */
+void app_version(void);
+/* True when arg is one of our long options ("--mode", "--ip=..."): given before "--" by mistake. */
+bool app_opt_known(const char *arg);
 
 #endif

@@ -316,7 +316,7 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		return rc;
 	case OPT_STATS_NAME:
 		if (!pe_stats_name_valid(arg))
-			return opt_error("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
+			return opt_error("--stats-name", arg, "expected " PE_STATS_NAME_RULE);
 		cfg->stats_name = arg;
 		return 0;
 	case OPT_TARGET:

@@ -241,7 +241,7 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_STATS_NAME:
 		if (!pe_stats_name_valid(arg))
-			return bad("--stats-name", arg, "expected 1..63 of [A-Za-z0-9._-]");
+			return bad("--stats-name", arg, "expected " PE_STATS_NAME_RULE);
 		o->stats_name = arg;
 		return 0;
 	case OPT_PROMETHEUS:
@@ -537,7 +537,13 @@ static int serve(struct opts *o)
 	}
 	a.srv = pe_sock_server_create(&o->sock, a.stats, &what);
 	if (!a.srv) {
-		fprintf(stderr, "pktecho: %s: %s\n", what, strerror(errno));
+		int err = errno;
+		bool binding = !strncmp(what, "--udp ", 6) || !strncmp(what, "--tcp ", 6);
+		/* bind's EACCES: a port below 1024 (net.ipv4.ip_unprivileged_port_start). */
+		fprintf(stderr, "pktecho: %s: %s%s\n", what, strerror(err),
+			err == EACCES && binding
+				? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+				: "");
 		goto out;
 	}
 	if (o->prometheus) {

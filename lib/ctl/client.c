@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pe_ctl.h"
+#include "pe_stats.h"
 
 const char *pe_ctl_strerror(int err)
 {
@@ -28,7 +29,7 @@ const char *pe_ctl_strerror(int err)
 	case EINTR:
 		return "interrupted";
 	case EINVAL:
-		return "invalid service name (1..63 of [A-Za-z0-9._-], not starting with '.')";
+		return "invalid service name (" PE_STATS_NAME_RULE ")";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

@@ -142,9 +142,16 @@ int sock_bind_seeds(struct pe_sock_server *srv, const char **what)
 									  : &cfg->sendfile[i].addr;
 			int fd = open_bound(a, (enum pe_sock_kind)k);
 			if (fd < 0) {
-				*what = k == PE_SOCK_UDP   ? "--udp"
-					: k == PE_SOCK_TCP ? "--tcp"
-							   : "--sendfile";
+				/* Name the address: "Address already in use" alone does not
+				 * say which of several. An error path: a static buffer. */
+				static _Thread_local char buf[96];
+				char addr[80];
+				snprintf(buf, sizeof(buf), "%s %s",
+					 k == PE_SOCK_UDP   ? "--udp"
+					 : k == PE_SOCK_TCP ? "--tcp"
+							    : "--sendfile",
+					 pe_sock_addr_str(a, addr, sizeof(addr)));
+				*what = buf;
 				return fd;
 			}
 			srv->seed[k][i] = fd;

@@ -136,6 +136,8 @@ uint64_t pe_stats_now_ns(void);
 /* ---- Shared-memory export (layout and versioning: docs/reports.md) ---- */
 
 #define PE_STATS_NAME_MAX 63 /* longest shm_name: [A-Za-z0-9._-], not starting with '.' */
+/* The rule as every program states it in its --stats-name error. */
+#define PE_STATS_NAME_RULE "1..63 of [A-Za-z0-9._-], not starting with '.'"
 #define PE_STATS_META_LEN 32
 
 /* 1 when name is a valid --stats-name (the one rule for every program and the control queue). */

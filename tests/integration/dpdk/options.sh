@@ -90,6 +90,62 @@ n=$((n + 1))
 expect 1 "^pktecho-dpdk: port 0 \(net_null0\): cannot create a pool of 16777216 mbufs" \
 	"${eal[@]}" --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2 --mbufs 16777216
 
+# First contact: what a first try gets wrong, each said in one line, before the EAL runs.
+out=$("$bin" --version 2>&1)
+if [ $? != 0 ] || ! grep -Eq '^pktecho-dpdk [0-9]+\.[0-9]+' <<<"$out" || grep -q EAL <<<"$out"; then
+	echo "FAIL: --version: want 'pktecho-dpdk VERSION', exit 0, no EAL start; got: $out"
+	fails=$((fails + 1))
+else
+	echo "ok: --version without an EAL start: $out"
+fi
+n=$((n + 1))
+expect 2 "^pktecho-dpdk: --mode: put pktecho options after --" "${eal[@]}" \
+	--file-prefix "$(prefix $n)" "${null[@]}" --mode l2
+n=$((n + 1))
+expect 2 "^pktecho-dpdk: --stats-name=x: put pktecho options after --" "${eal[@]}" \
+	--file-prefix "$(prefix $n)" "${null[@]}" --stats-name=x -- --mode l2
+# The EAL prints its usage (stdout) for a bad EAL option: our reason is still the last line.
+n=$((n + 1))
+last=$(timeout -s KILL 60 "$bin" "${eal[@]}" --file-prefix "$(prefix $n)" --bogus-eal -- \
+	--mode l2 2>&1 | tail -1)
+if ! grep -q "^pktecho-dpdk: EAL initialisation failed: .*pktecho options go after --" <<<"$last"; then
+	echo "FAIL: bad EAL option: last line is not pktecho-dpdk's reason: $last"
+	fails=$((fails + 1))
+else
+	echo "ok: last line after the EAL usage: $last"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	n=$((n + 1))
+	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" "${eal[@]}" \
+		--file-prefix "$(prefix $n)" --vdev net_af_packet0,iface=lo -- --mode l2 2>&1 >/dev/null)
+	if [ $? != 1 ] || ! grep -q "^pktecho-dpdk: --vdev net_af_packet0: af_packet needs root or CAP_NET_RAW" <<<"$err"; then
+		echo "FAIL: af_packet without CAP_NET_RAW: $err"
+		fails=$((fails + 1))
+	else
+		echo "ok: af_packet without CAP_NET_RAW says so"
+	fi
+fi
+free=$(cat /sys/kernel/mm/hugepages/hugepages-*/free_hugepages 2>/dev/null | awk '{s += $1} END {print NR ? s : "none"}')
+if [ "$free" = 0 ]; then
+	n=$((n + 1))
+	expect 1 "^pktecho-dpdk: EAL initialisation failed: no free hugepages: .*dpdk-hugepages.py.*--no-huge" \
+		-m 256 --no-pci -l 0 --log-level warning --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2
+else
+	echo "skip: this machine has free hugepages (the no-hugepages hint is not reachable)"
+fi
+# --stats-name: the same 1..63 as every program, said in the same words.
+long=$(printf 'n%.0s' $(seq 64))
+opt "^pktecho-dpdk: --stats-name: '$long': expected 1\.\.63 of \[A-Za-z0-9._-\]" --mode l2 --stats-name "$long"
+n=$((n + 1))
+name=pe-test-$$-$(printf 'n%.0s' $(seq 48))
+if ! timeout -s KILL 60 "$bin" "${eal[@]}" --file-prefix "$(prefix $n)" "${null[@]}" -- --mode l2 \
+	--stats-name "${name:0:63}" --duration 1 >/dev/null 2>&1; then
+	echo "FAIL: a 63-character --stats-name is refused"
+	fails=$((fails + 1))
+else
+	echo "ok: a 63-character --stats-name serves"
+fi
+
 # --help is not an error.
 if ! "$bin" -- --help | grep -q -- "--stats-interval"; then
 	echo "FAIL: --help does not list the options"

@@ -42,6 +42,7 @@ def main():
         expect(r.returncode == 0, f"--json exit code {r.returncode}: {r.stderr!r}")
         o = json.loads(r.stdout)
         expect(o["service"] == "pktecho-dpdk", f"service {o['service']!r}")
+        expect(o["mode"] == "l2", f"the DPDK service's mode is shown: {o['mode']!r}")
         expect(o["rx_pps"] > 0 and o["tx_pps"] > 0, f"counts move: {o['rx_pps']}")
         expect(o["rx_packets"] >= o["tx_packets"], "rx >= tx")
         blocks = {b["name"]: b for b in o["blocks"]}
