@@ -21,7 +21,13 @@ void app_usage(FILE *out)
 		"  --ip ADDR[/PREFIX]        a service address, IPv4 or IPv6 (repeatable;\n"
 		"                            required in service mode)\n"
 		"  --udp-ports LIST          UDP echo ports, e.g. 7,9000-9010 (default 7)\n"
-		"  --loop-ports LIST         UDP source ports refused (default 7,9,13,17,19,37)\n"
+		"  --loop-ports LIST         UDP source ports refused (default 7,9,13,17,19,37;\n"
+		"                            our echo ports and port 0 are refused too)\n"
+		"  --reply-limit PPS[/BURST]|off  service mode: replies per second, whole\n"
+		"                            process (default off)\n"
+		"  --source-limit PPS[/BURST]|off service mode: replies per second per source\n"
+		"                            /24 or /64 (default 10000/1000; off to benchmark\n"
+		"                            from one source)\n"
 		"  --promisc                 promiscuous ports; accept any destination MAC\n"
 		"  --mac MAC                 set the ports' MAC address (vdevs, tests)\n"
 		"  --config (P,Q,L)[,...]    RX queue Q of port P on lcore L (default: queues\n"
@@ -150,6 +156,8 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_FILE,
 	OPT_PREFETCH,
+	OPT_REPLY_LIMIT,
+	OPT_SOURCE_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -173,6 +181,8 @@ static const struct option long_opts[] = {
 	{"prometheus", required_argument, NULL, OPT_PROMETHEUS},
 	{"file", required_argument, NULL, OPT_FILE},
 	{"prefetch", required_argument, NULL, OPT_PREFETCH},
+	{"reply-limit", required_argument, NULL, OPT_REPLY_LIMIT},
+	{"source-limit", required_argument, NULL, OPT_SOURCE_LIMIT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -282,6 +292,16 @@ static int parse_one(struct app_opts *o, int opt, const char *arg)
 		return 0;
 	case OPT_FILE:
 		return parse_file(o, arg);
+	case OPT_REPLY_LIMIT:
+		if (pe_rl_rate_parse(arg, &c->pkt.reply_limit) != 0)
+			return fail("--reply-limit",
+				    "'%s' is not PPS[/BURST] (1..100000000) or off", arg);
+		return 0;
+	case OPT_SOURCE_LIMIT:
+		if (pe_rl_rate_parse(arg, &c->pkt.source_limit) != 0)
+			return fail("--source-limit",
+				    "'%s' is not PPS[/BURST] (1..100000000) or off", arg);
+		return 0;
 	case OPT_PREFETCH:
 		if (strcmp(arg, "auto") == 0)
 			c->prefetch = -1;
@@ -304,11 +324,7 @@ static int apply_file_opt(void *arg, int val, char *value)
 
 static int parse_file(struct app_opts *o, const char *path)
 {
-	o->file.prog = PROG;
-	o->file.opts = long_opts;
-	o->file.file_val = OPT_FILE;
-	o->file.apply = apply_file_opt;
-	o->file.arg = o;
+	pe_conf_setup(&o->file, PROG, long_opts, OPT_FILE, apply_file_opt, o);
 	o->file.eal_lines = true;
 	return pe_conf_read(&o->file, path);
 }

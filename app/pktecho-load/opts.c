@@ -365,11 +365,7 @@ static int opt_from_file(void *arg, int val, char *value)
 /* --file: the shared parser (lib/conf); its `eal` lines were read before the EAL started. */
 static int opts_file(struct load_opts *o, const char *path)
 {
-	o->file.prog = "pktecho-load";
-	o->file.opts = long_opts;
-	o->file.file_val = OPT_FILE;
-	o->file.apply = opt_from_file;
-	o->file.arg = o;
+	pe_conf_setup(&o->file, "pktecho-load", long_opts, OPT_FILE, opt_from_file, o);
 	o->file.eal_refusal = o->cfg.dpdk ? NULL : "only with --dpdk";
 	return pe_conf_read(&o->file, path) != 0 ? -1 : 0;
 }

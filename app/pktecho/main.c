@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "pe_conf.h"
@@ -27,7 +28,8 @@ struct opts {
 	enum pe_report_fmt report;
 	const char *stats_name;
 	const char *prometheus;
-	struct pe_conf file; /* --file contents (values point into them) */
+	struct pe_rl_rate reply_limit, source_limit; /* per process */
+	struct pe_conf file;			     /* --file contents (values point into them) */
 };
 
 struct app {
@@ -62,6 +64,9 @@ static void usage(FILE *f)
 	      "  --stats-name NAME      export live counters as shared memory /pktecho-NAME\n"
 	      "                         and take pktecho-ctl commands on /pktecho-NAME.ctl\n"
 	      "  --prometheus HOST:PORT serve Prometheus text at GET /metrics\n"
+	      "  --reply-limit PPS[/BURST]|off  UDP replies per second, whole process (off)\n"
+	      "  --source-limit PPS[/BURST]|off UDP replies per second per source /24 or /64\n"
+	      "                         (10000/1000; off for benchmarks from one source)\n"
 	      "  --file FILE            options from FILE: one \"option [value]\" per line, '#'\n"
 	      "                         comments (config/pktecho.conf)\n"
 	      "  -h, --help             this text;  --version  the version\n",
@@ -109,6 +114,13 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+static uint16_t addr_port(const struct pe_sock_addr *a)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&a->ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->ss;
+	return ntohs(a->ss.ss_family == AF_INET6 ? in6->sin6_port : in->sin_port);
+}
+
 static int add_addr(struct pe_sock_addr *list, unsigned *n, const char *opt, const char *val)
 {
 	if (*n >= PE_SOCK_MAX_ADDRS)
@@ -116,7 +128,7 @@ static int add_addr(struct pe_sock_addr *list, unsigned *n, const char *opt, con
 	if (pe_sock_addr_parse(val, &list[*n]) < 0)
 		return bad(opt, val,
 			   "expected HOST:PORT (IPv4, [IPv6], * or localhost; port 0..65535)");
-	for (unsigned i = 0; i < *n; i++)
+	for (unsigned i = 0; i < *n && addr_port(&list[*n]) != 0; i++) /* :0 = a new port each */
 		if (list[i].len == list[*n].len && !memcmp(&list[i].ss, &list[*n].ss, list[i].len))
 			return bad(opt, val, "given twice");
 	(*n)++;
@@ -158,6 +170,8 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_VERSION,
 	OPT_FILE,
+	OPT_REPLY_LIMIT,
+	OPT_SOURCE_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -178,6 +192,8 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"file", required_argument, NULL, OPT_FILE},
+	{"reply-limit", required_argument, NULL, OPT_REPLY_LIMIT},
+	{"source-limit", required_argument, NULL, OPT_SOURCE_LIMIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -252,6 +268,13 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_FILE:
 		return read_file(o, arg);
+	case OPT_REPLY_LIMIT:
+	case OPT_SOURCE_LIMIT:
+		if (pe_rl_rate_parse(arg,
+				     c == OPT_REPLY_LIMIT ? &o->reply_limit : &o->source_limit) < 0)
+			return bad(c == OPT_REPLY_LIMIT ? "--reply-limit" : "--source-limit", arg,
+				   "expected PPS[/BURST] (1..100000000) or off");
+		return 0;
 	case 'h':
 		usage(stdout);
 		return -1;
@@ -271,11 +294,7 @@ static int apply_file_opt(void *arg, int val, char *value)
 /* --file: the parser every program shares (lib/conf). */
 static int read_file(struct opts *o, const char *path)
 {
-	o->file.prog = "pktecho";
-	o->file.opts = long_opts;
-	o->file.file_val = OPT_FILE;
-	o->file.apply = apply_file_opt;
-	o->file.arg = o;
+	pe_conf_setup(&o->file, "pktecho", long_opts, OPT_FILE, apply_file_opt, o);
 	o->file.eal_refusal = "pktecho has no EAL (they are for pktecho-dpdk)";
 	return pe_conf_read(&o->file, path);
 }
@@ -497,6 +516,16 @@ static int serve(struct opts *o)
 	const char *what = "";
 	int status = 1;
 	pe_pkt_cfg_init(&pkt);
+	pkt.reply_limit = o->reply_limit;
+	pkt.source_limit = o->source_limit;
+	pkt.limit_shares = o->sock.threads;
+	/* Our own UDP ports are refused as sources (loop guard): a pair of our sockets, or an
+	 * echo service configured like us, would answer each other forever. */
+	memset(pkt.echo_ports, 0, sizeof(pkt.echo_ports));
+	for (unsigned i = 0; i < o->sock.n_udp; i++) {
+		uint16_t port = addr_port(&o->sock.udp[i]);
+		pkt.echo_ports[port >> 3] |= (uint8_t)(1u << (port & 7));
+	}
 	o->sock.pkt = &pkt;
 	struct pe_report_session_cfg rcfg = {
 		.fmt = o->report,
@@ -563,6 +592,14 @@ static int serve(struct opts *o)
 			goto out;
 		}
 	}
+	/* Ports the kernel chose (:0) join the guard once known (the workers read it meanwhile). */
+	for (unsigned i = 0; i < o->sock.n_udp; i++) {
+		struct pe_sock_addr bound;
+		pe_sock_server_addr(a.srv, PE_SOCK_UDP, i, &bound);
+		uint16_t port = addr_port(&bound);
+		__atomic_fetch_or(&pkt.echo_ports[port >> 3], (uint8_t)(1u << (port & 7)),
+				  __ATOMIC_RELAXED);
+	}
 	print_bound(a.srv, &o->sock);
 	pe_notify_init(&a.notify);
 	if (run(&a, sfd) < 0)
@@ -591,7 +628,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.report = PE_REPORT_TEXT};
+	struct opts o = {.report = PE_REPORT_TEXT,
+			 .source_limit = {PE_RL_SRC_PPS, PE_RL_SRC_BURST}};
 	pe_sock_cfg_init(&o.sock);
 	int rc = parse_args(argc, argv, &o);
 	if (rc == 0)

@@ -169,6 +169,16 @@ static int apply_line(struct pe_conf *c, const char *path, unsigned line_no, cha
 	return rc;
 }
 
+void pe_conf_setup(struct pe_conf *c, const char *prog, const struct option *opts, int file_val,
+		   pe_conf_apply_fn apply, void *arg)
+{
+	c->prog = prog;
+	c->opts = opts;
+	c->file_val = file_val;
+	c->apply = apply;
+	c->arg = arg;
+}
+
 int pe_conf_read(struct pe_conf *c, const char *path)
 {
 	char *buf = NULL, *line;

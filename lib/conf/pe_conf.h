@@ -34,6 +34,10 @@ struct pe_conf {
 	char *bufs[PE_CONF_MAX_FILES];
 };
 
+/* Sets the fields above that every program sets (the others stay as they are). */
+void pe_conf_setup(struct pe_conf *c, const char *prog, const struct option *opts, int file_val,
+		   pe_conf_apply_fn apply, void *arg);
+
 /* Reads path: one "option [value]" per line, '#' comments, blank lines. Regular files only (of
  * root or us, not group/world-writable), at most PE_CONF_MAX_BYTES, lines of at most
  * PE_CONF_LINE_MAX bytes, no control bytes. Returns 0, or 2 after one line on stderr naming the

@@ -109,6 +109,19 @@ static int workers_setup(struct pe_dpdk *d)
 			.st = pe_stats_block(d->stats, i),
 		};
 	}
+	/* The reply limits are per process: each worker gets an even share (service mode only;
+	 * the l2/l4 reflectors are benchmark rigs). */
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		struct pe_dpdk_worker *w = d->workers[l];
+		const struct pe_pkt_cfg *c = &d->conf.pkt;
+
+		if (w == NULL || c->mode != PE_MODE_SERVICE)
+			continue;
+		pe_rl_init(&w->rl, &c->reply_limit, &c->source_limit, d->n_workers,
+			   rte_get_tsc_hz());
+		for (uint16_t i = 0; pe_rl_enabled(&w->rl) && i < w->n_rxq; i++)
+			w->rxq[i].rl = &w->rl;
+	}
 	return 0;
 }
 

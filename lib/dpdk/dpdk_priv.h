@@ -43,6 +43,7 @@ struct pe_dpdk_rxq {
 	bool prefetch;
 	const struct pe_pkt_cfg *cfg;
 	struct pe_stats_block *st;
+	struct pe_rl *rl; /* the worker's reply limiter; NULL: none (l2/l4, or limits off) */
 };
 
 /* Everything one lcore touches in its loop, alone on its cache lines, on the lcore's socket. */
@@ -55,6 +56,7 @@ struct pe_dpdk_worker {
 	int in_loop;	    /* 1 while inside the loop (atomic) */
 	uint64_t heartbeat; /* loop rounds: written by the lcore, read by the watchdog (atomic) */
 	struct pe_dpdk_rxq rxq[PE_DPDK_MAX_MAP];
+	struct pe_rl rl; /* service mode: this lcore's share of the reply limits */
 } __rte_cache_aligned;
 
 struct pe_dpdk {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -206,6 +207,31 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 	}
 }
 
+/* Service mode: the replies over the worker's reply limits become drops (rate_limited). One
+ * clock read per burst; the limiter keys on each reply's destination (the request's source). */
+static __rte_noinline void limit_replies(const struct pe_dpdk_rxq *q, struct rte_mbuf **pkts,
+					 struct rte_mbuf **drop, struct burst_out *o)
+{
+	uint64_t now = rte_get_tsc_cycles(), limited = 0;
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < o->n_tx; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint64_t key = pe_rl_key_of_reply(rte_pktmbuf_mtod(m, uint8_t *), m->data_len);
+
+		if (likely(pe_rl_allow(q->rl, key, now))) {
+			pkts[kept++] = m;
+		} else {
+			o->tx_bytes -= m->pkt_len;
+			drop[o->n_drop++] = m;
+			limited++;
+		}
+	}
+	o->n_tx = kept;
+	if (limited)
+		pe_ctr_add(&q->st->c.drops[PE_DROP_RATE_LIMIT], limited);
+}
+
 static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t burst,
 					   enum pe_pkt_mode mode)
 {
@@ -222,6 +248,8 @@ static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t
 		echo_burst_service(q, pkts, nb, drop, &o);
 	else
 		echo_burst(q, pkts, nb, drop, &o, mode);
+	if (mode == PE_MODE_SERVICE && q->rl != NULL && o.n_tx > 0)
+		limit_replies(q, pkts, drop, &o);
 	if (likely(o.n_tx > 0))
 		sent = rte_eth_tx_burst(q->port, q->queue, pkts, o.n_tx);
 	if (unlikely(sent < o.n_tx)) {

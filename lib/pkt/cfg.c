@@ -23,6 +23,7 @@ void pe_pkt_cfg_init(struct pe_pkt_cfg *cfg)
 	cfg->verify_csum = true;
 	cfg->ttl = PE_PKT_DEFAULT_TTL;
 	port_set(cfg->echo_ports, 7);
+	cfg->source_limit = (struct pe_rl_rate){PE_RL_SRC_PPS, PE_RL_SRC_BURST};
 	for (size_t i = 0; i < sizeof(default_loop_ports) / sizeof(default_loop_ports[0]); i++)
 		port_set(cfg->loop_ports, default_loop_ports[i]);
 }

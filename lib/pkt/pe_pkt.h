@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "pe_drop.h"
+#include "pe_ratelimit.h"
 
 #define PE_PKT_MAX_ADDRS   16
 #define PE_PKT_DEFAULT_TTL 64
@@ -47,10 +48,14 @@ struct pe_pkt_cfg {
 	struct pe_pkt_ip6 ip6[PE_PKT_MAX_ADDRS];
 	uint8_t echo_ports[65536 / 8]; /* bitmap: UDP destination ports we echo on (default 7) */
 	uint8_t loop_ports[65536 / 8]; /* bitmap: UDP source ports refused (7,9,13,17,19,37) */
+	/* Reply rate limits per process (pe_ratelimit.h): global (off) and per source prefix
+	 * (10000/1000). The services apply them; the packet core itself does not. */
+	struct pe_rl_rate reply_limit, source_limit;
+	unsigned limit_shares; /* socket service: loop threads sharing the limits (0 = 1) */
 };
 
 /* Defaults: service mode, TTL 64, checksums verified, echo port 7, loop ports 7,9,13,17,19,37,
- * no addresses, zero MAC. */
+ * no addresses, zero MAC, reply limit off, source limit 10000/1000. */
 void pe_pkt_cfg_init(struct pe_pkt_cfg *cfg);
 /* Parse "ADDR[/PREFIX]" (IPv4 or IPv6) and add it. 0, or -EINVAL (bad text), -ENOSPC (too many),
  * -EADDRNOTAVAIL (not a unicast host address: replies would carry it as their source; IPv4 0/8,

@@ -38,9 +38,10 @@ struct pe_rl_entry {
 };
 
 struct pe_rl {
-	uint64_t hz;		/* ticks per second of the times passed in */
-	uint64_t g_rate, g_cap; /* global: pps share, burst * hz; rate 0 = off */
-	uint64_t s_rate, s_cap; /* per source prefix */
+	uint64_t hz; /* ticks per second of the times passed in */
+	uint64_t g_rate, g_cap,
+		g_full; /* global: pps share, burst * hz, ticks to refill; 0 = off */
+	uint64_t s_rate, s_cap, s_full; /* per source prefix */
 	struct pe_rl_bucket g;
 	struct pe_rl_entry t[PE_RL_ENTRIES];
 };

@@ -227,7 +227,7 @@ static inline enum pe_drop pe_tcp_drop(const uint8_t *t, uint32_t n)
 static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t sport)
 {
 	return (int)pe_pkt_port_in(cfg->loop_ports, sport) |
-	       (int)pe_pkt_port_in(cfg->echo_ports, sport);
+	       (int)pe_pkt_port_in(cfg->echo_ports, sport) | (int)(sport == 0);
 }
 
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,

@@ -51,12 +51,13 @@ const char *pe_rl_rate_str(const struct pe_rl_rate *r, char *buf, unsigned len)
 }
 
 static void share(const struct pe_rl_rate *r, unsigned shares, uint64_t hz, uint64_t *rate,
-		  uint64_t *cap)
+		  uint64_t *cap, uint64_t *full)
 {
 	uint64_t pps = r->pps / shares, burst = r->burst / shares;
 
 	*rate = r->pps ? (pps ? pps : 1) : 0;
 	*cap = (burst ? burst : 1) * hz;
+	*full = *rate ? *cap / *rate : 0; /* no division per packet */
 }
 
 void pe_rl_init(struct pe_rl *rl, const struct pe_rl_rate *global, const struct pe_rl_rate *per_src,
@@ -66,8 +67,8 @@ void pe_rl_init(struct pe_rl *rl, const struct pe_rl_rate *global, const struct 
 	if (shares == 0)
 		shares = 1;
 	rl->hz = hz ? hz : 1;
-	share(global, shares, rl->hz, &rl->g_rate, &rl->g_cap);
-	share(per_src, shares, rl->hz, &rl->s_rate, &rl->s_cap);
+	share(global, shares, rl->hz, &rl->g_rate, &rl->g_cap, &rl->g_full);
+	share(per_src, shares, rl->hz, &rl->s_rate, &rl->s_cap, &rl->s_full);
 	rl->g.tokens = rl->g_cap;
 }
 
@@ -120,13 +121,14 @@ uint64_t pe_rl_key_of_reply(const uint8_t *f, uint32_t len)
 	return 0;
 }
 
-/* Refill b to now, then take one reply's worth if there is one. */
-static bool take(struct pe_rl_bucket *b, uint64_t rate, uint64_t cap, uint64_t hz, uint64_t now)
+/* Refill b to now, then take one reply's worth if there is one. full: ticks from empty to cap. */
+static inline bool take(struct pe_rl_bucket *b, uint64_t rate, uint64_t cap, uint64_t full,
+			uint64_t hz, uint64_t now)
 {
 	uint64_t dt = now - b->last;
 
 	if (now > b->last) {
-		if (dt > cap / rate)
+		if (dt > full)
 			b->tokens = cap;
 		else if (b->tokens + dt * rate > cap)
 			b->tokens = cap;
@@ -140,7 +142,7 @@ static bool take(struct pe_rl_bucket *b, uint64_t rate, uint64_t cap, uint64_t h
 	return true;
 }
 
-static struct pe_rl_entry *lookup(struct pe_rl *rl, uint64_t key, uint64_t now)
+static inline struct pe_rl_entry *lookup(struct pe_rl *rl, uint64_t key, uint64_t now)
 {
 	struct pe_rl_entry *set =
 		&rl->t[(size_t)((key * 0x9e3779b97f4a7c15ull) >> 54) & (PE_RL_SETS - 1)];
@@ -162,10 +164,10 @@ static struct pe_rl_entry *lookup(struct pe_rl *rl, uint64_t key, uint64_t now)
 
 bool pe_rl_allow(struct pe_rl *rl, uint64_t key, uint64_t now)
 {
-	if (rl->g_rate && !take(&rl->g, rl->g_rate, rl->g_cap, rl->hz, now))
+	if (rl->g_rate && !take(&rl->g, rl->g_rate, rl->g_cap, rl->g_full, rl->hz, now))
 		return false;
 	if (rl->s_rate && key != 0 &&
-	    !take(&lookup(rl, key, now)->b, rl->s_rate, rl->s_cap, rl->hz, now)) {
+	    !take(&lookup(rl, key, now)->b, rl->s_rate, rl->s_cap, rl->s_full, rl->hz, now)) {
 		if (rl->g_rate)
 			rl->g.tokens += rl->hz; /* not sent: the global token goes back */
 		return false;

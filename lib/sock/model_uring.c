@@ -81,6 +81,7 @@ struct uthr {
 	unsigned n_udp;
 	struct ulis lis[2 * PE_SOCK_MAX_ADDRS];
 	struct uconn *conns;
+	struct pe_rl rl; /* this thread's share of the reply limits */
 };
 
 static struct io_uring_sqe *sqe_get(struct uthr *t)
@@ -151,6 +152,8 @@ static void udp_done_recv(struct uthr *t, struct usock *u, struct io_uring_cqe *
 	pe_ctr_add(&st->c.rx_bytes, o->payloadlen);
 	pe_ctr_add(&st->c.bytes_copied, len);
 	enum pe_drop d = pe_sock_udp_policy(cfg->pkt, in.msg_name, &in, flags, u->port);
+	if (d == PE_DROP_NONE && !sock_rl_allow(&t->rl, in.msg_name, 1))
+		d = PE_DROP_RATE_LIMIT;
 	struct io_uring_sqe *sqe = d == PE_DROP_NONE ? sqe_get(t) : NULL;
 	if (!sqe) {
 		pe_ctr_add(&st->c.drops[d == PE_DROP_NONE ? PE_DROP_TX_FULL : d], 1);
@@ -431,6 +434,7 @@ static int uthr_setup(struct uthr *t)
 	if (rc < 0)
 		return rc;
 	t->ring_ok = true;
+	sock_rl_init(&t->rl, w->srv->cfg.pkt);
 	t->udp = calloc(w->n_udp ? w->n_udp : 1, sizeof(*t->udp));
 	if (!t->udp)
 		return -ENOMEM;

@@ -93,6 +93,11 @@ extern const struct model_ops sock_model_epoll, sock_model_blocking, sock_model_
 /* Control message of a reply: leave from the address the request came to (IP_PKTINFO /
  * IPV6_PKTINFO). buf: CTRL_LEN bytes, cmsghdr-aligned. */
 void sock_udp_reply_ctrl(const struct msghdr *in, struct msghdr *out, void *buf);
+/* The reply limits (pe_ratelimit.h) of one loop thread: its share of cfg's per-process limits. */
+void sock_rl_init(struct pe_rl *rl, const struct pe_pkt_cfg *cfg);
+/* A message of dgrams datagrams from src may be answered (all or none); reads the clock only
+ * when a limit is on. */
+bool sock_rl_allow(struct pe_rl *rl, const struct sockaddr *src, uint32_t dgrams);
 
 /* sockets.c */
 /* Bind the seed sockets and record the addresses actually bound (port 0 resolved). 0 or -errno;

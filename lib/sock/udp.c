@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "pe_sock.h"
 #include "sock_priv.h"
@@ -39,6 +40,8 @@ struct pe_udp_batch {
 	struct {
 		_Alignas(size_t) char buf[CTRL_LEN]; /* cmsghdr alignment */
 	} ctrl_in[PE_UDP_MAX_VLEN], ctrl_out[2 * PE_UDP_MAX_VLEN];
+	bool rl_ready;	 /* rl set up from the first call's cfg */
+	struct pe_rl rl; /* this loop thread's share of the reply limits */
 };
 
 struct pe_udp_batch *pe_udp_batch_create(unsigned vlen, size_t buf_size)
@@ -140,7 +143,10 @@ enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct socka
 	if (msg && dst_bcast_mcast(msg))
 		return PE_DROP_DST_MULTICAST;
 	uint16_t sport = src_port(src);
-	if (pe_pkt_port_in(cfg->loop_ports, sport) || (local_port && sport == local_port))
+	/* A reflecting service's port, one of our own echo ports (an echo service like us answers
+	 * back: a loop), our socket's own port, or port 0 (no real peer sends from it). */
+	if (pe_pkt_port_in(cfg->loop_ports, sport) || pe_pkt_port_in(cfg->echo_ports, sport) ||
+	    sport == 0 || (local_port && sport == local_port))
 		return PE_DROP_LOOP;
 	if (!src_ok(cfg, src))
 		return PE_DROP_BAD_SRC_IP;
@@ -380,6 +386,42 @@ static unsigned send_replies(struct pe_udp_batch *b, int fd, int flags, uint64_t
 	return sent;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rl_key(const struct sockaddr *src)
+{
+	if (src->sa_family == AF_INET)
+		return pe_rl_key4(((const struct sockaddr_in *)(const void *)src)->sin_addr.s_addr);
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)src)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		uint32_t a;
+		memcpy(&a, &a6->s6_addr[12], 4);
+		return pe_rl_key4(a);
+	}
+	return pe_rl_key6(a6->s6_addr);
+}
+
+void sock_rl_init(struct pe_rl *rl, const struct pe_pkt_cfg *cfg)
+{
+	pe_rl_init(rl, &cfg->reply_limit, &cfg->source_limit, cfg->limit_shares, 1000000000u);
+}
+
+bool sock_rl_allow(struct pe_rl *rl, const struct sockaddr *src, uint32_t dgrams)
+{
+	if (!pe_rl_enabled(rl))
+		return true;
+	uint64_t key = rl_key(src), now = now_ns();
+	for (uint32_t k = 0; k < dgrams; k++)
+		if (!pe_rl_allow(rl, key, now))
+			return false;
+	return true;
+}
+
 int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int recv_flags,
 		     const struct pe_pkt_cfg *cfg, struct pe_stats_block *st)
 {
@@ -401,6 +443,10 @@ int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int re
 
 	uint64_t rx_pkts = 0, rx_bytes = 0, tx_bytes = 0, drops[PE_DROP_MAX] = {0};
 	b->n_grp = 0;
+	if (!b->rl_ready) {
+		sock_rl_init(&b->rl, cfg);
+		b->rl_ready = true;
+	}
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 		uint32_t len = b->in[i].msg_len, seg = gro_size(h, len);
@@ -410,6 +456,8 @@ int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int re
 		b->gid[i] = -1;
 		enum pe_drop d = pe_sock_udp_policy(cfg, (struct sockaddr *)h->msg_name, h,
 						    h->msg_flags, local_port);
+		if (d == PE_DROP_NONE && !sock_rl_allow(&b->rl, h->msg_name, dgrams))
+			d = PE_DROP_RATE_LIMIT;
 		if (d != PE_DROP_NONE)
 			drops[d] += d == PE_DROP_TRUNCATED ? 1 : dgrams;
 		else if (seg)

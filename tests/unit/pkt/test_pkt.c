@@ -565,6 +565,8 @@ static void test_udp_from_echo_port(void **state)
 		{"198.18.0.1", "198.18.0.2", 999, 1010, PE_DROP_NONE},
 		{"2001:2::1", "2001:2::2", 1010, 1001, PE_DROP_LOOP},
 		{"2001:2::1", "2001:2::2", 40000, 1001, PE_DROP_NONE},
+		{"198.18.0.1", "198.18.0.2", 0, 7, PE_DROP_LOOP}, /* port 0: no real peer */
+		{"2001:2::1", "2001:2::2", 0, 7, PE_DROP_LOOP},
 	};
 	struct pe_golden *g = golden("udp4_echo");
 
