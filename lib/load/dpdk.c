@@ -13,6 +13,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
 #include "load_priv.h"
@@ -46,6 +47,41 @@ void pe_load_dpdk_cleanup(void)
 	pe_runtime_dir_remove(dir);
 }
 
+/* The port's mbuf pool. net_af_xdp (DPDK 22.11) registers the pool's memory as its umem and
+ * sizes it as objects x object size, as if the objects were packed; but with 4 KiB pages
+ * (--no-huge) a pool keeps each object inside one page, so objects lie a page apart and about
+ * 40% of the mbufs fall beyond the umem: the kernel rejects their TX descriptors (counted sent,
+ * never transmitted or completed) and their fill-ring entries (receive stalls), and the mbufs are
+ * lost. For that PMD the pool is built packed (RTE_MEMPOOL_F_NO_IOVA_CONTIG: objects may cross
+ * pages, which AF_XDP's copy mode and IOVA-as-VA do not mind), so the umem covers every mbuf. */
+static struct rte_mempool *port_pool(uint16_t port, const char *name, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE};
+	struct rte_eth_dev_info info;
+	struct rte_mempool *mp;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || !info.driver_name ||
+	    strcmp(info.driver_name, "net_af_xdp") != 0)
+		return rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	mp = rte_mempool_create_empty(
+		name, NB_MBUFS, (unsigned)sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+		MBUF_CACHE, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0) {
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0) {
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
 static int port_setup(struct load_dpdk *d, uint16_t port)
 {
 	struct rte_eth_conf conf;
@@ -57,8 +93,7 @@ static int port_setup(struct load_dpdk *d, uint16_t port)
 		return -ENODEV;
 	d->port = port;
 	snprintf(name, sizeof(name), "pe_load_p%u", port);
-	d->pool = rte_pktmbuf_pool_create(name, NB_MBUFS, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  socket < 0 ? (int)SOCKET_ID_ANY : socket);
+	d->pool = port_pool(port, name, socket < 0 ? (int)SOCKET_ID_ANY : socket);
 	if (!d->pool)
 		return -ENOMEM;
 	memset(&conf, 0, sizeof(conf));
