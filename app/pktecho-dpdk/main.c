@@ -91,8 +91,8 @@ static int vdevs_check(const struct vdevs *v)
 	for (unsigned i = 0; i < v->n; i++)
 		if (rte_eth_dev_get_port_by_name(v->name[i], &pid) != 0) {
 			fprintf(stderr,
-				PROG ": --vdev %s: the device did not come up (the PMD's "
-				     "message above says why)\n",
+				PROG
+				": --vdev %s: the device did not come up (the PMD's message above says why)\n",
 				v->name[i]);
 			return -ENODEV;
 		}
@@ -351,8 +351,7 @@ static int first_contact(int eal_argc, char **eal_argv, const struct vdevs *v)
 		if (fd < 0 && (errno == EPERM || errno == EACCES)) {
 			fprintf(stderr,
 				PROG
-				": --vdev %s: af_packet needs root or CAP_NET_RAW (run as root, or "
-				"setcap cap_net_raw+ep on the binary)\n",
+				": --vdev %s: af_packet needs root or CAP_NET_RAW (run as root, or setcap cap_net_raw+ep on the binary)\n",
 				v->name[i]);
 			return 1;
 		}
@@ -369,14 +368,12 @@ static void eal_failed(int eal_argc, char **eal_argv)
 	fflush(stdout); /* the EAL's usage (stdout) before our reason: ours is the last line */
 	if (rte_errno != EINVAL && !eal_has(eal_argc, eal_argv, "--no-huge") &&
 	    hugepages_free() == 0)
-		fprintf(stderr,
-			PROG ": EAL initialisation failed: no free hugepages: reserve some "
-			     "(dpdk-hugepages.py --setup 1G) or run without them (--no-huge "
-			     "-m 512 before --)\n");
+		fprintf(stderr, PROG
+			": EAL initialisation failed: no free hugepages: reserve some (dpdk-hugepages.py --setup 1G) or run without them (--no-huge -m 512 before --)\n");
 	else
 		fprintf(stderr,
-			PROG ": EAL initialisation failed: %s (check the EAL options and vdevs "
-			     "before --; pktecho options go after --)\n",
+			PROG
+			": EAL initialisation failed: %s (check the EAL options and vdevs before --; pktecho options go after --)\n",
 			rte_strerror(rte_errno));
 }
 

@@ -128,9 +128,7 @@ static const char *create_error(const struct load_opts *o, int err)
 	if (o->cfg.stats_name && err == EEXIST)
 		return pe_stats_strerror(err);
 	if (err == EMFILE || err == ENFILE)
-		return "out of file descriptors: each flow is a socket (lower --flows or raise "
-		       "ulimit "
-		       "-n)";
+		return "out of file descriptors: each flow is a socket (lower --flows or raise ulimit -n)";
 	if (!o->cfg.dpdk)
 		return strerror(err);
 	switch (err) {
@@ -177,8 +175,8 @@ static int dpdk_front(int *argc, char ***argv, bool *dpdk)
 	v[len] = NULL;
 	n = pe_load_dpdk_eal_init(len, v);
 	if (n == -ENOTSUP) {
-		fprintf(stderr, "pktecho-load: --dpdk: this build has no DPDK (install libdpdk-dev "
-				"and rebuild)\n");
+		fprintf(stderr,
+			"pktecho-load: --dpdk: this build has no DPDK (install libdpdk-dev and rebuild)\n");
 		return 2;
 	}
 	if (n < 0) {
@@ -230,10 +228,10 @@ static int prom_render(FILE *out, void *arg)
 		return rc;
 	prom_histogram(out, src, "pktecho_load_latency_seconds",
 		       "Round-trip time of the echoes, from when each packet was sent.", false);
-	prom_histogram(out, src, "pktecho_load_latency_corrected_seconds",
-		       "Round-trip time of the echoes, from when each packet was due "
-		       "(coordinated omission corrected).",
-		       true);
+	prom_histogram(
+		out, src, "pktecho_load_latency_corrected_seconds",
+		"Round-trip time of the echoes, from when each packet was due (coordinated omission corrected).",
+		true);
 	return ferror(out) ? -EIO : 0;
 }
 

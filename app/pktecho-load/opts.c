@@ -19,8 +19,7 @@ void load_opts_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pktecho-load [options] TARGET\n"
-		"  TARGET            udp://HOST:PORT or tcp://HOST:PORT (IPv6: "
-		"udp://[2001:2::2]:7)\n"
+		"  TARGET            udp://HOST:PORT or tcp://HOST:PORT (IPv6: udp://[2001:2::2]:7)\n"
 		"  --size B          payload (UDP) or message (TCP) bytes, %u..%u (64)\n"
 		"  --rate PPS|max    total packets (messages) per second (1000)\n"
 		"  --duration S      measured seconds, 0 = until Ctrl-C or --count (10)\n"
@@ -34,8 +33,7 @@ void load_opts_usage(FILE *out)
 		"  --stats-name NAME export live counters as shared memory /pktecho-NAME\n"
 		"                    (pktecho-stat NAME watches them)\n"
 		"  --file FILE       options from FILE, one \"option [value]\" per line, '#'\n"
-		"                    comments; \"target URL\" for TARGET, \"eal ARGS...\" "
-		"(--dpdk)\n"
+		"                    comments; \"target URL\" for TARGET, \"eal ARGS...\" (--dpdk)\n"
 		"  --target URL      TARGET as an option\n"
 		"  --search ndr,pdr  find the highest rate without loss (NDR) and with loss ratio\n"
 		"                    <= --pdr-loss (PDR), up to --rate (max: a ceiling trial)\n"
@@ -266,9 +264,7 @@ static int opt_dpdk(int c, const char *arg, struct load_opts *o)
 	}
 	if (rc == 0 && !cfg->dpdk) {
 		fprintf(stderr,
-			"pktecho-load: --%s: only in the DPDK mode (pktecho-load --dpdk [EAL "
-			"options] "
-			"-- ...)\n",
+			"pktecho-load: --%s: only in the DPDK mode (pktecho-load --dpdk [EAL options] -- ...)\n",
 			opt_name(c));
 		return -1;
 	}
@@ -384,8 +380,7 @@ static int opts_dpdk_check(struct load_opts *o)
 	}
 	if (!o->src_family || o->src_family != t->ss_family) {
 		fprintf(stderr,
-			"pktecho-load: --src-ip: required in the DPDK mode, of the target's "
-			"family (see pktecho-load --help)\n");
+			"pktecho-load: --src-ip: required in the DPDK mode, of the target's family (see pktecho-load --help)\n");
 		return -1;
 	}
 	cfg->l2.family = t->ss_family;
@@ -403,8 +398,7 @@ static int opts_dpdk_check(struct load_opts *o)
 	cfg->l2.size = cfg->size;
 	if (pe_load_frame_len(&cfg->l2) > PE_LOAD_FRAME_MAX) {
 		fprintf(stderr,
-			"pktecho-load: --size %u: a DPDK frame holds at most %u bytes of "
-			"payload here (see pktecho-load --help)\n",
+			"pktecho-load: --size %u: a DPDK frame holds at most %u bytes of payload here (see pktecho-load --help)\n",
 			cfg->size, cfg->size - (pe_load_frame_len(&cfg->l2) - PE_LOAD_FRAME_MAX));
 		return -1;
 	}
@@ -419,8 +413,7 @@ static int opts_target(int argc, char **argv, struct load_opts *o)
 		goto parse;
 	if (optind != argc - 1) {
 		fprintf(stderr,
-			"pktecho-load: expected exactly one TARGET (udp://HOST:PORT or "
-			"tcp://HOST:PORT), got %d (see pktecho-load --help)\n",
+			"pktecho-load: expected exactly one TARGET (udp://HOST:PORT or tcp://HOST:PORT), got %d (see pktecho-load --help)\n",
 			argc - optind);
 		return -1;
 	}
@@ -460,8 +453,7 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 		}
 		if (c == '?') {
 			fprintf(stderr,
-				"pktecho-load: %s: unknown option "
-				"(see pktecho-load --help)\n",
+				"pktecho-load: %s: unknown option (see pktecho-load --help)\n",
 				argv[optind - 1]);
 			return -1;
 		}
@@ -473,15 +465,13 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 	o->cfg.flows = *flows ? (unsigned)*flows : o->cfg.threads;
 	if (o->cfg.flows < o->cfg.threads) {
 		fprintf(stderr,
-			"pktecho-load: --flows %u: must be at least --threads (%u) "
-			"(see pktecho-load --help)\n",
+			"pktecho-load: --flows %u: must be at least --threads (%u) (see pktecho-load --help)\n",
 			o->cfg.flows, o->cfg.threads);
 		return -1;
 	}
 	if (o->search && (o->cfg.count || o->cfg.duration_ns == 0)) {
 		fprintf(stderr,
-			"pktecho-load: --search: needs a --duration for the confirming trial "
-			"and no --count (see pktecho-load --help)\n");
+			"pktecho-load: --search: needs a --duration for the confirming trial and no --count (see pktecho-load --help)\n");
 		return -1;
 	}
 	return opts_target(argc, argv, o);

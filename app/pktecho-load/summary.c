@@ -66,8 +66,7 @@ static void kv_latency(struct extras *e, const char *key, const struct pe_hist *
 		kv_add(e, key, "null");
 	else if (fmt == PE_REPORT_TEXT)
 		kv_add(e, key,
-		       "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (min %.1f, mean %.1f, "
-		       "%llu echoes)",
+		       "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (min %.1f, mean %.1f, %llu echoes)",
 		       q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3,
 		       q.min / 1e3, q.mean / 1e3, (unsigned long long)q.count);
 	else {
@@ -100,11 +99,11 @@ static unsigned run_warnings(const struct pe_load_result *r, char *buf, size_t l
 
 	buf[0] = '\0';
 	if (pe_load_fell_short(r))
-		snprintf(w[n++], sizeof(w[0]),
-			 "generator fell short: sent %.0f pps of %llu requested (%llu due packets "
-			 "skipped)",
-			 pe_load_tx_pps(r), (unsigned long long)r->rate_requested,
-			 (unsigned long long)r->missed);
+		snprintf(
+			w[n++], sizeof(w[0]),
+			"generator fell short: sent %.0f pps of %llu requested (%llu due packets skipped)",
+			pe_load_tx_pps(r), (unsigned long long)r->rate_requested,
+			(unsigned long long)r->missed);
 	if (r->rx_packets == 0)
 		snprintf(w[n++], sizeof(w[0]), "no echoes, latency is null: %s", no_echo_reason(r));
 	for (unsigned i = 0; i < n; i++) { /* plain ASCII without quotes: no JSON escapes */

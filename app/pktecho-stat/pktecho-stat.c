@@ -41,19 +41,18 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [options] NAME\n"
-		   "Show the live counters of the pktecho service started with --stats-name NAME.\n"
-		   "  -i, --interval SEC  refresh period (default 1; fractions allowed)\n"
-		   "  -1, --once          one refresh, then exit (= --count 1)\n"
-		   "  -n, --count N       N refreshes, then exit (default: until Ctrl-C; 1 with "
-		   "--json)\n"
-		   "  -j, --json          NDJSON interval objects (rates over each interval)\n"
-		   "  -p, --prometheus    the Prometheus text exposition once, then exit\n"
-		   "  -l, --list          list the stats segments on this machine (no NAME)\n"
-		   "  -h, --help          this text;  -V, --version\n"
-		   "Exit: 0 ok (or the service stopped cleanly), 1 no such segment or the service "
-		   "died,\n"
-		   "      2 bad usage.\n");
+	fprintf(f,
+		"Usage: " PROG " [options] NAME\n"
+		"Show the live counters of the pktecho service started with --stats-name NAME.\n"
+		"  -i, --interval SEC  refresh period (default 1; fractions allowed)\n"
+		"  -1, --once          one refresh, then exit (= --count 1)\n"
+		"  -n, --count N       N refreshes, then exit (default: until Ctrl-C; 1 with --json)\n"
+		"  -j, --json          NDJSON interval objects (rates over each interval)\n"
+		"  -p, --prometheus    the Prometheus text exposition once, then exit\n"
+		"  -l, --list          list the stats segments on this machine (no NAME)\n"
+		"  -h, --help          this text;  -V, --version\n"
+		"Exit: 0 ok (or the service stopped cleanly), 1 no such segment or the service died,\n"
+		"      2 bad usage.\n");
 }
 
 /* The option getopt stopped at: "-x" (also inside a cluster such as -jx, where argv[optind - 1]
@@ -133,10 +132,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			if (parse_count(optarg, &o->count) < 0) {
-				snprintf(msg, sizeof(msg),
-					 "--count '%.40s': expected a whole number from 1 to "
-					 "1000000000",
-					 optarg);
+				snprintf(
+					msg, sizeof(msg),
+					"--count '%.40s': expected a whole number from 1 to 1000000000",
+					optarg);
 				return bad_usage(msg);
 			}
 			o->count_set = 1;

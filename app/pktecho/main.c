@@ -50,13 +50,11 @@ static void usage(FILE *f)
 	      "  --threads N            worker threads (1..64, default 1)\n"
 	      "  --io-model M           blocking|nonblocking|epoll|sigio|uring (default epoll)\n"
 	      "  --splice               TCP echo through a pipe with splice (no user-space copy)\n"
-	      "  --sendfile HOST:PORT=FILE  stream FILE to each connection with sendfile, then "
-	      "close\n"
+	      "  --sendfile HOST:PORT=FILE  stream FILE to each connection with sendfile, then close\n"
 	      "  --max-conns N          refuse TCP connections beyond N open ones (0: no cap)\n"
 	      "  --high-water BYTES     pending output per connection that pauses reading (4M)\n"
 	      "  --max-buffer BYTES     TCP buffer storage of all connections above which the\n"
-	      "                         connections holding the most pause reading (64M; 0: no "
-	      "cap)\n"
+	      "                         connections holding the most pause reading (64M; 0: no cap)\n"
 	      "  --stats-interval SEC   interval reports every SEC seconds (0: off, default)\n"
 	      "  --report text|json     report format (default text)\n"
 	      "  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM/SIGHUP;\n"
@@ -606,7 +604,7 @@ static int serve(struct opts *o)
 		fprintf(stderr, "pktecho: event loop: %s\n", strerror(errno));
 	/* Stop the workers first: the final counts are then complete. */
 	struct pe_sock_info info;
-	pe_report_stop_prometheus(a.rs); /* its gauges read the server */
+	pe_report_stop_prometheus(a.rs);   /* its gauges read the server */
 	pe_sock_server_info(a.srv, &info); /* connections still open at the stop */
 	pe_sock_server_destroy(a.srv);
 	a.srv = NULL;

@@ -199,9 +199,7 @@ void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
 		const uint8_t *m = p->cfg.mac;
 
 		fprintf(out,
-			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd "
-			"%u "
-			"txd %u rss %s prefetch %s, pool %u mbufs (cache %u) on socket %d\n",
+			"port %u %s mac %02x:%02x:%02x:%02x:%02x:%02x socket %s: rxq %u txq %u rxd %u txd %u rss %s prefetch %s, pool %u mbufs (cache %u) on socket %d\n",
 			p->id, p->name, m[0], m[1], m[2], m[3], m[4], m[5],
 			socket_name(p->socket, s1, sizeof(s1)), p->rxq, p->txq, p->rxd, p->txd,
 			p->rss ? "on" : "off", p->prefetch ? "on" : "off", p->pool_size,
@@ -225,9 +223,7 @@ void pe_dpdk_print_placement(const struct pe_dpdk *d, FILE *out)
 			if (p != NULL && p->socket >= 0 &&
 			    (unsigned)p->socket != rte_lcore_to_socket_id(l))
 				PE_DPDK_LOG(
-					"warning: lcore %u (socket %u) serves port %u on socket "
-					"%d: "
-					"every packet crosses NUMA nodes; pick lcores of socket %d",
+					"warning: lcore %u (socket %u) serves port %u on socket %d: every packet crosses NUMA nodes; pick lcores of socket %d",
 					l, rte_lcore_to_socket_id(l), p->id, p->socket, p->socket);
 		}
 	}

@@ -48,8 +48,7 @@ static int pool_create(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 	p->pool_size = d->conf.mbufs ? d->conf.mbufs : round_pool_size(need);
 	if (p->pool_size < need)
 		PE_DPDK_LOG(
-			"warning: port %u: --mbufs %u is below the %u its rings and caches need; "
-			"expect RX-nombuf under load",
+			"warning: port %u: --mbufs %u is below the %u its rings and caches need; expect RX-nombuf under load",
 			p->id, p->pool_size, need);
 	/* The mempool refuses a cache larger than size / 1.5. */
 	p->pool_cache = PE_POOL_CACHE;
@@ -61,9 +60,9 @@ static int pool_create(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 	if (p->pool == NULL) {
 		int err = rte_errno;
 
-		PE_DPDK_LOG("port %u (%s): cannot create a pool of %u mbufs on socket %d: %s "
-			    "(lower --mbufs or give EAL more memory, -m)",
-			    p->id, p->name, p->pool_size, p->pool_socket, rte_strerror(err));
+		PE_DPDK_LOG(
+			"port %u (%s): cannot create a pool of %u mbufs on socket %d: %s (lower --mbufs or give EAL more memory, -m)",
+			p->id, p->name, p->pool_size, p->pool_socket, rte_strerror(err));
 		return -(err ? err : ENOMEM);
 	}
 	return 0;
@@ -83,9 +82,9 @@ static int configure(const struct pe_dpdk *d, struct pe_dpdk_port *p)
 		return ret;
 	}
 	if (p->rxq > info.max_rx_queues || p->txq > info.max_tx_queues) {
-		PE_DPDK_LOG("port %u (%s): --rxq %u / --txq %u exceed the device's %u RX / %u TX "
-			    "queues",
-			    p->id, p->name, p->rxq, p->txq, info.max_rx_queues, info.max_tx_queues);
+		PE_DPDK_LOG(
+			"port %u (%s): --rxq %u / --txq %u exceed the device's %u RX / %u TX queues",
+			p->id, p->name, p->rxq, p->txq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	if (p->rxq > 1 && info.flow_type_rss_offloads != 0) {

@@ -84,9 +84,9 @@ int pe_dpdk_telemetry_register(struct pe_stats *stats)
 	pthread_mutex_lock(&tel_lock);
 	tel_stats = stats;
 	if (stats != NULL && !tel_registered) {
-		ret = rte_telemetry_register_cmd("/pktecho/stats", stats_cmd,
-						 "pktecho counters: totals, drops by reason, "
-						 "per port/queue. No parameters");
+		ret = rte_telemetry_register_cmd(
+			"/pktecho/stats", stats_cmd,
+			"pktecho counters: totals, drops by reason, per port/queue. No parameters");
 		tel_registered = ret == 0;
 	}
 	pthread_mutex_unlock(&tel_lock);

@@ -41,8 +41,7 @@ static void text_line(FILE *f, const char *prefix, const char *label, const stru
 	char safe[PE_STATS_LABEL_LEN];
 
 	fprintf(f,
-		"[%s %s] RX-packets: %llu TX-packets: %llu Rx-pps: %.0f Tx-pps: %.0f "
-		"Rx-bps: %.0f Tx-bps: %.0f RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
+		"[%s %s] RX-packets: %llu TX-packets: %llu Rx-pps: %.0f Tx-pps: %.0f Rx-bps: %.0f Tx-bps: %.0f RX-missed: %llu RX-nombuf: %llu TX-dropped: %llu ",
 		prefix, pe_report_text_safe(label, safe, sizeof(safe)),
 		(unsigned long long)v->c.rx_packets, (unsigned long long)v->c.tx_packets,
 		report_finite0(v->r.rx_pps), report_finite0(v->r.tx_pps),

@@ -58,9 +58,7 @@ const char *pe_stats_strerror(int err)
 	case EEXIST:
 		return "stats segment in use by a running process (choose another --stats-name)";
 	case EINVAL:
-		return "invalid stats name, or the path holds something that is not a pktecho "
-		       "stats "
-		       "segment of this user, version and size (left alone)";
+		return "invalid stats name, or the path holds something that is not a pktecho stats segment of this user, version and size (left alone)";
 	case ENOENT:
 		return "no such stats segment (is the service running with this --stats-name?)";
 	case EAGAIN:
