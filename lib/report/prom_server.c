@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* A minimal HTTP/1.x responder for Prometheus scrapes: GET /metrics, one connection at a time on
- * its own thread, never touching the services' hot paths. */
+/* A minimal HTTP/1.x responder for Prometheus scrapes: GET /metrics on its own thread, which
+ * serves up to PE_PROM_MAX_CONNS connections at once from one poll loop (each with a deadline),
+ * never touching the services' hot paths. */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -20,8 +21,10 @@
 
 #define PE_PROM_REQ_MAX 4096
 /* Whole budget of one connection, request and response: a scraper that trickles bytes
- * (slowloris) or reads slowly must not hold the one-at-a-time endpoint, nor delay its stop. */
+ * (slowloris) or reads slowly is closed when it is spent. */
 #define PE_PROM_CONN_MS 2000
+/* Connections served at once; beyond, the oldest still reading its request is closed. */
+#define PE_PROM_MAX_CONNS 32
 
 struct pe_prom_server {
 	int listen_fd;
@@ -30,6 +33,7 @@ struct pe_prom_server {
 	pe_prom_render_fn fn;
 	void *arg;
 	pthread_t thread;
+	struct conn *conns; /* PE_PROM_MAX_CONNS slots */
 };
 
 /* Split "HOST:PORT", "[V6]:PORT" or ":PORT" into host (NULL = any) and port. */
@@ -101,7 +105,7 @@ static int bind_first(struct addrinfo *res, int any, unsigned *bound_port)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			if (ai->ai_family == AF_INET6 && any)
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0 &&
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0 &&
 			    getsockname(fd, &addr.sa, &slen) == 0) {
 				*bound_port =
 					ntohs(addr.sa.sa_family == AF_INET6 ? addr.in6.sin6_port
@@ -141,85 +145,48 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is ready for events, the connection's deadline passes or a stop is asked.
- * 1 ready, 0 otherwise. */
-static int conn_wait(const struct pe_prom_server *srv, int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = fd, .events = events},
-					{.fd = srv->stop_pipe[0], .events = POLLIN}};
-		int64_t left = deadline - now_ms();
-		int r;
+/* One connection: reading its request head, then writing its answer. */
+struct conn {
+	int fd; /* -1: a free slot */
+	bool writing;
+	int64_t opened, deadline;
+	size_t len; /* request bytes read */
+	char req[PE_PROM_REQ_MAX];
+	char *out; /* the whole answer (malloc'd), sent from off */
+	size_t out_len, off;
+};
 
-		if (left <= 0)
-			return 0;
-		r = poll(pfd, 2, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || pfd[1].revents)
-			return 0;
-		return 1;
+static void conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+}
+
+/* The whole answer in c->out: head and body. */
+static void respond(struct conn *c, const char *status, const char *extra_head, const char *ctype,
+		    const char *body, size_t len)
+{
+	FILE *m = open_memstream(&c->out, &c->out_len);
+
+	c->writing = true;
+	c->off = 0;
+	if (!m)
+		return; /* out of memory: nothing to send, the connection closes */
+	fprintf(m,
+		"HTTP/1.1 %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n",
+		status, extra_head, ctype, len);
+	fwrite(body, 1, len, m);
+	if (fclose(m) != 0) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = 0;
 	}
 }
 
-static void write_all(const struct pe_prom_server *srv, int fd, const char *buf, size_t len,
-		      int64_t deadline)
-{
-	while (len > 0) {
-		ssize_t n;
-
-		if (!conn_wait(srv, fd, POLLOUT, deadline))
-			return; /* too slow a reader, or stopping */
-		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return; /* the scraper went away: nothing to do */
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-static void respond(const struct pe_prom_server *srv, int fd, int64_t deadline, const char *status,
-		    const char *extra_head, const char *ctype, const char *body, size_t len)
-{
-	char head[320];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 status, extra_head, ctype, len);
-
-	write_all(srv, fd, head, (size_t)n, deadline);
-	write_all(srv, fd, body, len, deadline);
-}
-
-/* Reads until the end of the request head, the cap, the deadline or a stop; 0-terminated.
- * Returns the bytes read, 0 when the head did not come complete in time (no answer then). */
-static size_t read_request(const struct pe_prom_server *srv, int fd, char *buf, size_t cap,
-			   int64_t deadline)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	while (len < cap - 1) {
-		ssize_t n;
-
-		if (!conn_wait(srv, fd, POLLIN, deadline))
-			return 0;
-		n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			break;
-	}
-	return len;
-}
-
-static void serve_metrics(struct pe_prom_server *srv, int fd, int64_t deadline)
+static void serve_metrics(struct pe_prom_server *srv, struct conn *c)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -227,74 +194,166 @@ static void serve_metrics(struct pe_prom_server *srv, int fd, int64_t deadline)
 	int rc;
 
 	if (!mem) {
-		respond(srv, fd, deadline, "500 Internal Server Error", "", "text/plain",
-			"out of memory\n", 14);
+		respond(c, "500 Internal Server Error", "", "text/plain", "out of memory\n", 14);
 		return;
 	}
 	rc = srv->fn(mem, srv->arg);
 	if (fclose(mem) != 0 || rc < 0)
-		respond(srv, fd, deadline, "500 Internal Server Error", "", "text/plain",
-			"render failed\n", 14);
+		respond(c, "500 Internal Server Error", "", "text/plain", "render failed\n", 14);
 	else
-		respond(srv, fd, deadline, "200 OK", "", "text/plain; version=0.0.4; charset=utf-8",
-			body, len);
+		respond(c, "200 OK", "", "text/plain; version=0.0.4; charset=utf-8", body, len);
 	free(body);
 }
 
-static void handle_conn(struct pe_prom_server *srv, int fd)
+static void handle_request(struct pe_prom_server *srv, struct conn *c)
 {
-	char req[PE_PROM_REQ_MAX];
-	int64_t deadline = now_ms() + PE_PROM_CONN_MS;
 	const char *path;
 	size_t plen;
 
-	if (read_request(srv, fd, req, sizeof(req), deadline) == 0)
-		return;
-	if (strncmp(req, "GET ", 4) != 0) {
+	if (strncmp(c->req, "GET ", 4) != 0) {
 		/* RFC 9110 15.5.6: a 405 lists the allowed methods. */
-		respond(srv, fd, deadline, "405 Method Not Allowed", "Allow: GET\r\n", "text/plain",
-			"only GET\n", 9);
+		respond(c, "405 Method Not Allowed", "Allow: GET\r\n", "text/plain", "only GET\n",
+			9);
 		return;
 	}
-	path = req + 4;
+	path = c->req + 4;
 	plen = strcspn(path, " ?\r\n");
 	if (plen == 8 && strncmp(path, "/metrics", 8) == 0)
-		serve_metrics(srv, fd, deadline);
+		serve_metrics(srv, c);
 	else
-		respond(srv, fd, deadline, "404 Not Found", "", "text/plain", "try /metrics\n", 13);
+		respond(c, "404 Not Found", "", "text/plain", "try /metrics\n", 13);
 }
 
+/* Readable: more of the head; a complete (or capped) head gets its answer. */
+static void conn_read(struct pe_prom_server *srv, struct conn *c)
+{
+	ssize_t n = recv(c->fd, c->req + c->len, sizeof(c->req) - 1 - c->len, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->req[c->len] = '\0';
+	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n") || c->len == sizeof(c->req) - 1)
+		handle_request(srv, c);
+}
+
+static void conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	if (!c->out) {
+		conn_close(c);
+		return;
+	}
+	n = send(c->fd, c->out + c->off, c->out_len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		conn_close(c); /* the scraper went away: nothing to do */
+		return;
+	}
+	c->off += (size_t)n;
+	if (c->off == c->out_len)
+		conn_close(c);
+}
+
+/* A slot for a new connection: a free one, else the oldest still reading its head (an idle or
+ * trickling client) is closed, else the oldest of all. */
+static struct conn *conn_slot(struct conn *conns)
+{
+	struct conn *oldest_idle = NULL, *oldest = &conns[0];
+
+	for (unsigned i = 0; i < PE_PROM_MAX_CONNS; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!c->writing && (!oldest_idle || c->opened < oldest_idle->opened))
+			oldest_idle = c;
+		if (c->opened < oldest->opened)
+			oldest = c;
+	}
+	if (oldest_idle)
+		oldest = oldest_idle;
+	conn_close(oldest);
+	return oldest;
+}
+
+static void accept_one(struct pe_prom_server *srv, struct conn *conns)
+{
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct conn *c;
+
+	if (fd < 0) {
+		/* Out of fds or memory: the connection stays queued, so the socket stays readable
+		 * and an immediate retry would spin; pause (a stop still ends it). */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			struct pollfd p = {.fd = srv->stop_pipe[0], .events = POLLIN};
+
+			poll(&p, 1, 100);
+		}
+		return; /* a reset before accept...: try again on the next event */
+	}
+	c = conn_slot(conns);
+	*c = (struct conn){.fd = fd, .opened = now_ms()};
+	c->deadline = c->opened + PE_PROM_CONN_MS;
+}
+
+/* Every connection is served from this one poll loop: a slow or idle client costs a slot and
+ * its deadline, never the others' time. */
 static void *prom_thread(void *p)
 {
 	struct pe_prom_server *srv = p;
-	struct pollfd pfd[2] = {{.fd = srv->listen_fd, .events = POLLIN},
-				{.fd = srv->stop_pipe[0], .events = POLLIN}};
+	struct conn *conns = srv->conns;
+	struct pollfd pfd[2 + PE_PROM_MAX_CONNS];
 
 	for (;;) {
-		int fd;
+		int64_t now = now_ms(), wait = -1;
+		unsigned n = 2;
+		struct conn *map[PE_PROM_MAX_CONNS];
 
-		if (poll(pfd, 2, -1) < 0) {
+		pfd[0] = (struct pollfd){.fd = srv->listen_fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = srv->stop_pipe[0], .events = POLLIN};
+		for (unsigned i = 0; i < PE_PROM_MAX_CONNS; i++) {
+			struct conn *c = &conns[i];
+
+			if (c->fd >= 0 && now >= c->deadline)
+				conn_close(c); /* its budget is spent (slowloris, slow reader) */
+			if (c->fd < 0)
+				continue;
+			if (wait < 0 || c->deadline - now < wait)
+				wait = c->deadline - now;
+			map[n - 2] = c;
+			pfd[n++] = (struct pollfd){.fd = c->fd,
+						   .events = c->writing ? POLLOUT : POLLIN};
+		}
+		if (poll(pfd, n, (int)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (pfd[1].revents)
 			break;
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			/* Out of fds or memory: the connection stays queued, so the socket stays
-			 * readable and an immediate retry would spin; pause (a stop still ends it).
-			 */
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM)
-				poll(&pfd[1], 1, 100);
-			continue; /* a reset before accept...: try again on the next event */
+		for (unsigned i = 2; i < n; i++) {
+			struct conn *c = map[i - 2];
+
+			if (!pfd[i].revents)
+				continue;
+			if (c->writing)
+				conn_write(c);
+			else
+				conn_read(srv, c);
 		}
-		handle_conn(srv, fd);
-		close(fd);
+		if (pfd[0].revents & POLLIN)
+			accept_one(srv, conns);
 	}
+	for (unsigned i = 0; i < PE_PROM_MAX_CONNS; i++)
+		if (conns[i].fd >= 0)
+			conn_close(&conns[i]);
 	return NULL;
 }
 
@@ -317,6 +376,13 @@ struct pe_prom_server *pe_prom_server_start(const char *host_port, pe_prom_rende
 		rc = srv->listen_fd;
 		goto fail;
 	}
+	srv->conns = calloc(PE_PROM_MAX_CONNS, sizeof(*srv->conns));
+	if (!srv->conns) {
+		rc = -ENOMEM;
+		goto fail_fd;
+	}
+	for (unsigned i = 0; i < PE_PROM_MAX_CONNS; i++)
+		srv->conns[i].fd = -1;
 	if (pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
 		rc = -errno;
 		goto fail_fd;
@@ -330,6 +396,7 @@ fail_pipe:
 	close(srv->stop_pipe[0]);
 	close(srv->stop_pipe[1]);
 fail_fd:
+	free(srv->conns);
 	close(srv->listen_fd);
 fail:
 	free(srv);
@@ -355,5 +422,6 @@ void pe_prom_server_stop(struct pe_prom_server *srv)
 	close(srv->stop_pipe[0]);
 	close(srv->stop_pipe[1]);
 	close(srv->listen_fd);
+	free(srv->conns);
 	free(srv);
 }

@@ -363,6 +363,41 @@ static void test_prom_server_slowloris(void **state)
 	pe_stats_destroy(ctx.stats);
 }
 
+/* Hundreds of idle connections (connected, never sending) must not starve a scrape: the old
+ * one-at-a-time endpoint gave each 2 s, so 200 of them held a scrape for 400 s; now the scrape
+ * is served alongside them (the oldest idle ones are closed when the set is full). The http()
+ * helper gives up after 5 s. */
+static void test_prom_server_idle_conns(void **state)
+{
+	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct pe_prom_server *srv;
+	enum { IDLE = 200 };
+	int fds[IDLE];
+	char *resp;
+
+	(void)state;
+	assert_non_null(ctx.stats);
+	srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
+	assert_non_null(srv);
+	sa.sin_port = htons((uint16_t)pe_prom_server_port(srv));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < IDLE; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	for (int round = 0; round < 3; round++) {
+		resp = http(pe_prom_server_port(srv), "GET /metrics HTTP/1.1\r\n\r\n");
+		assert_true(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
+		free(resp);
+	}
+	for (int i = 0; i < IDLE; i++)
+		close(fds[i]);
+	pe_prom_server_stop(srv);
+	pe_stats_destroy(ctx.stats);
+}
+
 /* Out of file descriptors, the endpoint must not spin on its listening socket (the pending
  * connection keeps it readable while accept fails with EMFILE). A child runs the server, uses up
  * its fds, and measures its own CPU time over one second while the parent's connection waits:
@@ -673,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_prom_server),
 		cmocka_unit_test(test_prom_server_slowloris),
+		cmocka_unit_test(test_prom_server_idle_conns),
 		cmocka_unit_test(test_prom_server_emfile_no_spin),
 		cmocka_unit_test(test_prom_render_stats),
 		cmocka_unit_test(test_prom_server_bad_address),
