@@ -169,7 +169,7 @@ static void answer(struct pe_ctl *c, const struct pe_ctl_req *r, char *buf)
 		break;
 	case PE_CTL_SET_REPLY_LIMIT:
 		if (!c->ops->set_reply_limit)
-			why = "set reply-limit: not supported by this service (no reply rate limiter)";
+			why = "set reply-limit: not supported at run time (restart the service with --reply-limit PPS[/BURST])";
 		else if (c->ops->set_reply_limit(c->arg, r->pps, r->burst, &why) < 0 && !why)
 			why = "set reply-limit: refused";
 		break;
