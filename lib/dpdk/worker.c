@@ -172,24 +172,31 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 	uint32_t lens[PE_DPDK_MAX_BURST];
 	uint8_t hw[PE_DPDK_MAX_BURST];
 	enum pe_drop v[PE_DPDK_MAX_BURST];
-	uint64_t rare = 0;
+	uint64_t rare = 0, flags = 0;
 
 	for (unsigned i = 0; i < nb; i++) {
 		const struct rte_mbuf *m = pkts[i];
-		uint64_t f = m->ol_flags;
 
-		rare |= (uint64_t)(m->nb_segs != 1) | (f & PE_RX_STRIPPED);
+		rare |= m->nb_segs != 1;
+		flags |= m->ol_flags;
 		frames[i] = rte_pktmbuf_mtod(m, uint8_t *);
 		lens[i] = m->data_len;
-		hw[i] = csum_hw(f);
 		if (q->prefetch)
 			rte_prefetch0(frames[i]);
 	}
-	if (unlikely(rare)) {
+	if (unlikely(rare | (flags & PE_RX_STRIPPED))) {
 		echo_burst(q, pkts, nb, drop, o, PE_MODE_SERVICE);
 		return;
 	}
-	pe_pkt_service_burst(q->cfg, frames, lens, hw, v, nb);
+	/* The PMD's checksum verdicts, when it gave any in this burst (not vdevs, nor ports
+	 * without RX checksum offload: they pay one OR per frame for this). */
+	if (flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)) {
+		for (unsigned i = 0; i < nb; i++)
+			hw[i] = csum_hw(pkts[i]->ol_flags);
+		pe_pkt_service_burst(q->cfg, frames, lens, hw, v, nb);
+	} else {
+		pe_pkt_service_burst(q->cfg, frames, lens, NULL, v, nb);
+	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 

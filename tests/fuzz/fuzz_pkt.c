@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target for lib/pkt. The first input byte picks the configuration (mode, checksum
- * verification, promiscuous), the rest is the frame, copied into a buffer of exactly its size so
- * that ASan reports any access outside [0, len). Asserted on every reply: it is never longer than
- * the request; in service mode it comes from our MAC and carries right IPv4/ICMP/ICMPv6/UDP/TCP
- * checksums when verification is on, and right checksums stay right when it is off (that variant
- * reaches deeper: random bytes rarely carry valid checksums). In service mode the full parse
- * alone must also give exactly the same verdict and bytes as the fast path. */
+ * verification, promiscuous) in its low 4 bits and, in service mode, the port's checksum flags
+ * (PE_CSUM_*, through pe_pkt_service_burst) in its high 4 bits; the rest is the frame, copied into
+ * a buffer of exactly its size so that ASan reports any access outside [0, len). Asserted on every
+ * reply: it is never longer than the request; in service mode it comes from our MAC and carries
+ * right IPv4/ICMP/ICMPv6/UDP/TCP checksums when verification is on, and right checksums stay right
+ * when it is off (that variant reaches deeper: random bytes rarely carry valid checksums). In
+ * service mode the full parse alone must also give exactly the same verdict and bytes as the fast
+ * path. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +48,8 @@ static void cfgs_init(void)
 }
 
 /* Differential check: the full parse alone (no fast path) says and writes exactly the same. */
-static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_t n, enum pe_drop d,
-			const uint8_t *reply, uint32_t reply_len)
+static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_t n, unsigned hw,
+			enum pe_drop d, const uint8_t *reply, uint32_t reply_len)
 {
 	uint8_t *frame = malloc(n ? n : 1);
 	uint32_t len = n;
@@ -55,7 +57,7 @@ static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_
 	if (!frame)
 		abort();
 	memcpy(frame, in, n);
-	if (pkt_service_full(cfg, frame, &len, 0) != d ||
+	if (pkt_service_full(cfg, frame, &len, hw) != d ||
 	    (d == PE_DROP_NONE && (len != reply_len || memcmp(frame, reply, len) != 0))) {
 		fprintf(stderr, "fast path and full parse disagree\n");
 		abort();
@@ -149,24 +151,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *frame;
 	uint32_t n, len;
 	enum pe_drop d;
+	uint8_t hw;
 
 	if (size < 1 || size > PE_TF_MAX + 1)
 		return 0;
 	cfgs_init();
 	cfg = &cfgs[data[0] & 15];
+	hw = data[0] >> 4; /* the port's PE_CSUM_* bits (service mode) */
 	n = (uint32_t)size - 1;
 	frame = malloc(n ? n : 1);
 	if (!frame)
 		abort();
 	memcpy(frame, data + 1, n);
 	len = n;
-	d = pe_pkt_echo(cfg, frame, &len);
+	if (cfg->mode == PE_MODE_SERVICE)
+		pe_pkt_service_burst(cfg, &frame, &len, &hw, &d, 1);
+	else
+		d = pe_pkt_echo(cfg, frame, &len);
 	if (d >= PE_DROP_MAX) {
 		fprintf(stderr, "verdict %d out of range\n", d);
 		abort();
 	}
 	if (cfg->mode == PE_MODE_SERVICE)
-		full_agrees(cfg, data + 1, n, d, frame, len);
+		full_agrees(cfg, data + 1, n, hw, d, frame, len);
 	if (d == PE_DROP_NONE) {
 		if (len > n || (cfg->mode != PE_MODE_SERVICE && len != n)) {
 			fprintf(stderr, "reply of %u bytes for a request of %u\n", len, n);
@@ -181,7 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		if (cfg->mode == PE_MODE_SERVICE && !pe_tf_csums_ok(frame, len) &&
-		    (cfg->verify_csum || pe_tf_csums_ok(data + 1, n))) {
+		    ((cfg->verify_csum && !(hw & (PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD))) ||
+		     pe_tf_csums_ok(data + 1, n))) {
 			fprintf(stderr, "reply with a bad checksum\n");
 			abort();
 		}

@@ -2,7 +2,8 @@
 /* pe_pkt_bench: echo one 64-byte IPv4 UDP frame N times in a mode, for instruction counts under
  * callgrind. Not a test and not timed; see docs/packet-core.md for the command and the numbers.
  * Usage: pe_pkt_bench service|burst|l4|l2|none N   (burst: pe_pkt_service_burst)
- * PE_BENCH_ICMP=1: an ICMP echo request instead of UDP; PE_BENCH_NOCSUM=1: no verification. */
+ * PE_BENCH_ICMP=1: an ICMP echo request instead of UDP; PE_BENCH_NOCSUM=1: no verification;
+ * PE_BENCH_HW=unknown|good: per-frame checksum flags for the burst mode (see below). */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 	uint8_t *ptrs[BURST];
 	uint32_t lens[BURST];
 	enum pe_drop verdicts[BURST];
+	uint8_t hw[BURST];
+	const char *hw_flags;
 
 	if (argc != 3 || (pe_pkt_mode_parse(argv[1], &cfg.mode) < 0 && strcmp(argv[1], "none") &&
 			  strcmp(argv[1], "burst"))) {
@@ -42,6 +45,12 @@ int main(int argc, char **argv)
 	memcpy(pristine, req.b, sizeof(pristine));
 	if (getenv("PE_BENCH_NOCSUM"))
 		cfg.verify_csum = false;
+	/* PE_BENCH_HW=unknown|good: burst mode passes per-frame checksum flags (as the DPDK loop
+	 * does when the port reported any): none known, or both checksums verified by the port. */
+	hw_flags = getenv("PE_BENCH_HW");
+	memset(hw,
+	       hw_flags && strcmp(hw_flags, "good") == 0 ? PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD : 0,
+	       sizeof(hw));
 	/* Bursts of 32 like a poll loop: the frames are written (as a PMD's RX copy would) well
 	 * before they are echoed, so no store-forwarding stall from the refill distorts the count.
 	 * A reply of a reply would come from port 7 and be refused: refill every burst. */
@@ -53,7 +62,8 @@ int main(int argc, char **argv)
 				ptrs[i] = frames[i];
 				lens[i] = sizeof(pristine);
 			}
-			pe_pkt_service_burst(&cfg, ptrs, lens, NULL, verdicts, BURST);
+			pe_pkt_service_burst(&cfg, ptrs, lens, hw_flags ? hw : NULL, verdicts,
+					     BURST);
 			for (unsigned i = 0; i < BURST; i++)
 				replies += verdicts[i] == PE_DROP_NONE;
 			continue;
