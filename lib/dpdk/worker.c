@@ -2,17 +2,37 @@
 /* The lcore loop: rx_burst, echo every frame in place, compact the replies into the same array,
  * tx_burst on the same port and queue, free what did not go. The mode is resolved once per loop
  * (one specialised copy of the burst code per mode), counters are written once per burst. */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_prefetch.h>
 
 #include "dpdk_priv.h"
 
 int dpdk_quit;
+
+/* No false sharing between lcores, checked at build time (this machine has no hardware counters
+ * to show it at run time; the scaling run of scripts/bench-dpdk shows the ratio):
+ * - each (port, queue) counter block, its seqlock word included, starts a cache line and fills
+ *   whole ones, so the blocks of two lcores never share a line (their addresses: dpdk-ring-csum);
+ * - each worker's loop state is alone on its lines;
+ * - the mempool's per-lcore caches (where rte_mbuf_raw_alloc/free go) are whole lines each. */
+_Static_assert(_Alignof(struct pe_stats_block) >= RTE_CACHE_LINE_SIZE &&
+		       sizeof(struct pe_stats_block) % RTE_CACHE_LINE_SIZE == 0,
+	       "a counter block shares a cache line with its neighbour");
+_Static_assert(offsetof(struct pe_stats_block, seq) < RTE_CACHE_LINE_SIZE,
+	       "the seqlock word is not in its block's first line");
+_Static_assert(_Alignof(struct pe_dpdk_worker) >= RTE_CACHE_LINE_SIZE &&
+		       sizeof(struct pe_dpdk_worker) % RTE_CACHE_LINE_SIZE == 0,
+	       "a worker's loop state shares a cache line");
+_Static_assert(_Alignof(struct rte_mempool_cache) >= RTE_CACHE_LINE_SIZE &&
+		       sizeof(struct rte_mempool_cache) % RTE_CACHE_LINE_SIZE == 0,
+	       "per-lcore mempool caches share a cache line");
 
 /* How many frames ahead of the one being echoed the loop prefetches. */
 #define PE_PREFETCH_AHEAD 3

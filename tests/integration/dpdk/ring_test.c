@@ -414,6 +414,11 @@ static int run_csum(const char *argv0)
 		CHECK(c->drops[PE_DROP_UDP_CSUM] == n_udp, "udp_bad_checksum %llu, want %u",
 		      (unsigned long long)c->drops[PE_DROP_UDP_CSUM], n_udp);
 	}
+	/* Each lcore's counter block starts its own cache line (worker.c checks the sizes). */
+	for (unsigned b = 0; b < pe_stats_count(pe_dpdk_stats(d)); b++)
+		CHECK(((uintptr_t)pe_stats_block(pe_dpdk_stats(d), b) &
+		       (RTE_CACHE_LINE_SIZE - 1)) == 0,
+		      "counter block %u is not cache-line aligned", b);
 	CHECK(pe_dpdk_leaked(d) == 0, "lib/dpdk pools leaked");
 	CHECK(rte_mempool_avail_count(mp) == 255, "test pool: %u of 255 mbufs back",
 	      rte_mempool_avail_count(mp));
