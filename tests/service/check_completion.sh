@@ -44,8 +44,9 @@ if command -v pktecho-dpdk >/dev/null; then
 fi
 # Every --help option of every program is offered for an empty word.
 for p in pktecho pktecho-load pktecho-stat pktecho-ctl; do
+	offered=$(complete_words "$p" --)
 	for o in $("$p" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
-		grep -qx -- "$o" <<<"$(complete_words "$p" --)" || {
+		grep -qx -- "$o" <<<"$offered" || {
 			echo "FAIL: $p: $o not offered"
 			fails=$((fails + 1))
 		}
