@@ -7,9 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -158,13 +161,53 @@ static void test_cross_thread_queue(void **state)
 	pe_loop_destroy(loop);
 }
 
-/* A quit from another thread wakes a loop that has no events at all. */
+struct tid_loop {
+	struct pe_loop *loop;
+	_Atomic pid_t tid;
+};
+
+static void *run_loop_tid(void *arg)
+{
+	struct tid_loop *t = arg;
+	t->tid = (pid_t)syscall(SYS_gettid);
+	pe_loop_run(t->loop);
+	return NULL;
+}
+
+/* True once thread tid sits in epoll_wait (or epoll_pwait): /proc/self/task/TID/syscall starts
+ * with the number of the system call a blocked thread is in. */
+static bool blocked_in_epoll(pid_t tid)
+{
+	char path[64], buf[64] = "";
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	bool got = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	long nr = got ? strtol(buf, NULL, 10) : -1;
+#ifdef SYS_epoll_wait
+	if (nr == SYS_epoll_wait)
+		return true;
+#endif
+	return nr == SYS_epoll_pwait;
+}
+
+/* A quit from another thread wakes a loop that has no events at all. The quit is sent once the
+ * loop thread is seen blocked in epoll_wait, so only the wakeup can make it iterate again. */
 static void test_quit_wakes(void **state)
 {
-	struct pe_loop *loop = pe_loop_create();
+	struct tid_loop t = {pe_loop_create(), 0};
+	struct pe_loop *loop = t.loop;
 	pthread_t lt;
-	assert_int_equal(pthread_create(&lt, NULL, run_loop, loop), 0);
-	usleep(10000);
+	assert_int_equal(pthread_create(&lt, NULL, run_loop_tid, &t), 0);
+	bool blocked = false;
+	for (int i = 0; i < 10000 && !blocked; i++) { /* up to 10 s */
+		blocked = t.tid != 0 && blocked_in_epoll(t.tid);
+		if (!blocked)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	assert_true(blocked);
 	uint64_t before = pe_loop_iterations(loop);
 	pe_loop_quit(loop);
 	pthread_join(lt, NULL);
