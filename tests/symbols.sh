@@ -10,7 +10,10 @@ for lib in "$@"; do
   mod=$(basename "$lib" .a)
   mod=${mod#libpe_}
   syms=$(nm -g --defined-only "$lib") || { echo "symbols: nm failed on $lib" >&2; exit 1; }
-  offenders=$(awk 'NF == 3 { print $3 }' <<<"$syms" | grep -v -e '^pe_' -e "^${mod}_" |
+  # ASan marks each global with an ODR indicator named after it (gcc: __odr_asan.NAME, clang:
+  # __odr_asan_gen_NAME): the name behind it is the one to check.
+  offenders=$(awk 'NF == 3 { print $3 }' <<<"$syms" |
+    sed -e 's/^__odr_asan_gen_//' -e 's/^__odr_asan\.//' | grep -v -e '^pe_' -e "^${mod}_" |
     sort -u || true)
   if [ -n "$offenders" ]; then
     echo "lib/$mod: external symbols without pe_ or ${mod}_:" $offenders
