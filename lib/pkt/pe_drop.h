@@ -12,7 +12,8 @@
 	X(BAD_SRC_MAC, "bad_src_mac", "source MAC is group, zero or our own")                      \
 	X(NOT_OUR_MAC, "not_our_mac", "destination MAC is another host's unicast address")         \
 	X(VLAN_DEPTH, "vlan_too_deep", "more than two VLAN tags")                                  \
-	X(ETHERTYPE, "unsupported_ethertype", "802.3 length field or an EtherType we do not serve") \
+	X(ETHERTYPE, "unsupported_ethertype",                                                      \
+	  "802.3 length field or an EtherType we do not serve")                                    \
 	X(ARP_MALFORMED, "arp_malformed", "ARP not Ethernet/IPv4 (htype, ptype, hlen, plen)")      \
 	X(ARP_NOT_REQUEST, "arp_not_request", "ARP reply, gratuitous ARP or unknown opcode")       \
 	X(ARP_NOT_OURS, "arp_not_ours", "ARP request for an address that is not ours")             \
@@ -34,7 +35,7 @@
 	X(UDP_LEN, "udp_bad_length", "UDP length below 8 or beyond the IP payload")                \
 	X(UDP_CSUM, "udp_bad_checksum", "UDP checksum wrong (or zero over IPv6)")                  \
 	X(UDP_PORT, "udp_port_closed", "UDP destination port is not an echo port")                 \
-	X(LOOP, "loop_refused", "UDP from a reflecting service's port (echo/chargen loop guard)")   \
+	X(LOOP, "loop_refused", "UDP from a reflecting service's port (echo/chargen loop guard)")  \
 	X(TCP_LEN, "tcp_bad_length", "TCP data offset below 5 or beyond the segment")              \
 	X(TX_FULL, "tx_full", "transmit queue full: the reply was freed")                          \
 	X(MULTISEG, "multi_segment", "chained mbuf: the echo works on one segment only")           \

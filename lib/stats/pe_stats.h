@@ -138,7 +138,7 @@ uint64_t pe_stats_now_ns(void);
 #define PE_STATS_NAME_MAX 63 /* longest shm_name: [A-Za-z0-9._-], not starting with '.' */
 /* The rule as every program states it in its --stats-name error. */
 #define PE_STATS_NAME_RULE "1..63 of [A-Za-z0-9._-], not starting with '.'"
-#define PE_STATS_META_LEN 32
+#define PE_STATS_META_LEN  32
 
 /* 1 when name is a valid --stats-name (the one rule for every program and the control queue). */
 int pe_stats_name_valid(const char *name);
