@@ -150,16 +150,21 @@ static void test_rates(void **state)
 
 /* ---- concurrency: a writer keeps rx == tx + drops inside every begin/end ---- */
 
-/* The reader takes snapshots while the writer runs, then tells it to stop; the writer also stops
- * by itself after WRITER_MAX_NS (a bound, should the reader fail). */
-#define READER_MOVED 2000u
-/* Enough to show real concurrency; on a machine loaded by parallel builds the 20 s may end
- * before READER_MOVED (seen: 1314), which is not a failure of the seqlock. */
-#define READER_MOVED_MIN 200u
-#define READER_MAX_NS	 20000000000ull
-#define WRITER_MAX_NS	 30000000000ull
+/* The reader takes snapshots while the writer runs, then tells it to stop. After each snapshot
+ * the reader waits until the writer has finished another round, so every snapshot after the
+ * first sees the counters move whatever the scheduler does: the test proves concurrent reads
+ * without depending on how much CPU each thread gets. The time bounds only end a stuck thread. */
+#define READER_MOVED  2000u
+#define READER_MAX_NS 100000000000ull
+#define WRITER_MAX_NS 120000000000ull
 
-static void write_rounds(struct pe_stats *s, volatile int *stop)
+/* What the reader and the writer share: in the test's memory, or in a page both processes map. */
+struct rw_sync {
+	int stop;
+	unsigned rounds;
+};
+
+static void write_rounds(struct pe_stats *s, struct rw_sync *y)
 {
 	unsigned n = pe_stats_count(s);
 	uint64_t deadline = pe_stats_now_ns() + WRITER_MAX_NS;
@@ -168,7 +173,7 @@ static void write_rounds(struct pe_stats *s, volatile int *stop)
 		struct pe_stats_block *b = pe_stats_block(s, r % n);
 		uint64_t k = 1 + r % 32, d = r % 3;
 
-		if ((r & 255) == 0 && __atomic_load_n(stop, __ATOMIC_RELAXED))
+		if ((r & 255) == 0 && __atomic_load_n(&y->stop, __ATOMIC_RELAXED))
 			break;
 		if ((r & 65535) == 0 && pe_stats_now_ns() > deadline)
 			break;
@@ -179,6 +184,7 @@ static void write_rounds(struct pe_stats *s, volatile int *stop)
 		pe_ctr_add(&b->c.tx_packets, k - d);
 		pe_ctr_add(&b->c.tx_bytes, 64 * (k - d));
 		pe_stats_end(b);
+		__atomic_store_n(&y->rounds, r + 1, __ATOMIC_RELEASE);
 		/* The rest of a burst's work, outside the critical section. */
 		for (volatile unsigned spin = 0; spin < 50; spin++)
 			;
@@ -187,14 +193,14 @@ static void write_rounds(struct pe_stats *s, volatile int *stop)
 
 struct writer_arg {
 	struct pe_stats *s;
-	volatile int *stop;
+	struct rw_sync *y;
 };
 
 static void *writer_main(void *p)
 {
 	struct writer_arg *w = p;
 
-	write_rounds(w->s, w->stop);
+	write_rounds(w->s, w->y);
 	return NULL;
 }
 
@@ -205,10 +211,9 @@ static void check_invariant(const struct pe_counters *c)
 	assert_int_equal(c->tx_bytes, 64 * c->tx_packets);
 }
 
-/* Snapshots, each checked, until READER_MOVED of them saw the counters move (the writer really
- * ran concurrently) or READER_MAX_NS passed; counts must never go backwards. Returns the number
- * that saw movement. */
-static unsigned read_checked(const struct pe_stats *s, volatile int *stop)
+/* Snapshots, each checked, until READER_MOVED of them saw the counters move; counts must never
+ * go backwards. Returns the number that saw movement (0 if the writer stopped advancing). */
+static unsigned read_checked(const struct pe_stats *s, struct rw_sync *y)
 {
 	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
 	uint64_t deadline = pe_stats_now_ns() + READER_MAX_NS;
@@ -216,36 +221,46 @@ static unsigned read_checked(const struct pe_stats *s, volatile int *stop)
 	uint64_t last_rx = 0;
 
 	assert_non_null(snap);
-	while (moved < READER_MOVED && pe_stats_now_ns() < deadline) {
+	while (moved < READER_MOVED) {
+		unsigned r0 = __atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE);
+
 		assert_int_equal(pe_stats_snapshot(s, snap), 0);
 		for (unsigned i = 0; i < snap->n_blocks; i++)
 			check_invariant(&snap->blocks[i].c);
 		check_invariant(&snap->total);
 		assert_true(snap->total.rx_packets >= last_rx);
-		if (snap->total.rx_packets == last_rx)
-			sched_yield(); /* on a busy machine, let the writer run */
 		moved += snap->total.rx_packets != last_rx;
 		last_rx = snap->total.rx_packets;
+		/* Let the writer finish a round that began after r0: the next snapshot must move.
+		 */
+		while (__atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE) <= r0 + 1) {
+			if (pe_stats_now_ns() > deadline) {
+				moved = 0;
+				goto out;
+			}
+			sched_yield();
+		}
 	}
-	__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+out:
+	__atomic_store_n(&y->stop, 1, __ATOMIC_RELAXED);
 	free(snap);
 	return moved;
 }
 
 static void test_concurrent_threads(void **state)
 {
-	volatile int stop = 0;
-	struct writer_arg w = {.s = pe_stats_create(2, NULL), .stop = &stop};
+	struct rw_sync y = {0, 0};
+	struct writer_arg w = {.s = pe_stats_create(2, NULL), .y = &y};
 	pthread_t t;
 	unsigned moved;
 
 	(void)state;
 	assert_non_null(w.s);
 	assert_int_equal(pthread_create(&t, NULL, writer_main, &w), 0);
-	moved = read_checked(w.s, &stop);
+	moved = read_checked(w.s, &y);
 	pthread_join(t, NULL);
 	print_message("snapshots that saw the writer move: %u\n", moved);
-	assert_true(moved >= READER_MOVED_MIN);
+	assert_int_equal(moved, READER_MOVED);
 	pe_stats_destroy(w.s);
 }
 
@@ -571,8 +586,8 @@ static void test_shm_concurrent_processes(void **state)
 	const char *name = uname_("conc");
 	struct pe_stats *s = pe_stats_create(3, name), *r;
 	struct pe_stats_snapshot *snap = malloc(sizeof(*snap));
-	/* The stop flag shared with the child. */
-	volatile int *stop =
+	/* The stop flag and round count shared with the child. */
+	struct rw_sync *y =
 		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unsigned moved;
 	int status;
@@ -581,28 +596,28 @@ static void test_shm_concurrent_processes(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_non_null(snap);
-	assert_true(stop != MAP_FAILED);
-	*stop = 0;
+	assert_true(y != MAP_FAILED);
+	*y = (struct rw_sync){0, 0};
 	r = pe_stats_attach(name);
 	assert_non_null(r);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
-		write_rounds(s, stop);		  /* the inherited shared mapping */
+		write_rounds(s, y);		  /* the inherited shared mapping */
 		_exit(0);
 	}
-	moved = read_checked(r, stop);
+	moved = read_checked(r, y);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	print_message("snapshots that saw the writer move: %u\n", moved);
-	assert_true(moved >= READER_MOVED_MIN);
+	assert_int_equal(moved, READER_MOVED);
 	assert_int_equal(pe_stats_snapshot(r, snap), 0);
 	check_invariant(&snap->total);
 	pe_stats_destroy(r);
 	pe_stats_destroy(s);
 	assert_false(path_exists(name));
-	munmap((void *)stop, 4096);
+	munmap(y, 4096);
 	free(snap);
 }
 
