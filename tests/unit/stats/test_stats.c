@@ -222,8 +222,6 @@ static unsigned read_checked(const struct pe_stats *s, struct rw_sync *y)
 
 	assert_non_null(snap);
 	while (moved < READER_MOVED) {
-		unsigned r0 = __atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE);
-
 		assert_int_equal(pe_stats_snapshot(s, snap), 0);
 		for (unsigned i = 0; i < snap->n_blocks; i++)
 			check_invariant(&snap->blocks[i].c);
@@ -231,9 +229,11 @@ static unsigned read_checked(const struct pe_stats *s, struct rw_sync *y)
 		assert_true(snap->total.rx_packets >= last_rx);
 		moved += snap->total.rx_packets != last_rx;
 		last_rx = snap->total.rx_packets;
-		/* Let the writer finish a round that began after r0: the next snapshot must move.
-		 */
-		while (__atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE) <= r0 + 1) {
+		/* Round r1 may have been under way during the snapshot; round r1 + 1 starts only
+		 * after r1's count was stored, so after this load: once it is done, a snapshot must
+		 * move. */
+		unsigned r1 = __atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE);
+		while (__atomic_load_n(&y->rounds, __ATOMIC_ACQUIRE) < r1 + 2) {
 			if (pe_stats_now_ns() > deadline) {
 				moved = 0;
 				goto out;
