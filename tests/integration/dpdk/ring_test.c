@@ -292,6 +292,16 @@ static int eal_start(const char *argv0, const char *tag)
 	return rte_eal_init((int)RTE_DIM(eal) - 1, eal);
 }
 
+/* Both runs end here: rte_eal_cleanup() leaves the --file-prefix directory behind. */
+static void eal_end(void)
+{
+	char run_dir[4096];
+
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	CHECK(pe_runtime_dir_remove(run_dir) == 0, "runtime dir %s not removed", run_dir);
+}
+
 /* The csum run: each frame, its RX flags, which checksum to break (0 none, 24 IP, 40 UDP) and
  * what must happen. */
 static const struct {
@@ -423,7 +433,7 @@ static int run_csum(const char *argv0)
 	CHECK(rte_mempool_avail_count(mp) == 255, "test pool: %u of 255 mbufs back",
 	      rte_mempool_avail_count(mp));
 	pe_dpdk_destroy(d);
-	rte_eal_cleanup();
+	eal_end();
 	printf("csum: %u replies, %u + %u checksum drops; %s\n", (unsigned)__builtin_popcount(seen),
 	       n_ip, n_udp, failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
@@ -437,7 +447,6 @@ int main(int argc, char **argv)
 	struct rte_mempool *mp;
 	struct pe_dpdk *d;
 	unsigned sent, checked = 0, extra = 0;
-	char run_dir[4096];
 
 	if (argc > 1 && strcmp(argv[1], "csum") == 0)
 		return run_csum(argv[0]);
@@ -477,9 +486,7 @@ int main(int argc, char **argv)
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "test pool: %u of %u mbufs back",
 	      rte_mempool_avail_count(mp), POOL_SIZE);
 	pe_dpdk_destroy(d);
-	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	CHECK(pe_runtime_dir_remove(run_dir) == 0, "runtime dir %s not removed", run_dir);
+	eal_end();
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
