@@ -14,15 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pktecho_test import FAILS, exit_code, expect
 
 DASH, BIN = sys.argv[1], sys.argv[2]
-FAILS = []
 
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
 
 
 def exprs(node):
@@ -83,8 +78,7 @@ def main():
         p.wait(timeout=30)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
-        return 1
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":

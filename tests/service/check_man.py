@@ -10,15 +10,10 @@ import os
 import re
 import subprocess
 import sys
+from pktecho_test import FAILS, exit_code, expect
 
-FAILS = []
 OPT = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z0-9])(?![\w-])")
 
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
 
 
 def main():
@@ -44,8 +39,7 @@ def main():
                "%s: groff -man -ww -z is silent (%s)" % (base, g.stderr.strip()[:200]))
     if FAILS:
         print("%d failure(s)" % len(FAILS))
-        return 1
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":

@@ -10,15 +10,10 @@ import os
 import socket
 import subprocess
 import sys
+from pktecho_test import FAILS, exit_code, expect
 
 BIN = sys.argv[1]
-FAILS = []
 
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
 
 
 def run(args, preexec_fn=None):
@@ -56,8 +51,7 @@ def main():
     expect(r.returncode == 0, "63-character --stats-name serves (%s)" % r.stderr.strip()[-200:])
     if FAILS:
         print("%d failure(s)" % len(FAILS))
-        return 1
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":

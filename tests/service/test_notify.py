@@ -17,14 +17,9 @@ import socket
 import subprocess
 import sys
 import time
+from pktecho_test import FAILS, exit_code, expect
 
-FAILS = []
 
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
 
 
 class Notify:
@@ -144,8 +139,7 @@ def main():
         test_dpdk(a.dpdk)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
-        return 1
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":
