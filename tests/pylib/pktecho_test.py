@@ -18,6 +18,7 @@ By hand: PYTHONPATH=tests/pylib python3 tests/integration/sock/test_echo.py --bi
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -159,6 +160,28 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+# ---- pktecho's start-up lines ----
+
+def pktecho_startup(proc, max_lines=50):
+    """Read a starting pktecho's stderr (a text pipe) up to "pktecho: running", at most max_lines
+    lines; return what it announced: {"udp": the first 127.0.0.1 UDP port, "prometheus": the
+    endpoint's port}, None for what it did not print."""
+    got = {"udp": None, "prometheus": None}
+    for _ in range(max_lines):
+        line = proc.stderr.readline()
+        if not line:
+            break
+        m = re.match(r"pktecho: udp 127\.0\.0\.1:(\d+)", line)
+        if m and got["udp"] is None:
+            got["udp"] = int(m.group(1))
+        m = re.match(r"pktecho: prometheus port (\d+)", line)
+        if m:
+            got["prometheus"] = int(m.group(1))
+        if line.startswith("pktecho: running"):
+            break
+    return got
 
 
 # ---- ports ----

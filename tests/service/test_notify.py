@@ -10,14 +10,13 @@ Usage: test_notify.py --pktecho PKTECHO [--dpdk PKTECHO-DPDK]
 """
 import argparse
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pktecho_test import FAILS, exit_code, expect
+from pktecho_test import FAILS, exit_code, expect, pktecho_startup
 
 
 
@@ -75,14 +74,7 @@ def test_pktecho(binary):
     p = subprocess.Popen([binary, "--udp", "127.0.0.1:0", "--threads", "2"], env=n.env(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        port = None
-        for _ in range(10):
-            line = p.stderr.readline()
-            m = re.match(r"pktecho: udp 127\.0\.0\.1:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-            if not line or line.startswith("pktecho: running"):
-                break
+        port = pktecho_startup(p)["udp"]
         expect(n.wait_for("READY=1", 10), "pktecho: READY=1")
         c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         c.settimeout(5)

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from pktecho_test import FAILS, exit_code, expect
+from pktecho_test import FAILS, exit_code, expect, pktecho_startup
 
 
 
@@ -43,15 +43,7 @@ def start_pktecho(name, preexec_fn=None):
     p = subprocess.Popen([A.pktecho, "--udp", "127.0.0.1:0", "--stats-name", name,
                           "--report", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, preexec_fn=preexec_fn)
-    port = None
-    for _ in range(20):
-        line = p.stderr.readline()
-        m = re.match(r"pktecho: udp 127\.0\.0\.1:(\d+)", line)
-        if m:
-            port = int(m.group(1))
-        if not line or line.startswith("pktecho: running"):
-            break
-    return p, port
+    return p, pktecho_startup(p)["udp"]
 
 
 def echo(port, n):

@@ -9,14 +9,13 @@ Usage: check_stat_service.py PATH/TO/pktecho-stat PATH/TO/pktecho
 """
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import urllib.request
 
-from pktecho_test import FAILS, expect, eq
+from pktecho_test import FAILS, expect, eq, pktecho_startup
 
 STAT, SERVICE = sys.argv[1], sys.argv[2]
 NAME = f"pe-test-{os.getpid()}-svc"
@@ -27,17 +26,8 @@ def start_service():
     p = subprocess.Popen([SERVICE, "--udp", "127.0.0.1:0", "--threads", "2", "--stats-name", NAME,
                           "--prometheus", "127.0.0.1:0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    udp_port = prom_port = None
-    for _ in range(50):  # the startup lines, bounded
-        line = p.stderr.readline()
-        if not line:
-            break
-        m = re.match(r"pktecho: udp 127\.0\.0\.1:(\d+)", line)
-        udp_port = int(m.group(1)) if m else udp_port
-        m = re.match(r"pktecho: prometheus port (\d+)", line)
-        prom_port = int(m.group(1)) if m else prom_port
-        if line.startswith("pktecho: running"):
-            break
+    got = pktecho_startup(p)
+    udp_port, prom_port = got["udp"], got["prometheus"]
     if udp_port is None or prom_port is None:
         p.kill()
         p.wait()
