@@ -69,6 +69,17 @@ def stop(p):
         return None
 
 
+def running_then_stop(n, p, who):
+    """After READY=1: rates in STATUS=, watchdog pings, then a clean stop that says STOPPING=1."""
+    expect(n.wait_for("STATUS=rx ", 5), "%s: STATUS= with rates" % who)
+    for _ in range(3):
+        n.wait_for("WATCHDOG=1", 5)
+    expect(n.count("WATCHDOG=1") >= 3, "%s: WATCHDOG=1 pings (%d)" % (who, n.count("WATCHDOG=1")))
+    rc = stop(p)
+    expect(n.wait_for("STOPPING=1", 5), "%s: STOPPING=1" % who)
+    expect(rc == 0, "%s: exit 0 (%s)" % (who, rc))
+
+
 def test_pktecho(binary):
     n = Notify("notify")
     p = subprocess.Popen([binary, "--udp", "127.0.0.1:0", "--threads", "2"], env=n.env(),
@@ -81,14 +92,7 @@ def test_pktecho(binary):
         c.sendto(b"at ready", ("127.0.0.1", port))
         expect(c.recv(64) == b"at ready", "pktecho: echoes at READY")
         c.close()
-        expect(n.wait_for("STATUS=rx ", 5), "pktecho: STATUS= with rates")
-        for _ in range(3):
-            n.wait_for("WATCHDOG=1", 5)
-        expect(n.count("WATCHDOG=1") >= 3, "pktecho: WATCHDOG=1 pings (%d)" %
-               n.count("WATCHDOG=1"))
-        rc = stop(p)
-        expect(n.wait_for("STOPPING=1", 5), "pktecho: STOPPING=1")
-        expect(rc == 0, "pktecho: exit 0 (%s)" % rc)
+        running_then_stop(n, p, "pktecho")
     finally:
         if p.poll() is None:
             p.kill()
@@ -105,14 +109,7 @@ def test_dpdk(binary):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         expect(n.wait_for("READY=1", 30), "pktecho-dpdk: READY=1")
-        expect(n.wait_for("STATUS=rx ", 5), "pktecho-dpdk: STATUS= with rates")
-        for _ in range(3):
-            n.wait_for("WATCHDOG=1", 5)
-        expect(n.count("WATCHDOG=1") >= 3, "pktecho-dpdk: WATCHDOG=1 pings (%d)" %
-               n.count("WATCHDOG=1"))
-        rc = stop(p)
-        expect(n.wait_for("STOPPING=1", 5), "pktecho-dpdk: STOPPING=1")
-        expect(rc == 0, "pktecho-dpdk: exit 0 (%s)" % rc)
+        running_then_stop(n, p, "pktecho-dpdk")
     finally:
         if p.poll() is None:
             p.kill()
