@@ -40,6 +40,8 @@ void load_opts_usage(FILE *out)
 		"  --trial S         seconds per search trial (1); --duration: the confirming\n"
 		"  --pdr-loss R      the PDR's loss ratio, 0.005 or 0.5%% (0.005)\n"
 		"  --precision P     stop when (upper - lower) / upper <= P, 0.02 or 2%% (2%%)\n"
+		"  --ceiling PPS     what this generator carries through a zero-work reflector:\n"
+		"                    a search result >= 90%% of it is generator-bound\n"
 		"  --prometheus HOST:PORT serve Prometheus text at GET /metrics: the counters and\n"
 		"                    latency histograms (le 1 us .. 100 ms)\n"
 		"  --help, --version\n"
@@ -169,6 +171,7 @@ enum {
 	OPT_TRIAL,
 	OPT_PDR_LOSS,
 	OPT_PRECISION,
+	OPT_CEILING,
 };
 
 static const struct option long_opts[] = {
@@ -195,6 +198,7 @@ static const struct option long_opts[] = {
 	{"trial", required_argument, NULL, OPT_TRIAL},
 	{"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
 	{"precision", required_argument, NULL, OPT_PRECISION},
+	{"ceiling", required_argument, NULL, OPT_CEILING},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -340,6 +344,8 @@ static int opt_one(int c, const char *arg, struct load_opts *o, uint64_t *flows)
 		if (rc == 0 && o->precision <= 0.0)
 			return opt_error("--precision", arg, "expected a ratio above 0");
 		return rc;
+	case OPT_CEILING:
+		return parse_u64("--ceiling", arg, 1, 100000000, &o->ceiling_pps) < 0 ? -1 : 0;
 	case OPT_HELP:
 		load_opts_usage(stdout);
 		return 1;
@@ -467,6 +473,11 @@ int load_opts_parse(int argc, char **argv, bool dpdk, struct load_opts *o)
 		fprintf(stderr,
 			"pktecho-load: --flows %u: must be at least --threads (%u) (see pktecho-load --help)\n",
 			o->cfg.flows, o->cfg.threads);
+		return -1;
+	}
+	if (o->ceiling_pps && !o->search) {
+		fprintf(stderr,
+			"pktecho-load: --ceiling: only with --search (see pktecho-load --help)\n");
 		return -1;
 	}
 	if (o->search && (o->cfg.count || o->cfg.duration_ns == 0)) {

@@ -21,6 +21,7 @@ struct load_opts {
 	bool search, search_ndr, search_pdr;
 	uint64_t trial_ns;
 	double pdr_loss, precision;
+	uint64_t ceiling_pps;	/* --ceiling: the topology's ceiling (0: not given) */
 	const char *prometheus; /* --prometheus HOST:PORT, NULL: none */
 };
 

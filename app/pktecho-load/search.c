@@ -105,11 +105,13 @@ static void search_print(const struct load_opts *o, const struct pe_report_meta 
 		gb |= x->searched && x->generator_bound;
 		if (x->searched)
 			fprintf(o->fmt == PE_REPORT_JSON ? stderr : stdout,
-				"%s: %llu pps (lower %llu, upper %llu%s)\n", g ? "PDR" : "NDR",
+				"%s: %llu pps (lower %llu, upper %llu%s%s)\n", g ? "PDR" : "NDR",
 				(unsigned long long)x->pps, (unsigned long long)x->lower,
 				(unsigned long long)x->upper,
 				x->generator_bound ? ", generator-bound: the generator's limit"
-						   : "");
+						   : "",
+				x->revised ? ", revised: a later trial lost below the NDR found"
+					   : "");
 	}
 	if (o->fmt != PE_REPORT_JSON)
 		return;
@@ -121,6 +123,8 @@ static void search_print(const struct load_opts *o, const struct pe_report_meta 
 		printf(",\"ceiling_pps\":%.1f", ceiling);
 	else
 		printf(",\"ceiling_pps\":null");
+	printf(",\"ceiling_given_pps\":");
+	bound_print(stdout, o->ceiling_pps);
 	for (int g = 0; g < PE_SEARCH_GOALS; g++) {
 		const struct pe_search_result *x = &s->res[g];
 
@@ -137,8 +141,9 @@ static void search_print(const struct load_opts *o, const struct pe_report_meta 
 		printf("],\"%s_generator_bound\":%s", goal_name[g],
 		       x->generator_bound ? "true" : "false");
 	}
-	printf(",\"generator_bound\":%s,\"trials\":%u,\"interrupted\":%s}\n", gb ? "true" : "false",
-	       s->n, interrupted ? "true" : "false");
+	printf(",\"ndr_revised\":%s,\"generator_bound\":%s,\"trials\":%u,\"interrupted\":%s}\n",
+	       s->res[PE_SEARCH_NDR].revised ? "true" : "false", gb ? "true" : "false", s->n,
+	       interrupted ? "true" : "false");
 	fflush(stdout);
 }
 
@@ -178,6 +183,7 @@ static int search_loop(struct pe_load *l, const struct load_opts *o,
 	}
 	pe_search_init(s, o->search_ndr, o->search_pdr, o->pdr_loss, o->precision, top,
 		       o->cfg.rate_max);
+	pe_search_set_ceiling(s, o->ceiling_pps);
 	while (!run_interrupted() && pe_search_next(s, &rate, &kind)) {
 		bool confirm = kind == PE_TRIAL_CONFIRM;
 		enum pe_search_goal goal = s->goal;
@@ -215,6 +221,12 @@ int search_run(struct pe_load *l, const struct load_opts *o, const struct pe_rep
 		oc.cfg.rate_max = false;
 		oc.cfg.rate = c->rate;
 		rc = report_summary(&oc, meta, &c->first, &c->last, &c->r);
+	} else if (rc == 0 && !run_interrupted()) {
+		/* The summary is the confirming trial's: with none that passed there is none. */
+		fprintf(stderr, "pktecho-load: no summary: no confirming trial passed (%s)\n",
+			s->n && s->trials[s->n - 1].rate <= PE_SEARCH_FLOOR
+				? "even the floor, 1000 pps, lost more than allowed"
+				: "every confirmation lost more than allowed");
 	}
 	free(s);
 	free(c);

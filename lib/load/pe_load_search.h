@@ -12,6 +12,9 @@
 #define PE_SEARCH_FLOOR	     1000 /* pps: the lowest rate tried */
 #define PE_SEARCH_MAX_TRIALS 64
 #define PE_SEARCH_CONFIRMS   3 /* confirming trials per goal at most */
+/* A result at or above this share of the topology's ceiling (--ceiling: what the generator
+ * carries through a zero-work reflector) is the generator's limit as much as the server's. */
+#define PE_SEARCH_NEAR_CEILING 0.9
 
 enum pe_search_goal {
 	PE_SEARCH_NDR = 0,
@@ -36,7 +39,9 @@ struct pe_search_result {
 	bool searched;
 	uint64_t pps;	       /* the goal's rate; 0 when even the floor lost too much */
 	uint64_t lower, upper; /* the final interval: lower passed, upper failed (0: none) */
-	bool generator_bound;  /* the upper bound is where the generator fell short */
+	bool generator_bound;  /* the generator's limit: the upper bound is where it fell short,
+				* or the result is >= PE_SEARCH_NEAR_CEILING of the ceiling */
+	bool revised;	       /* NDR only: taken again from every trial, as it was above the PDR */
 };
 
 struct pe_search {
@@ -45,6 +50,7 @@ struct pe_search {
 	double precision;    /* (upper - lower) / upper at which a goal is found */
 	uint64_t top;	     /* the highest rate tried (--rate, or the ceiling trial's rate) */
 	bool top_is_ceiling; /* top is what the generator reached at --rate max */
+	uint64_t ceiling;    /* the topology's ceiling, pps (0: not known) */
 	enum pe_search_goal goal;
 	unsigned confirms;
 	bool done;
@@ -56,6 +62,10 @@ struct pe_search {
 /* top_is_ceiling: top is the generator's own limit (a passing top is then generator-bound). */
 void pe_search_init(struct pe_search *s, bool ndr, bool pdr, double pdr_loss, double precision,
 		    uint64_t top, bool top_is_ceiling);
+/* The topology's ceiling (pps; 0: none), set after init: results near it are generator-bound. */
+void pe_search_set_ceiling(struct pe_search *s, uint64_t ceiling_pps);
+/* The one rule for "the generator is the bound": it fell short, or pps is near the ceiling. */
+bool pe_search_generator_bound(bool fell_short, uint64_t pps, uint64_t ceiling_pps);
 /* The next trial to run (true), or false when the search is over. */
 bool pe_search_next(struct pe_search *s, uint64_t *rate, enum pe_search_kind *kind);
 /* The result of the trial pe_search_next asked for. */

@@ -21,6 +21,17 @@ void pe_search_init(struct pe_search *s, bool ndr, bool pdr, double pdr_loss, do
 	s->top_is_ceiling = top_is_ceiling;
 }
 
+void pe_search_set_ceiling(struct pe_search *s, uint64_t ceiling_pps)
+{
+	s->ceiling = ceiling_pps;
+}
+
+bool pe_search_generator_bound(bool fell_short, uint64_t pps, uint64_t ceiling_pps)
+{
+	return fell_short ||
+	       (ceiling_pps && pps && (double)pps >= PE_SEARCH_NEAR_CEILING * (double)ceiling_pps);
+}
+
 static bool trial_passes(const struct pe_search *s, const struct pe_search_trial *t,
 			 enum pe_search_goal g)
 {
@@ -79,7 +90,8 @@ static void goal_finish(struct pe_search *s, uint64_t lo, uint64_t hi, bool hi_s
 	r->pps = lo;
 	r->lower = lo;
 	r->upper = hi;
-	r->generator_bound = hi ? hi_short : s->top_is_ceiling;
+	r->generator_bound =
+		pe_search_generator_bound(hi ? hi_short : s->top_is_ceiling, lo, s->ceiling);
 	s->goal++;
 	s->confirms = 0;
 }
@@ -100,6 +112,28 @@ static uint64_t midpoint(uint64_t lo, uint64_t hi)
 	uint64_t mid = lo ? lo + (hi - lo) / 2 : hi / 2;
 
 	return mid < PE_SEARCH_FLOOR ? PE_SEARCH_FLOOR : mid;
+}
+
+/* NDR <= PDR. Any trial that fails the PDR goal fails the NDR goal too, so bounds taken from the
+ * same trials always order them; but the NDR goal is searched first and frozen, and a later PDR
+ * trial (noise, or a failed confirmation) can fail below it. Once the search is over, an NDR above
+ * the PDR is taken again from every trial: the highest loss-free rate below the lowest rate that
+ * lost anything, which is at most the PDR. */
+static void ndr_recheck(struct pe_search *s)
+{
+	struct pe_search_result *n = &s->res[PE_SEARCH_NDR];
+	const struct pe_search_result *p = &s->res[PE_SEARCH_PDR];
+	uint64_t lo, hi;
+	bool hi_short;
+
+	if (!n->searched || !p->searched || n->pps <= p->pps)
+		return;
+	bounds(s, PE_SEARCH_NDR, &lo, &hi, &hi_short);
+	n->pps = n->lower = lo;
+	n->upper = hi;
+	n->generator_bound =
+		pe_search_generator_bound(hi ? hi_short : s->top_is_ceiling, lo, s->ceiling);
+	n->revised = true;
 }
 
 bool pe_search_next(struct pe_search *s, uint64_t *rate, enum pe_search_kind *kind)
@@ -135,6 +169,8 @@ bool pe_search_next(struct pe_search *s, uint64_t *rate, enum pe_search_kind *ki
 		}
 		goal_finish(s, lo, hi, hi_short);
 	}
+	if (!s->done)
+		ndr_recheck(s);
 	s->done = true;
 	return false;
 }

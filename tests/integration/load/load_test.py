@@ -376,6 +376,8 @@ def case_search():
         if not x[g + "_generator_bound"]:
             check((hi - lo) / hi <= 0.05, "%s not within the precision: %r" % (g, [lo, hi]))
     check(0 < x["ndr_pps"] <= x["pdr_pps"], "ndr %r pdr %r" % (x["ndr_pps"], x["pdr_pps"]))
+    check(x["ndr_revised"] in (True, False), "ndr_revised %r" % x.get("ndr_revised"))
+    check(x["ceiling_given_pps"] is None, "no --ceiling given: %r" % x.get("ceiling_given_pps"))
     check(cap * 0.5 <= x["pdr_pps"] <= cap * 1.15, "pdr %r for capacity %d" % (x["pdr_pps"], cap))
     check(x["pdr_loss"] == 0.005 and x["precision"] == 0.05 and x["ceiling_pps"] is None,
           "settings %r" % x)
@@ -383,6 +385,28 @@ def case_search():
     check(conf and all(abs(t["seconds"] - 1) < 0.05 for t in conf), "confirming trials %r" % conf)
     check(recs["summary"][0]["rate"] in [t["rate_pps"] for t in conf], "summary rate")
     check("trial 1 search ndr: offered 12000 pps" in err, "progress lines on stderr: %r" % err)
+
+
+def case_search_zero():
+    """A search whose result is 0 (nobody echoes, so even the 1 kpps floor loses everything): the
+    search record says 0 for both goals, and since no confirming trial passed there is no summary
+    record but one line on stderr that says why; the exit status is still 0 (a result)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    recs, err = run_ndjson(["--search", "ndr,pdr", "--rate", "4000", "--trial", "0.2",
+                            "--duration", "0.3", "--drain", "0.1", "--ceiling", "1000",
+                            "udp://127.0.0.1:%d" % port], timeout=60)
+    x = recs.get("search", [{}])[0]
+    check(x.get("ndr_pps") == 0 and x.get("pdr_pps") == 0, "search %r" % x)
+    # No rate is not near the ceiling: the server, not the generator, lost everything.
+    check(x["ceiling_given_pps"] == 1000 and x["generator_bound"] is False, "bound %r" % x)
+    check(x["ndr_bounds"] == [None, 1000] and x["pdr_bounds"] == [None, 1000],
+          "bounds %r %r" % (x["ndr_bounds"], x["pdr_bounds"]))
+    check("summary" not in recs, "a summary with no passing confirmation: %r" % recs.get("summary"))
+    why = [ln for ln in err.splitlines() if ln.startswith("pktecho-load: no summary")]
+    check(len(why) == 1 and "floor" in why[0], "no line that says why: %r" % err)
 
 
 def case_misbehaving():
@@ -502,6 +526,8 @@ def case_options():
         (["--trial", "0", "udp://127.0.0.1:7"], "--trial"),
         (["--pdr-loss", "2", "udp://127.0.0.1:7"], "--pdr-loss"),
         (["--precision", "0", "udp://127.0.0.1:7"], "--precision"),
+        (["--ceiling", "1000", "udp://127.0.0.1:7"], "--ceiling"),
+        (["--search", "pdr", "--ceiling", "0", "udp://127.0.0.1:7"], "--ceiling"),
         (["--prometheus", "nohost", "udp://127.0.0.1:7"], "--prometheus"),
         (["--precision", "5%%", "udp://127.0.0.1:7"], "--precision"),
         (["--rate"], "--rate"),

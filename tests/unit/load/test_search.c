@@ -116,12 +116,64 @@ static void test_search_floor_and_confirm(void **state)
 	assert_true(s.done);
 }
 
+/* NDR <= PDR, whatever the trials say. The NDR goal is searched first; when its confirming trials
+ * keep failing (noise) it ends on a rate it could not confirm; the PDR goal's own confirming
+ * trial there then fails too, and the PDR falls below that NDR. The search takes the NDR again
+ * from every trial. */
+static void test_search_ndr_not_above_pdr(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 37000, .gen = 1e9, .confirm_loss = 0.01};
+	const struct pe_search_result *n = &s.res[PE_SEARCH_NDR], *p = &s.res[PE_SEARCH_PDR];
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	assert_true(n->searched && p->searched);
+	assert_true(n->pps <= p->pps);
+	assert_true(n->revised);
+	assert_true(n->upper != 0 && n->upper <= p->upper); /* a rate that lost bounds both */
+	/* A search with no inversion keeps its NDR as found. */
+	m = (struct sim){.cap = 37000, .gen = 1e9};
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	assert_false(n->revised);
+	assert_true(n->pps >= 37000 * 0.98);
+}
+
+/* --ceiling: a result at 90% of the topology's ceiling or above is generator-bound, one below it
+ * is not; the rule is the one the caller would apply (pe_search_generator_bound). */
+static void test_search_near_ceiling(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 37000, .gen = 1e9};
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	pe_search_set_ceiling(&s, 40000); /* 90%: 36000, below both results */
+	sim_run(&s, &m);
+	assert_true(s.res[PE_SEARCH_NDR].pps >= 36000 && s.res[PE_SEARCH_PDR].pps >= 36000);
+	assert_true(s.res[PE_SEARCH_NDR].generator_bound && s.res[PE_SEARCH_PDR].generator_bound);
+	m = (struct sim){.cap = 37000, .gen = 1e9};
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	pe_search_set_ceiling(&s, 45000); /* 90%: 40500, above both */
+	sim_run(&s, &m);
+	assert_false(s.res[PE_SEARCH_NDR].generator_bound || s.res[PE_SEARCH_PDR].generator_bound);
+	assert_true(pe_search_generator_bound(true, 1000, 0));
+	assert_false(pe_search_generator_bound(false, 1000, 0));
+	assert_true(pe_search_generator_bound(false, 900, 1000));
+	assert_false(pe_search_generator_bound(false, 899, 1000));
+	assert_false(pe_search_generator_bound(false, 0, 1000)); /* 0 is no rate */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_search_converges),
 		cmocka_unit_test(test_search_generator_bound),
 		cmocka_unit_test(test_search_floor_and_confirm),
+		cmocka_unit_test(test_search_ndr_not_above_pdr),
+		cmocka_unit_test(test_search_near_ceiling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
