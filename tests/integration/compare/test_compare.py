@@ -75,7 +75,7 @@ def case_compare():
         if name == "generators":
             t.check(doc["generators"], "no generator")
             for g in doc["generators"]:
-                for s in ("topology", "ceiling_pps", "sent_pps", "measured"):
+                for s in ("topology", "generator", "ceiling_pps", "sent_pps", "measured"):
                     t.check(s in g, "generator lacks %s: %r" % (s, g))
     t.check(doc["schema"] == 1, "schema %r" % doc["schema"])
     veth = [g for g in doc["generators"] if g["topology"] == "veth"]
