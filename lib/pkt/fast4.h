@@ -1,53 +1,134 @@
 /* SPDX-License-Identifier: MIT */
 /* The service mode's fast path, private to service.c: an untagged IPv4 UDP or ICMP echo request
- * without options, to our MAC, that passes every check. Header fields are read as a few 64-bit
- * words and the checks are combined, so that a valid request costs few instructions and
- * branches. It only answers "replied" (1) or "not for me" (0): every drop, and every less common
- * valid frame, goes through the full parse, which also names the drop reason. So it must accept
- * only what the full parse accepts, and reply exactly as it would (the golden tests run both).
- * Little-endian hosts only; elsewhere the full parse does it all. */
+ * without options, to our MAC, that passes every check. It only answers "replied" (1) or "not
+ * for me" (0): every drop, and every less common valid frame, goes through the full parse, which
+ * also names the drop reason. So it must accept only what the full parse accepts, and reply
+ * exactly as it would (the golden tests, the property test and the fuzzer hold both to that).
+ *
+ * The fixed header bytes are judged at once: two 16-byte loads (frame bytes 0-15 and 18-33) are
+ * compared under a mask with a template of what they must hold (our MAC, a unicast source MAC,
+ * EtherType 0x0800, version 4 with IHL 5, no MF or fragment offset, protocol 1 or 17, our
+ * address as destination), and the source address against ours and our directed broadcast, in
+ * one vector test. The rest is scalar: source MAC, source class, lengths, ports, checksums.
+ * Little-endian hosts with GCC vector extensions only; elsewhere the full parse does it all. */
 #ifndef PE_FAST4_H
 #define PE_FAST4_H
 
 #include "pkt_priv.h"
 
-/* What the fast path reads from the configuration, prepared once per call or per burst. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+#define PE_FAST4 1
+typedef uint8_t pe_u8x16 __attribute__((vector_size(16)));
+typedef uint32_t pe_u32x4 __attribute__((vector_size(16)));
+typedef uint64_t pe_u64x2 __attribute__((vector_size(16)));
+#endif
+
+/* What the fast path reads from the configuration, prepared once per call or per burst. The
+ * loop reads it from memory (one operand each), so it holds no registers across frames. Only
+ * dport_ok changes on the way (a memo of one bitmap lookup). */
 struct pe_fast {
+#ifdef PE_FAST4
+	pe_u8x16 t0, m0;   /* frame bytes 0-15: template and mask */
+	pe_u8x16 t1, m1;   /* frame bytes 18-33 */
+	pe_u32x4 ours, bc; /* lane 2 (frame bytes 26-29, the source): our address, our broadcast */
+	pe_u32x4 src_lane; /* lane 2 all ones with exactly one address (else the scalar test) */
+#endif
 	const struct pe_pkt_cfg *cfg;
-	uint64_t mac;	     /* our MAC as a 48-bit little-endian integer */
-	uint64_t src_bad[4]; /* bitmap by first octet: IPv4 sources never answered (0, 127, 224+) */
-	uint32_t ip, bcast;  /* with exactly one IPv4 address: it, and its directed broadcast (or
-			      * itself when the prefix has none) */
-	int one_ip;
-	unsigned good;	  /* PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD when verification is off */
-	uint16_t ttl_udp; /* the reply's TTL + protocol word (native order) for UDP */
+	uint64_t mac;	   /* our MAC as a 48-bit little-endian integer */
+	uint64_t mac_w0;   /* reply bytes 6-7 (our MAC's first two), at bits 48-63 */
+	uint32_t mac_w8;   /* reply bytes 8-11 (our MAC's last four) */
+	int multi_ip;	   /* not exactly one IPv4 address: the vector test left them out */
+	unsigned good;	   /* PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD when verification is off */
+	uint32_t ttl;	   /* the reply's TTL */
+	uint32_t dport_ok; /* the last UDP destination port found among the echo ports */
+	uint64_t inv_ffff; /* pe_csum_ok_nz's constants: the inverse of 0xffff modulo 2^64 */
+	uint64_t max_ffff; /* and (2^64 - 1) / 0xffff */
 };
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef PE_FAST4
 static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg)
 {
 	unsigned prefix = cfg->ip4[0].prefix;
+	uint32_t ip = cfg->ip4[0].addr;
+	uint32_t bcast = prefix <= 30 ? ip | PE_BE32((uint32_t)(0xffffffffull >> prefix)) : ip;
+	int one = cfg->n_ip4 == 1;
 
+	memset(fc, 0, sizeof(*fc));
+	memcpy(&fc->t0, cfg->mac, 6);
+	memset(&fc->m0, 0xff, 6);
+	fc->m0[6] = 0x01; /* group bit of the source MAC: 0 */
+	fc->t0[12] = 0x08;
+	fc->m0[12] = 0xff;
+	fc->m0[13] = 0xff; /* EtherType 0x0800 */
+	fc->t0[14] = 0x45;
+	fc->m0[14] = 0xff;	/* version 4, IHL 5 */
+	fc->m1[20 - 18] = 0x3f; /* MF and the fragment offset: 0 (DF, reserved: any) */
+	fc->m1[21 - 18] = 0xff;
+	fc->t1[23 - 18] = 0x01; /* protocol 1 or 17: equal but for bit 4 */
+	fc->m1[23 - 18] = 0xef;
+	if (one) {
+		memcpy((uint8_t *)&fc->t1 + (30 - 18), &ip, 4);
+		memset((uint8_t *)&fc->m1 + (30 - 18), 0xff, 4);
+		fc->src_lane[2] = ~0u;
+	}
+	fc->ours[2] = ip;
+	fc->bc[2] = bcast;
 	fc->cfg = cfg;
 	fc->mac = pe_ld32(cfg->mac) | (uint64_t)pe_ld16(cfg->mac + 4) << 32;
-	fc->src_bad[0] = 1;		     /* 0/8 */
-	fc->src_bad[1] = 1ull << (127 - 64); /* 127/8 */
-	fc->src_bad[2] = 0;
-	fc->src_bad[3] = ~0ull << (224 - 192); /* 224/4, 240/4 */
-	fc->one_ip = cfg->n_ip4 == 1;
-	fc->ip = cfg->ip4[0].addr;
-	fc->bcast = prefix <= 30 ? fc->ip | PE_BE32((uint32_t)(0xffffffffull >> prefix)) : fc->ip;
+	fc->mac_w0 = fc->mac << 48;
+	fc->mac_w8 = (uint32_t)(fc->mac >> 16);
+	fc->multi_ip = !one;
 	fc->good = cfg->verify_csum ? 0 : PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD;
-	fc->ttl_udp = (uint16_t)(cfg->ttl | 17u << 8);
+	fc->ttl = cfg->ttl;
+	fc->dport_ok = 0x10000; /* no port yet */
+	fc->inv_ffff = 0xfffefffefffeffffull;
+	fc->max_ffff = UINT64_MAX / 0xffff;
 }
 
-/* dst is ours, src is neither ours nor a directed broadcast of our prefixes. */
-static inline int pe_fast4_addrs_ok(const struct pe_fast *fc, uint32_t src, uint32_t dst)
+/* The template test: zero when frame bytes 0-15 and 18-33 hold what the fast path serves. */
+static inline int pe_fast4_tmpl_bad(const struct pe_fast *fc, const uint8_t *f)
 {
-	if (PE_LIKELY(fc->one_ip))
-		return (dst == fc->ip) & (src != fc->ip) & (src != fc->bcast);
-	return pe_ip4_ours(fc->cfg, dst) && !pe_ip4_ours(fc->cfg, src) &&
-	       !pe_ip4_directed_bcast(fc->cfg, src);
+	pe_u8x16 x0, x1, d;
+	pe_u32x4 s;
+
+	memcpy(&x0, f, 16);
+	memcpy(&x1, f + 18, 16);
+	s = (pe_u32x4)(((pe_u32x4)x1 == fc->ours) | ((pe_u32x4)x1 == fc->bc)) & fc->src_lane;
+	d = ((x0 ^ fc->t0) & fc->m0) | ((x1 ^ fc->t1) & fc->m1) | (pe_u8x16)s;
+#if defined(__SSE2__)
+	return _mm_movemask_epi8(_mm_cmpeq_epi8((__m128i)d, _mm_setzero_si128())) != 0xffff;
+#else
+	return (((pe_u64x2)d)[0] | ((pe_u64x2)d)[1]) != 0;
+#endif
+}
+
+/* With more than one address (or none), what the vector test left out: dst is ours, src is
+ * neither ours nor a directed broadcast of our prefixes. */
+static inline int pe_fast4_addrs_bad(const struct pe_pkt_cfg *cfg, const uint8_t *f)
+{
+	uint32_t src = pe_ld32(f + 26), dst = pe_ld32(f + 30);
+
+	return !pe_ip4_ours(cfg, dst) || pe_ip4_ours(cfg, src) || pe_ip4_directed_bcast(cfg, src);
+}
+
+/* A fresh TTL, and the header checksum updated as RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'),
+ * writes it (pe_csum_update16, the full parse's). With m = TTL + 256 * proto and m' = TTL' +
+ * 256 * proto, ~m + m' = 0xffff + TTL' - TTL, so HC' is the residue of HC + TTL - TTL' modulo
+ * 0xffff in 0..0xfffe (in the native byte order too: a byte swap multiplies by 256 modulo
+ * 0xffff). Usually that is HC + TTL - TTL' itself; else fold(w) - 1 for w = HC + TTL + 0x10000 -
+ * TTL' (positive, below 2^18, one more modulo 0xffff), where fold(x), the high half of x +
+ * rol16(x), is the end-around sum of x's halves: 1..0xffff for x nonzero. */
+static inline void pe_fast4_ttl(const struct pe_fast *fc, uint8_t *ip)
+{
+	uint32_t z = pe_ld16(ip + 10) + ip[8] - fc->ttl;
+
+	if (PE_UNLIKELY(z > 0xfffe)) {
+		uint32_t w = z + 0x10000;
+
+		z = (w + (w << 16 | w >> 16) - 0x10000u) >> 16;
+	}
+	pe_st16(ip + 10, (uint16_t)z);
+	ip[8] = (uint8_t)fc->ttl;
 }
 
 /* ICMP: an echo request with a right checksum becomes the echo reply. */
@@ -62,85 +143,77 @@ static inline int pe_fast4_icmp(uint8_t *ic, uint32_t n, unsigned need)
 	return 1;
 }
 
-/* One's complement sum of the two 16-bit halves of x, with the end-around carry: the high half
- * of x + rol16(x) (the carry out of the low halves' sum lands in the high half). */
-static inline uint32_t pe_fast_fold32(uint32_t x)
+/* pe_csum_ok_nz with its two 64-bit constants read from fc (memory operands, no registers). */
+static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
 {
-	return (x + (x << 16 | x >> 16)) >> 16;
+	return acc * fc->inv_ffff <= fc->max_ffff;
 }
 
-/* The header checksum after TTL+protocol (the word at IP offset 8) becomes ttl_new: RFC 1624
- * eqn. 3, HC' = ~(~HC + ~m + m'), the same bytes pe_csum_update16 writes. ck_ttl is the 32-bit
- * word at offset 8 (m low, HC high, native order), so one NOT gives both ~m and ~HC. */
-static inline uint16_t pe_fast4_ttl_csum(uint32_t ck_ttl, uint32_t ttl_new)
-{
-	return (uint16_t)~pe_fast_fold32(pe_fast_fold32(~ck_ttl) + ttl_new);
-}
-
-/* hw: the port's PE_CSUM_* bits; a BAD one leaves the frame to the full parse, which names it. */
-static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   uint32_t *len)
+/* hw: the port's PE_CSUM_* bits; a BAD one leaves the frame to the full parse, which names it.
+ * sw_good: fc->good, or 0 where the caller knows checksums are verified (a constant then). Each
+ * check leaves by its own branch: on the path that passes them all, a compare and a branch cost
+ * less than a set, a widening and an OR. */
+static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
+			   unsigned sw_good, uint32_t *len)
 {
 	const struct pe_pkt_cfg *cfg = fc->cfg;
-	uint64_t a, smac, w1, w2, sd;
-	uint32_t tot, src, dst, first, ttl_new, un, sport, dport;
+	uint64_t smac;
+	uint32_t tot, un, sport, dport;
 	uint8_t *u = f + 34;
-	unsigned bad, good = hw | fc->good;
+	unsigned good = hw | sw_good;
 
-	if (PE_UNLIKELY(n < 42))
+	if (PE_UNLIKELY(n < 42) || PE_UNLIKELY(pe_fast4_tmpl_bad(fc, f)))
 		return 0;
-	a = pe_ld64(f);
+	/* Source MAC (its group bit is in the template) neither zero nor ours; source address
+	 * class by its first octet; 28 <= total length <= n - 14. */
 	smac = pe_ld64(f + 4) >> 16;
-	w1 = pe_ld64(f + 12); /* EtherType, version+IHL, TOS, total length, id */
-	w2 = pe_ld64(f + 20); /* flags+fragment offset, TTL, protocol, checksum, ... */
-	src = pe_ld32(f + 26);
-	dst = pe_ld32(f + 30);
-	tot = PE_BE16((uint16_t)(w1 >> 32));
-	first = src & 0xff;
-	/* Destination MAC: the shift drops bytes 6-7, cheaper than masking with a 48-bit constant.
-	 */
-	bad = ((a ^ fc->mac) << 16 != 0) | (smac == fc->mac) | (smac == 0) |
-	      (unsigned)(smac & 1);				     /* group bit of the source */
-	bad |= ((w1 & 0xffffff) != 0x450008) | ((w2 & 0xff3f) != 0); /* 0x0800, 0x45; MF, offset */
-	bad |= tot - 28 > n - 42;				     /* 28 <= tot <= n - 14 */
-	bad |= (unsigned)(fc->src_bad[first >> 6] >> (first & 63)) & 1;
-	bad |= hw & (PE_CSUM_IP_BAD | PE_CSUM_L4_BAD);
-	if (PE_UNLIKELY(bad) || PE_UNLIKELY(!pe_fast4_addrs_ok(fc, src, dst)))
+	if (PE_UNLIKELY(smac == fc->mac) || PE_UNLIKELY(smac == 0) ||
+	    PE_UNLIKELY(pe_ip4_first_bad[f[26]] | (hw & (PE_CSUM_IP_BAD | PE_CSUM_L4_BAD))))
 		return 0;
-	sd = (uint64_t)src + dst;
+	tot = pe_be16(f + 16);
+	if (PE_UNLIKELY(tot - 28 > n - 42))
+		return 0;
+	if (PE_UNLIKELY(fc->multi_ip) && pe_fast4_addrs_bad(cfg, f))
+		return 0;
 	/* nz: the 0x45 checked above is in the sum */
 	if (!(good & PE_CSUM_IP_GOOD) &&
-	    PE_UNLIKELY(!pe_csum_ok_nz((uint64_t)(uint32_t)(w1 >> 16) + pe_ld32(f + 18) +
-				       (uint32_t)(w2 >> 16) + sd)))
+	    PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_csum_add_words(pe_ld32(f + 30), f + 14, 2))))
 		return 0;
 	un = tot - 20;
-	if (PE_UNLIKELY((uint8_t)(w2 >> 24) != 17)) {
-		if ((uint8_t)(w2 >> 24) != 1 ||
-		    !pe_fast4_icmp(u, un, !(fc->good & PE_CSUM_L4_GOOD)))
+	if (PE_UNLIKELY(f[23] != 17)) {
+		if (!pe_fast4_icmp(u, un, !(sw_good & PE_CSUM_L4_GOOD)))
 			return 0;
-		ttl_new = fc->cfg->ttl | 1u << 8;
 	} else {
 		/* UDP: lengths agree (compared in wire order), ports allowed, checksum right (or
 		 * absent, or verified by the port); then the ports are swapped. */
 		sport = pe_be16(u);
 		dport = pe_be16(u + 2);
-		bad = (unsigned)(pe_ld16(u + 4) != PE_BE16(un)) |
-		      (unsigned)!pe_pkt_port_in(cfg->echo_ports, (uint16_t)dport) |
-		      (unsigned)pe_pkt_udp_sport_loops(cfg, (uint16_t)sport);
-		/* nz: the pseudo-header's protocol 17 is in the sum */
-		if (pe_ld16(u + 6) != 0 && !(good & PE_CSUM_L4_GOOD))
-			bad |= !pe_csum_ok_nz(pe_csum_words(u, un, sd + PE_BE16(17) + PE_BE16(un)));
-		if (PE_UNLIKELY(bad))
+		if (PE_UNLIKELY(pe_ld16(u + 4) != PE_BE16(un)))
+			return 0;
+		/* The destination port is looked up once per burst while it stays the same. */
+		if (PE_UNLIKELY(dport != fc->dport_ok)) {
+			if (!pe_pkt_port_in(cfg->echo_ports, (uint16_t)dport))
+				return 0;
+			fc->dport_ok = dport;
+		}
+		if (PE_UNLIKELY(pe_pkt_udp_sport_loops(cfg, (uint16_t)sport)))
+			return 0;
+		/* The addresses (bytes 26-33) precede the UDP header: the pseudo-header's are
+		 * summed in place, with its protocol and length as the start value (nz: the 17
+		 * is in the sum). A zero checksum (none) fails here and is left to the full parse,
+		 * which echoes it. */
+		if (!(good & PE_CSUM_L4_GOOD) &&
+		    PE_UNLIKELY(!pe_fast4_csum_ok(
+			    fc, pe_csum_words(f + 26, un + 8, PE_BE16(17) + pe_ld16(u + 4)))))
 			return 0;
 		pe_pkt_swap_2x2(u);
-		ttl_new = fc->ttl_udp;
 	}
 	/* The reply: MACs (ours as the source), addresses, a fresh TTL with the checksum patched.
 	 */
-	pe_st64(f, smac | fc->mac << 48);
-	pe_st32(f + 8, (uint32_t)(fc->mac >> 16));
-	pe_st64(f + 26, dst | (uint64_t)src << 32);
-	pe_st32(f + 22, ttl_new | (uint32_t)pe_fast4_ttl_csum((uint32_t)(w2 >> 16), ttl_new) << 16);
+	pe_st64(f, smac | fc->mac_w0);
+	pe_st32(f + 8, fc->mac_w8);
+	pe_pkt_swap_4x2(f + 26);
+	pe_fast4_ttl(fc, f + 14);
 	*len = 14 + tot;
 	return 1;
 }
@@ -150,8 +223,8 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 	fc->cfg = cfg;
 }
 
-static inline int pe_fast4(const struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   uint32_t *len)
+static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
+			   unsigned sw_good, uint32_t *len)
 {
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pe_drop.h"
 #include "pe_ratelimit.h"
@@ -68,9 +69,22 @@ int pe_pkt_cfg_set_ports(uint8_t bitmap[65536 / 8], const char *list);
 int pe_pkt_mode_parse(const char *text, enum pe_pkt_mode *mode);
 const char *pe_pkt_mode_name(enum pe_pkt_mode mode);
 
+/* The 32 bits of a port bitmap that hold port_host's bit, as bit port_host % 32: bit p of the
+ * bitmap is bit p % 8 of byte p / 8, so on a little-endian host one 4-byte load is the word. */
+static inline uint32_t pe_pkt_port_word(const uint8_t bitmap[65536 / 8], uint16_t port_host)
+{
+	uint32_t w;
+
+	memcpy(&w, bitmap + ((port_host >> 3) & ~3u), sizeof(w));
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap32(w);
+#endif
+	return w;
+}
+
 static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port_host)
 {
-	return (bitmap[port_host >> 3] >> (port_host & 7)) & 1;
+	return (pe_pkt_port_word(bitmap, port_host) >> (port_host & 31)) & 1;
 }
 
 /* Echo one frame in place according to cfg->mode.

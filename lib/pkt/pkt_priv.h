@@ -6,6 +6,10 @@
 
 #include "pe_pkt.h"
 
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h> /* _addcarry_u64, SSE2 */
+#endif
+
 /* Where the destination MAC points. */
 enum pe_mac_class {
 	PE_MAC_OURS = 0, /* our unicast MAC (or any unicast MAC in promiscuous mode) */
@@ -35,35 +39,77 @@ static inline uint64_t pe_csum_add(uint64_t acc, uint64_t v)
 	return acc + (acc < v);
 }
 
+/* acc + the k (1..4, a constant once inlined) 8-byte words at p, with one end-around carry: on
+ * x86-64 the carries chain through the flags (add, adc with the words as memory operands, adc
+ * 0), one instruction a word. */
+#if defined(__x86_64__) && defined(__GNUC__)
+struct pe_w64 {
+	uint64_t w;
+} __attribute__((packed, may_alias));
+#define PE_W64(p, i) (((const struct pe_w64 *)(const void *)(p))[i].w)
+#endif
+static inline uint64_t pe_csum_add_words(uint64_t acc, const uint8_t *p, unsigned k)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	switch (k) {
+	case 1:
+		__asm__("add %[w0], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [w0] "m"(PE_W64(p, 0))
+			: "cc");
+		break;
+	case 2:
+		__asm__("add %[w0], %[a]\n\tadc %[w1], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [w0] "m"(PE_W64(p, 0)), [w1] "m"(PE_W64(p, 1))
+			: "cc");
+		break;
+	case 3:
+		__asm__("add %[w0], %[a]\n\tadc %[w1], %[a]\n\tadc %[w2], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [w0] "m"(PE_W64(p, 0)), [w1] "m"(PE_W64(p, 1)), [w2] "m"(PE_W64(p, 2))
+			: "cc");
+		break;
+	default:
+		__asm__("add %[w0], %[a]\n\tadc %[w1], %[a]\n\tadc %[w2], %[a]\n\t"
+			"adc %[w3], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [w0] "m"(PE_W64(p, 0)), [w1] "m"(PE_W64(p, 1)), [w2] "m"(PE_W64(p, 2)),
+			  [w3] "m"(PE_W64(p, 3))
+			: "cc");
+	}
+	return acc;
+#else
+	for (unsigned i = 0; i < k; i++)
+		acc = pe_csum_add(acc, pe_ld64(p + 8 * i));
+	return acc;
+#endif
+}
+
 static inline uint64_t pe_csum_words(const uint8_t *p, uint32_t n, uint64_t acc)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* An even length of at least 8 (every UDP datagram of an even size, most ICMP): the last
-	 * n % 8 bytes come from one 8-byte load ending at the region's end, the bytes before them
-	 * masked off (it starts at an even offset, so every byte keeps its place in its 16-bit
-	 * word); the 8-byte words before them in an unrolled chain of add + adc, no loop for up to
-	 * 32 bytes. */
+	 * 2 to 8 bytes (after the k full words) come from one 8-byte load ending at the region's
+	 * end, shifted right past the bytes before them: the shift is a multiple of 16 bits, so
+	 * every 16-bit word keeps its place modulo 0xffff (2^16 is 1). The full words go in
+	 * unrolled chains of up to four, no loop up to 40 bytes. */
 	if (PE_LIKELY(n >= 8 && !(n & 1))) {
-		uint32_t r = n & 7;
+		uint32_t k = (n - 1) >> 3;
+		uint64_t t = pe_ld64(p + n - 8) >> ((0u - 8 * n) & 63);
 
-		if (r)
-			acc = pe_csum_add(acc, pe_ld64(p + n - 8) & ~(~0ull >> (8 * r)));
-		n -= r;
-		for (; n >= 32; p += 32, n -= 32) {
-			acc = pe_csum_add(acc, pe_ld64(p));
-			acc = pe_csum_add(acc, pe_ld64(p + 8));
-			acc = pe_csum_add(acc, pe_ld64(p + 16));
-			acc = pe_csum_add(acc, pe_ld64(p + 24));
-		}
-		switch (n >> 3) {
+		acc = pe_csum_add(acc, t);
+		for (; k > 4; k -= 4, p += 32)
+			acc = pe_csum_add_words(acc, p, 4);
+		switch (k) {
+		case 4:
+			return pe_csum_add_words(acc, p, 4);
 		case 3:
-			acc = pe_csum_add(acc, pe_ld64(p + 16));
-			/* fall through */
+			return pe_csum_add_words(acc, p, 3);
 		case 2:
-			acc = pe_csum_add(acc, pe_ld64(p + 8));
-			/* fall through */
+			return pe_csum_add_words(acc, p, 2);
 		case 1:
-			acc = pe_csum_add(acc, pe_ld64(p));
+			return pe_csum_add_words(acc, p, 1);
 		}
 		return acc;
 	}
@@ -200,13 +246,18 @@ static inline int pe_ip4_directed_bcast(const struct pe_pkt_cfg *cfg, uint32_t a
 	return 0;
 }
 
-/* A source that must never get a reply: 0/8 "this network", 127/8 loopback, 224/4 multicast,
- * 240/4 class E with 255.255.255.255, a directed broadcast of ours, or ours (LAND). */
+/* IPv4 first octets of sources that must never get a reply: 0/8 "this network", 127/8
+ * loopback, 224/4 multicast, 240/4 class E with 255.255.255.255 (1 = never). */
+#define PE_ONES8 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t pe_ip4_first_bad[256] = {[0] = 1,	[127] = 1, [224] = PE_ONES8,
+					      PE_ONES8, PE_ONES8,  PE_ONES8};
+#undef PE_ONES8
+
+/* A source that must never get a reply: a first octet above, a directed broadcast of ours, or
+ * ours (LAND). */
 static inline int pe_ip4_src_bad(const struct pe_pkt_cfg *cfg, uint32_t addr)
 {
-	unsigned first = PE_BE32(addr) >> 24;
-
-	if (first == 0 || first == 127 || first >= 224)
+	if (pe_ip4_first_bad[PE_BE32(addr) >> 24])
 		return 1;
 	return pe_ip4_ours(cfg, addr) || pe_ip4_directed_bcast(cfg, addr);
 }
@@ -253,8 +304,10 @@ static inline enum pe_drop pe_tcp_drop(const uint8_t *t, uint32_t n)
  * the ports of its own services for the same reason). */
 static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t sport)
 {
-	return (int)pe_pkt_port_in(cfg->loop_ports, sport) |
-	       (int)pe_pkt_port_in(cfg->echo_ports, sport) | (int)(sport == 0);
+	uint32_t w =
+		pe_pkt_port_word(cfg->loop_ports, sport) | pe_pkt_port_word(cfg->echo_ports, sport);
+
+	return (int)((w >> (sport & 31)) & 1) | (int)(sport == 0);
 }
 
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,

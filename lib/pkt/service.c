@@ -227,16 +227,17 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
-	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, len)))
+	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, len)))
 		return PE_DROP_NONE;
 	return service_full(cfg, frame, len, 0);
 }
 
-/* The burst loop, specialised on whether the port said anything about checksums (has_hw is a
- * constant in each copy: without flags, their tests fold away). */
+/* The burst loop, specialised on whether the port said anything about checksums and whether
+ * they are verified (has_hw and verify are constants in each copy: in the usual one, no flags
+ * and verification on, their tests fold away). */
 static inline __attribute__((always_inline)) void
 service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, int has_hw)
+	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, int has_hw, int verify)
 {
 	struct pe_fast fc;
 
@@ -244,7 +245,7 @@ service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t le
 	for (unsigned i = 0; i < n; i++) {
 		unsigned h = has_hw ? hw[i] : 0;
 
-		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, &lens[i])))
+		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, verify ? 0 : fc.good, &lens[i])))
 			verdicts[i] = PE_DROP_NONE;
 		else
 			verdicts[i] = service_full(cfg, frames[i], &lens[i], h);
@@ -254,10 +255,10 @@ service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t le
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n)
 {
-	if (hw != NULL)
-		service_burst(cfg, frames, lens, hw, verdicts, n, 1);
+	if (hw == NULL && cfg->verify_csum)
+		service_burst(cfg, frames, lens, NULL, verdicts, n, 0, 1);
 	else
-		service_burst(cfg, frames, lens, NULL, verdicts, n, 0);
+		service_burst(cfg, frames, lens, hw, verdicts, n, hw != NULL, 0);
 }
 
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)

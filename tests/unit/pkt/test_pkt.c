@@ -460,6 +460,48 @@ static void test_verify_off(void **state)
 	free(g);
 }
 
+/* The fast path patches the IPv4 header checksum for the fresh TTL by its own arithmetic (the
+ * residue of HC + TTL - TTL' modulo 0xffff, with a rarely taken branch when that leaves
+ * 0..0xfffe): every request TTL, header checksums at the edges and spread over the range, and
+ * three reply TTLs, against the full parse's RFC 1624 update. Verification is off so that any
+ * checksum gets to the patch. */
+static void test_ttl_patch_every_value(void **state)
+{
+	static const char *const names[] = {"udp4_echo", "icmp4_echo"};
+	static const uint8_t ttls[] = {1, 64, 255};
+
+	(void)state;
+	for (unsigned c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
+		struct pe_golden *g = golden(names[c]);
+		uint32_t l3 = g->req.l3;
+
+		g->cfg.verify_csum = false;
+		for (unsigned k = 0; k < sizeof(ttls); k++) {
+			g->cfg.ttl = ttls[k];
+			for (unsigned ttl = 0; ttl < 256; ttl++) {
+				for (uint32_t hc = 0; hc <= 0xffff;
+				     hc += hc < 4 || hc > 0xfffa ? 1 : 251) {
+					uint8_t a[PE_TF_MAX], b[PE_TF_MAX];
+					uint32_t la = g->req.len, lb = g->req.len;
+
+					memcpy(a, g->req.b, g->req.len);
+					a[l3 + 8] = (uint8_t)ttl;
+					a[l3 + 10] = (uint8_t)(hc >> 8);
+					a[l3 + 11] = (uint8_t)hc;
+					memcpy(b, a, g->req.len);
+					assert_verdict(pe_pkt_service(&g->cfg, a, &la),
+						       PE_DROP_NONE);
+					assert_verdict(pkt_service_full(&g->cfg, b, &lb, 0),
+						       PE_DROP_NONE);
+					assert_int_equal(la, lb);
+					assert_memory_equal(a, b, la);
+				}
+			}
+		}
+		free(g);
+	}
+}
+
 /* Several addresses: each one answers; the directed broadcast of the second prefix is refused. */
 static void test_second_address(void **state)
 {
@@ -735,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_golden_table_sane),
 		cmocka_unit_test(test_golden_other_mac),
 		cmocka_unit_test(test_golden_burst),
+		cmocka_unit_test(test_ttl_patch_every_value),
 		cmocka_unit_test(test_cfg_defaults),
 		cmocka_unit_test(test_cfg_add_ip),
 		cmocka_unit_test(test_cfg_add_ip_not_unicast),
