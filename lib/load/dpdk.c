@@ -23,6 +23,7 @@
 #define NB_MBUFS	 8191
 #define MBUF_CACHE	 256
 #define RESOLVE_EVERY_NS 200000000ull
+#define RX_BURSTS_MAX	 8
 
 struct load_dpdk {
 	uint16_t port;
@@ -271,7 +272,7 @@ static uint32_t dpdk_send(struct load_worker *w, struct load_flow *f, uint32_t n
 	return sent;
 }
 
-static void rx_burst(struct load_worker *w, struct load_dpdk *d)
+static uint16_t rx_burst(struct load_worker *w, struct load_dpdk *d)
 {
 	const struct pe_load_l2 *c = &w->l->cfg.l2;
 	struct rte_mbuf *m[PE_LOAD_BATCH];
@@ -279,7 +280,7 @@ static void rx_burst(struct load_worker *w, struct load_dpdk *d)
 	uint64_t now, echoes = 0, bytes = 0;
 
 	if (n == 0)
-		return;
+		return 0;
 	now = pe_load_now_ns();
 	for (uint16_t i = 0; i < n; i++) {
 		const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *), *p;
@@ -301,6 +302,16 @@ static void rx_burst(struct load_worker *w, struct load_dpdk *d)
 	pe_ctr_add(&w->blk->c.rx_packets, echoes);
 	pe_ctr_add(&w->blk->c.rx_bytes, bytes);
 	pe_stats_end(w->blk);
+	return n;
+}
+
+/* Everything that is waiting, up to RX_BURSTS_MAX bursts: a send round can put up to four
+ * bursts on the wire (worker_send), and one receive burst per round would let the echoes fall
+ * behind and overflow the receive ring, a loss the server would be blamed for. */
+static void rx_drain(struct load_worker *w, struct load_dpdk *d)
+{
+	for (unsigned i = 0; i < RX_BURSTS_MAX && rx_burst(w, d) == PE_LOAD_BATCH; i++)
+		;
 }
 
 static void dpdk_poll(struct load_worker *w, uint64_t wait_ns)
@@ -308,13 +319,13 @@ static void dpdk_poll(struct load_worker *w, uint64_t wait_ns)
 	struct load_dpdk *d = w->l->dpdk;
 	uint64_t deadline;
 
-	rx_burst(w, d);
+	rx_drain(w, d);
 	if (wait_ns == 0)
 		return; /* full speed: back to sending at once, without reading the clock */
 	/* Poll mode: spin on the queue until the next send is due. */
 	deadline = pe_load_now_ns() + wait_ns;
 	while (pe_load_now_ns() < deadline)
-		rx_burst(w, d);
+		rx_drain(w, d);
 }
 
 static int dpdk_flows(struct pe_load *l)
