@@ -8,8 +8,8 @@
  * The fixed header bytes are judged at once: two 16-byte loads (frame bytes 0-15 and 18-33) are
  * compared under a mask with a template of what they must hold (our MAC, a unicast source MAC,
  * EtherType 0x0800, version 4 with IHL 5, no MF or fragment offset, protocol 1 or 17, our
- * address as destination), and the source address against ours and our directed broadcast, in
- * one vector test. The rest is scalar: source MAC, source class, lengths, ports, checksums.
+ * address as destination), in one vector test. The rest is scalar: source MAC, source address,
+ * lengths, ports, checksums.
  * Little-endian hosts with GCC vector extensions only; elsewhere the full parse does it all. */
 #ifndef PE_FAST4_H
 #define PE_FAST4_H
@@ -28,11 +28,12 @@ typedef uint64_t pe_u64x2 __attribute__((vector_size(16)));
  * dport_ok changes on the way (a memo of one bitmap lookup). */
 struct pe_fast {
 #ifdef PE_FAST4
-	pe_u8x16 t0, m0;   /* frame bytes 0-15: template and mask */
-	pe_u8x16 t1, m1;   /* frame bytes 18-33 */
-	pe_u32x4 ours, bc; /* lane 2 (frame bytes 26-29, the source): our address, our broadcast */
-	pe_u32x4 src_lane; /* lane 2 all ones with exactly one address (else the scalar test) */
+	pe_u8x16 t0, m0; /* frame bytes 0-15: template and mask */
+	pe_u8x16 t1, m1; /* frame bytes 18-33 */
+	pe_u8x16 zero;
 #endif
+	uint32_t ip, bcast; /* with exactly one IPv4 address: it, and its directed broadcast (or
+			     * itself when the prefix has none) */
 	const struct pe_pkt_cfg *cfg;
 	uint64_t mac;	   /* our MAC as a 48-bit little-endian integer */
 	uint64_t mac_w0;   /* reply bytes 6-7 (our MAC's first two), at bits 48-63 */
@@ -69,10 +70,9 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 	if (one) {
 		memcpy((uint8_t *)&fc->t1 + (30 - 18), &ip, 4);
 		memset((uint8_t *)&fc->m1 + (30 - 18), 0xff, 4);
-		fc->src_lane[2] = ~0u;
 	}
-	fc->ours[2] = ip;
-	fc->bc[2] = bcast;
+	fc->ip = ip;
+	fc->bcast = bcast;
 	fc->cfg = cfg;
 	fc->mac = pe_ld32(cfg->mac) | (uint64_t)pe_ld16(cfg->mac + 4) << 32;
 	fc->mac_w0 = fc->mac << 48;
@@ -89,14 +89,12 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 static inline int pe_fast4_tmpl_bad(const struct pe_fast *fc, const uint8_t *f)
 {
 	pe_u8x16 x0, x1, d;
-	pe_u32x4 s;
 
 	memcpy(&x0, f, 16);
 	memcpy(&x1, f + 18, 16);
-	s = (pe_u32x4)(((pe_u32x4)x1 == fc->ours) | ((pe_u32x4)x1 == fc->bc)) & fc->src_lane;
-	d = ((x0 ^ fc->t0) & fc->m0) | ((x1 ^ fc->t1) & fc->m1) | (pe_u8x16)s;
+	d = ((x0 ^ fc->t0) & fc->m0) | ((x1 ^ fc->t1) & fc->m1);
 #if defined(__SSE2__)
-	return _mm_movemask_epi8(_mm_cmpeq_epi8((__m128i)d, _mm_setzero_si128())) != 0xffff;
+	return _mm_movemask_epi8(_mm_cmpeq_epi8((__m128i)d, (__m128i)fc->zero)) != 0xffff;
 #else
 	return (((pe_u64x2)d)[0] | ((pe_u64x2)d)[1]) != 0;
 #endif
@@ -131,30 +129,40 @@ static inline void pe_fast4_ttl(const struct pe_fast *fc, uint8_t *ip)
 	ip[8] = (uint8_t)fc->ttl;
 }
 
+/* pe_csum_ok_nz with its two 64-bit constants read from fc (memory operands, no registers). */
+static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
+{
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+	int ok;
+
+	__asm__("imul %[inv], %[a]\n\tcmp %[max], %[a]"
+		: [a] "+r"(acc), "=@ccbe"(ok)
+		: [inv] "m"(fc->inv_ffff), [max] "m"(fc->max_ffff));
+	return ok;
+#else
+	return acc * fc->inv_ffff <= fc->max_ffff;
+#endif
+}
+
 /* ICMP: an echo request with a right checksum becomes the echo reply. */
-static inline int pe_fast4_icmp(uint8_t *ic, uint32_t n, unsigned need)
+static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *ic, uint32_t n, unsigned need)
 {
 	if (PE_UNLIKELY(pe_ld16(ic) != PE_BE16(0x0800)))
 		return 0;
 	/* nz: the type 8 just checked is in the sum */
-	if (need && PE_UNLIKELY(!pe_csum_ok_nz(pe_csum_words(ic, n, 0))))
+	if (need && PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_csum_words(ic, n, 0))))
 		return 0;
 	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
 	return 1;
 }
 
-/* pe_csum_ok_nz with its two 64-bit constants read from fc (memory operands, no registers). */
-static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
-{
-	return acc * fc->inv_ffff <= fc->max_ffff;
-}
-
 /* hw: the port's PE_CSUM_* bits; a BAD one leaves the frame to the full parse, which names it.
- * sw_good: fc->good, or 0 where the caller knows checksums are verified (a constant then). Each
+ * sw_good: fc->good, or 0 where the caller knows checksums are verified; multi_ip: fc->multi_ip,
+ * or 0 where it knows there is one address (constants then). Each
  * check leaves by its own branch: on the path that passes them all, a compare and a branch cost
  * less than a set, a widening and an OR. */
 static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   unsigned sw_good, uint32_t *len)
+			   unsigned sw_good, int multi_ip, uint32_t *len)
 {
 	const struct pe_pkt_cfg *cfg = fc->cfg;
 	uint64_t smac;
@@ -173,15 +181,20 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 	tot = pe_be16(f + 16);
 	if (PE_UNLIKELY(tot - 28 > n - 42))
 		return 0;
-	if (PE_UNLIKELY(fc->multi_ip) && pe_fast4_addrs_bad(cfg, f))
+	if (PE_UNLIKELY(multi_ip)) {
+		if (pe_fast4_addrs_bad(cfg, f))
+			return 0;
+	} else if (PE_UNLIKELY(pe_ld32(f + 26) == fc->ip) ||
+		   PE_UNLIKELY(pe_ld32(f + 26) == fc->bcast)) { /* LAND, A4 */
 		return 0;
+	}
 	/* nz: the 0x45 checked above is in the sum */
 	if (!(good & PE_CSUM_IP_GOOD) &&
 	    PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_csum_add_words(pe_ld32(f + 30), f + 14, 2))))
 		return 0;
 	un = tot - 20;
 	if (PE_UNLIKELY(f[23] != 17)) {
-		if (!pe_fast4_icmp(u, un, !(sw_good & PE_CSUM_L4_GOOD)))
+		if (!pe_fast4_icmp(fc, u, un, !(sw_good & PE_CSUM_L4_GOOD)))
 			return 0;
 	} else {
 		/* UDP: lengths agree (compared in wire order), ports allowed, checksum right (or
@@ -224,7 +237,7 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 }
 
 static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   unsigned sw_good, uint32_t *len)
+			   unsigned sw_good, int multi_ip, uint32_t *len)
 {
 	return 0;
 }

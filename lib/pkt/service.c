@@ -227,25 +227,26 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
-	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, len)))
+	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, fc.multi_ip, len)))
 		return PE_DROP_NONE;
 	return service_full(cfg, frame, len, 0);
 }
 
-/* The burst loop, specialised on whether the port said anything about checksums and whether
- * they are verified (has_hw and verify are constants in each copy: in the usual one, no flags
- * and verification on, their tests fold away). */
+/* The burst loop, specialised: usual is a constant in each copy, and in the usual one (no
+ * checksum flags from the port, verification on, one IPv4 address) the tests of the others fold
+ * away. */
 static inline __attribute__((always_inline)) void
 service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, int has_hw, int verify)
+	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, int usual)
 {
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
 	for (unsigned i = 0; i < n; i++) {
-		unsigned h = has_hw ? hw[i] : 0;
+		unsigned h = usual || hw == NULL ? 0 : hw[i];
 
-		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, verify ? 0 : fc.good, &lens[i])))
+		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, usual ? 0 : fc.good,
+				       usual ? 0 : fc.multi_ip, &lens[i])))
 			verdicts[i] = PE_DROP_NONE;
 		else
 			verdicts[i] = service_full(cfg, frames[i], &lens[i], h);
@@ -255,10 +256,10 @@ service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t le
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n)
 {
-	if (hw == NULL && cfg->verify_csum)
-		service_burst(cfg, frames, lens, NULL, verdicts, n, 0, 1);
+	if (hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1)
+		service_burst(cfg, frames, lens, NULL, verdicts, n, 1);
 	else
-		service_burst(cfg, frames, lens, hw, verdicts, n, hw != NULL, 0);
+		service_burst(cfg, frames, lens, hw, verdicts, n, 0);
 }
 
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)

@@ -19,7 +19,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Selector byte: bits 0-1 mode (3 = service), bit 2 verification off, bit 3 promiscuous. */
+/* Selector byte: bits 0-1 mode (0 = service with two IPv4 addresses, 3 = service with one), bit
+ * 2 verification off, bit 3 promiscuous. In service mode, flags 0 go in as hw NULL: with one
+ * address and verification on, that is pe_pkt_service_burst's usual loop copy. */
 #define SEL_NOVERIFY 4
 #define SEL_PROMISC  8
 
@@ -40,7 +42,8 @@ static void cfgs_init(void)
 		cfg->verify_csum = !(sel & SEL_NOVERIFY);
 		cfg->promisc = sel & SEL_PROMISC;
 		/* a second, narrower prefix and a port range reach more of the policy code */
-		pe_pkt_cfg_add_ip(cfg, "203.0.113.9/29");
+		if (mode == 0)
+			pe_pkt_cfg_add_ip(cfg, "203.0.113.9/29");
 		pe_pkt_cfg_add_ip(cfg, "fe80::2/64");
 		pe_pkt_cfg_set_ports(cfg->echo_ports, "7,1000-1010");
 	}
@@ -165,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 1, n);
 	len = n;
 	if (cfg->mode == PE_MODE_SERVICE)
-		pe_pkt_service_burst(cfg, &frame, &len, &hw, &d, 1);
+		pe_pkt_service_burst(cfg, &frame, &len, hw ? &hw : NULL, &d, 1);
 	else
 		d = pe_pkt_echo(cfg, frame, &len);
 	if (d >= PE_DROP_MAX) {
