@@ -43,8 +43,9 @@ struct usend {
 
 /* A UDP socket: its multishot receive and its ring of provided buffers. */
 struct usock {
-	uint8_t type; /* OP_UDP_RECV: the multishot receive's user data */
-	bool armed;   /* a multishot receive is in flight */
+	uint8_t type;	 /* OP_UDP_RECV: the multishot receive's user data */
+	bool armed;	 /* a multishot receive is in flight */
+	unsigned n_free; /* buffers in the ring, the kernel's to fill */
 	int fd;
 	uint16_t port; /* bound port, host order */
 	uint16_t bgid;
@@ -117,6 +118,7 @@ static void udp_buf_put(struct uthr *t, struct usock *u, unsigned bid)
 	io_uring_buf_ring_add(u->br, u->bufs + bid * u->buf_size, (unsigned)u->buf_size,
 			      (unsigned short)bid, io_uring_buf_ring_mask(UDP_BUFS), 0);
 	io_uring_buf_ring_advance(u->br, 1);
+	u->n_free++;
 	if (!u->armed)
 		udp_arm(t, u);
 }
@@ -126,10 +128,14 @@ static void udp_done_recv(struct uthr *t, struct usock *u, struct io_uring_cqe *
 	struct pe_stats_block *st = t->w->st;
 	const struct pe_sock_cfg *cfg = &t->w->srv->cfg;
 	int res = cqe->res;
+	if (cqe->flags & IORING_CQE_F_BUFFER)
+		u->n_free--;
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		u->armed = false; /* the multishot ended: again, unless stopping or out of buffers
-				   * (then the next buffer returned re-arms it) */
-		if (res != -EBADF && res != -ECANCELED && res != -ENOBUFS)
+				   * (then the next buffer returned re-arms it). Buffers dropped
+				   * (rate_limited, policy) before this completion went back while
+				   * it was still armed: with some in the ring, arm now or never. */
+		if (res != -EBADF && res != -ECANCELED && (res != -ENOBUFS || u->n_free > 0))
 			udp_arm(t, u);
 	}
 	if (res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
@@ -220,6 +226,7 @@ static int udp_setup(struct uthr *t, struct usock *u, unsigned i)
 				      (unsigned short)b, io_uring_buf_ring_mask(UDP_BUFS), (int)b);
 	}
 	io_uring_buf_ring_advance(u->br, UDP_BUFS);
+	u->n_free = UDP_BUFS;
 	udp_arm(t, u);
 	return 0;
 }
