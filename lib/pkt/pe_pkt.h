@@ -53,6 +53,9 @@ struct pe_pkt_cfg {
 	 * (10000/1000). The services apply them; the packet core itself does not. */
 	struct pe_rl_rate reply_limit, source_limit;
 	unsigned limit_shares; /* socket service: loop threads sharing the limits (0 = 1) */
+	/* NULL, or the limits as the control thread changes them at run time (the two above are
+	 * the values at start); the workers follow it once per burst (pe_rl_follow). */
+	struct pe_rl_live *live;
 };
 
 /* Defaults: service mode, TTL 64, checksums verified, echo port 7, loop ports 7,9,13,17,19,37,

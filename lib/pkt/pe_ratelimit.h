@@ -8,6 +8,7 @@
 #ifndef PE_RATELIMIT_H
 #define PE_RATELIMIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,7 +39,9 @@ struct pe_rl_entry {
 };
 
 struct pe_rl {
-	uint64_t hz; /* ticks per second of the times passed in */
+	uint64_t hz;	 /* ticks per second of the times passed in */
+	uint64_t gen;	 /* generation of the live limits this one was set up from */
+	unsigned shares; /* of the per-process limits this limiter holds one */
 	uint64_t g_rate, g_cap,
 		g_full; /* global: pps share, burst * hz, ticks to refill; 0 = off */
 	uint64_t s_rate, s_cap, s_full; /* per source prefix */
@@ -53,6 +56,38 @@ void pe_rl_init(struct pe_rl *rl, const struct pe_rl_rate *global, const struct 
 static inline bool pe_rl_enabled(const struct pe_rl *rl)
 {
 	return (rl->g_rate | rl->s_rate) != 0;
+}
+
+/* The limits of a running service, changed by its control thread (one writer) while the workers
+ * run: a generation counter and the new values, no locks. Each worker checks the generation once
+ * per burst or poll round (pe_rl_follow) and sets its own limiter up again from the new values,
+ * its share of them as at start (full buckets, the per-source table emptied). */
+struct pe_rl_live {
+	atomic_uint_fast64_t gen;
+	atomic_uint_fast64_t reply, source; /* pps << 32 | burst */
+};
+
+void pe_rl_live_init(struct pe_rl_live *l, const struct pe_rl_rate *reply,
+		     const struct pe_rl_rate *source);
+/* The control thread: publish new limits (NULL: keep that one). */
+void pe_rl_live_set(struct pe_rl_live *l, const struct pe_rl_rate *reply,
+		    const struct pe_rl_rate *source);
+/* The limits last published. */
+void pe_rl_live_get(const struct pe_rl_live *l, struct pe_rl_rate *reply,
+		    struct pe_rl_rate *source);
+/* rl set up again from l's current limits (rl keeps its shares and hz). */
+void pe_rl_refresh(struct pe_rl *rl, const struct pe_rl_live *l);
+/* true when l holds limits rl has not taken yet (one acquire load; l NULL: never). */
+static inline bool pe_rl_changed(const struct pe_rl *rl, const struct pe_rl_live *l)
+{
+	return l && atomic_load_explicit(&((struct pe_rl_live *)l)->gen, memory_order_acquire) !=
+			    rl->gen;
+}
+/* Per burst or poll round of a worker, never per packet. */
+static inline void pe_rl_follow(struct pe_rl *rl, const struct pe_rl_live *l)
+{
+	if (__builtin_expect(pe_rl_changed(rl, l), 0))
+		pe_rl_refresh(rl, l);
 }
 
 /* The key of a source address: its /24 (IPv4, network order) or its /64 (IPv6). Never 0. */

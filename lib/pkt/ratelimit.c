@@ -66,10 +66,60 @@ void pe_rl_init(struct pe_rl *rl, const struct pe_rl_rate *global, const struct 
 	memset(rl, 0, sizeof(*rl));
 	if (shares == 0)
 		shares = 1;
+	rl->shares = shares;
 	rl->hz = hz ? hz : 1;
 	share(global, shares, rl->hz, &rl->g_rate, &rl->g_cap, &rl->g_full);
 	share(per_src, shares, rl->hz, &rl->s_rate, &rl->s_cap, &rl->s_full);
 	rl->g.tokens = rl->g_cap;
+}
+
+static uint64_t rate_pack(const struct pe_rl_rate *r)
+{
+	return (uint64_t)r->pps << 32 | r->burst;
+}
+
+static struct pe_rl_rate rate_unpack(uint64_t v)
+{
+	return (struct pe_rl_rate){(uint32_t)(v >> 32), (uint32_t)v};
+}
+
+void pe_rl_live_init(struct pe_rl_live *l, const struct pe_rl_rate *reply,
+		     const struct pe_rl_rate *source)
+{
+	atomic_init(&l->gen, 0);
+	atomic_init(&l->reply, rate_pack(reply));
+	atomic_init(&l->source, rate_pack(source));
+}
+
+void pe_rl_live_set(struct pe_rl_live *l, const struct pe_rl_rate *reply,
+		    const struct pe_rl_rate *source)
+{
+	if (reply)
+		atomic_store_explicit(&l->reply, rate_pack(reply), memory_order_relaxed);
+	if (source)
+		atomic_store_explicit(&l->source, rate_pack(source), memory_order_relaxed);
+	/* Release: a worker that sees the new generation sees these values (or newer ones, and
+	 * then a newer generation too, so it sets up again at its next check). */
+	atomic_fetch_add_explicit(&l->gen, 1, memory_order_release);
+}
+
+void pe_rl_live_get(const struct pe_rl_live *l, struct pe_rl_rate *reply, struct pe_rl_rate *source)
+{
+	struct pe_rl_live *m = (struct pe_rl_live *)l; /* loads only */
+
+	*reply = rate_unpack(atomic_load_explicit(&m->reply, memory_order_relaxed));
+	*source = rate_unpack(atomic_load_explicit(&m->source, memory_order_relaxed));
+}
+
+void pe_rl_refresh(struct pe_rl *rl, const struct pe_rl_live *l)
+{
+	struct pe_rl_live *m = (struct pe_rl_live *)l; /* loads only */
+	uint64_t gen = atomic_load_explicit(&m->gen, memory_order_acquire);
+	struct pe_rl_rate reply, source;
+
+	pe_rl_live_get(l, &reply, &source);
+	pe_rl_init(rl, &reply, &source, rl->shares, rl->hz);
+	rl->gen = gen;
 }
 
 uint64_t pe_rl_key4(uint32_t addr_net)

@@ -120,6 +120,49 @@ static void test_shares(void **state)
 	free(rl);
 }
 
+/* Limits changed at run time: a worker's limiter follows the published generation, takes its
+ * share again (as at start: full buckets), and ignores the handoff when nothing changed. */
+static void test_live(void **state)
+{
+	struct pe_rl *rl = rl_new("off", "100/10", 2);
+	struct pe_rl_live live;
+	struct pe_rl_rate g = {0, 0}, s = {100, 10}, r, q;
+	uint64_t k = pe_rl_key4(ip4("198.18.0.1"));
+
+	(void)state;
+	pe_rl_live_init(&live, &g, &s);
+	assert_false(pe_rl_changed(rl, &live));
+	assert_false(pe_rl_changed(rl, NULL));
+	assert_int_equal(allowed(rl, k, 20, HZ), 5); /* 50/5: its share */
+	pe_rl_follow(rl, &live);		     /* nothing new: buckets untouched */
+	assert_int_equal(allowed(rl, k, 20, HZ), 0);
+
+	s = (struct pe_rl_rate){1000, 40};
+	pe_rl_live_set(&live, NULL, &s);
+	assert_true(pe_rl_changed(rl, &live));
+	pe_rl_follow(rl, &live);
+	assert_false(pe_rl_changed(rl, &live));
+	assert_int_equal(allowed(rl, k, 50, HZ), 20); /* 500/20: the new share, a fresh bucket */
+	assert_int_equal(allowed(rl, k, 50, HZ + HZ / 10), 20);
+
+	g = (struct pe_rl_rate){10, 2};
+	pe_rl_live_set(&live, &g, NULL); /* the global one only: source stays */
+	pe_rl_live_get(&live, &r, &q);
+	assert_int_equal(r.pps, 10);
+	assert_int_equal(q.pps, 1000);
+	assert_int_equal(q.burst, 40);
+	pe_rl_follow(rl, &live);
+	assert_int_equal(allowed(rl, k, 50, 2 * HZ), 1); /* global 5/1 per worker */
+
+	s = (struct pe_rl_rate){0, 0};
+	g = s;
+	pe_rl_live_set(&live, &g, &s); /* off: the worker stops checking */
+	pe_rl_follow(rl, &live);
+	assert_false(pe_rl_enabled(rl));
+	assert_int_equal(atomic_load(&live.gen), 3);
+	free(rl);
+}
+
 /* Many sources: the table stays PE_RL_ENTRIES big; a source that keeps sending keeps its entry
  * (it is the most recently used of its set), so a flood from other prefixes does not refill it. */
 static void test_table_bounded(void **state)
@@ -178,7 +221,7 @@ int main(void)
 		cmocka_unit_test(test_burst_then_rate), cmocka_unit_test(test_prefixes_independent),
 		cmocka_unit_test(test_global),		cmocka_unit_test(test_shares),
 		cmocka_unit_test(test_table_bounded),	cmocka_unit_test(test_reply_key),
-		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse),		cmocka_unit_test(test_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
