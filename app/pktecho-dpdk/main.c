@@ -103,8 +103,9 @@ struct run {
 	struct app_opts *o;
 	struct pe_dpdk *d;
 	struct pe_report_session *rs;
-	struct pe_ctl *ctl;	 /* --stats-name: the control queue /pktecho-NAME.ctl */
-	struct pe_notify notify; /* the service manager (sd_notify), when it asks */
+	struct pe_ctl *ctl;	  /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_notify notify;  /* the service manager (sd_notify), when it asks */
+	struct pe_rl_live limits; /* service mode: the reply limits as pktecho-ctl sets them */
 };
 
 /* Before an interval report: the port counters (rx_nombuf, imissed) as they are now. */
@@ -139,7 +140,7 @@ static int ctl_status(void *arg, char *buf, size_t len)
 
 	if (pe_report_peek(r->rs, &v) != 0)
 		return -1;
-	return pe_ctl_status_render(buf, len, v.meta, v.first, v.now, v.extra);
+	return pe_ctl_status_render(buf, len, v.meta, r->o->conf.pkt.live, v.first, v.now, v.extra);
 }
 
 /* The report totals restart here; the exported counters stay monotonic (Prometheus). */
@@ -169,6 +170,7 @@ static int ctl_start(struct run *r)
 			strerror(errno));
 		return -1;
 	}
+	pe_ctl_set_limits(r->ctl, r->o->conf.pkt.live); /* NULL in l2/l4 mode: none to set */
 	return 0;
 }
 
@@ -242,6 +244,11 @@ static int run(struct app_opts *o, bool *stuck)
 		.arg = &r,
 	};
 
+	/* The l2/l4 reflectors are exempt from the reply limits (benchmark rigs). */
+	if (o->conf.pkt.mode == PE_MODE_SERVICE) {
+		pe_rl_live_init(&r.limits, &o->conf.pkt.reply_limit, &o->conf.pkt.source_limit);
+		o->conf.pkt.live = &r.limits;
+	}
 	r.d = pe_dpdk_create(&o->conf);
 	if (r.d == NULL)
 		return 1;

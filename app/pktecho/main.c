@@ -38,8 +38,9 @@ struct app {
 	struct pe_sock_server *srv;
 	struct pe_report_session *rs;
 	struct pe_loop *loop;
-	struct pe_ctl *ctl;	 /* --stats-name: the control queue /pktecho-NAME.ctl */
-	struct pe_notify notify; /* the service manager (sd_notify), when it asks */
+	struct pe_ctl *ctl;	  /* --stats-name: the control queue /pktecho-NAME.ctl */
+	struct pe_notify notify;  /* the service manager (sd_notify), when it asks */
+	struct pe_rl_live limits; /* the reply limits as pktecho-ctl sets them at run time */
 };
 
 static void usage(FILE *f)
@@ -413,7 +414,7 @@ static int ctl_status(void *arg, char *buf, size_t len)
 
 	if (pe_report_peek(a->rs, &v) < 0)
 		return -1;
-	return pe_ctl_status_render(buf, len, v.meta, v.first, v.now, v.extra);
+	return pe_ctl_status_render(buf, len, v.meta, &a->limits, v.first, v.now, v.extra);
 }
 
 /* The report totals restart here; the exported counters stay monotonic (Prometheus). */
@@ -517,6 +518,8 @@ static int serve(struct opts *o)
 	pkt.reply_limit = o->reply_limit;
 	pkt.source_limit = o->source_limit;
 	pkt.limit_shares = o->sock.threads;
+	pe_rl_live_init(&a.limits, &pkt.reply_limit, &pkt.source_limit);
+	pkt.live = &a.limits;
 	/* Our own UDP ports are refused as sources (loop guard): a pair of our sockets, or an
 	 * echo service configured like us, would answer each other forever. */
 	memset(pkt.echo_ports, 0, sizeof(pkt.echo_ports));
@@ -589,6 +592,7 @@ static int serve(struct opts *o)
 				o->stats_name, strerror(errno));
 			goto out;
 		}
+		pe_ctl_set_limits(a.ctl, &a.limits);
 	}
 	/* Ports the kernel chose (:0) join the guard once known (the workers read it meanwhile). */
 	for (unsigned i = 0; i < o->sock.n_udp; i++) {

@@ -20,44 +20,9 @@ int pe_ctl_queue_name(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* A decimal number without sign, spaces or suffix, 1..max. */
-static int parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || v == 0 || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* PPS[/BURST]: both 1..1e9 (the limiter's own range is checked by the service). */
-static int parse_limit(const char *arg, struct pe_ctl_req *r)
-{
-	char pps[24];
-	const char *slash = strchr(arg, '/');
-	size_t n = slash ? (size_t)(slash - arg) : strlen(arg);
-
-	if (n == 0 || n >= sizeof(pps))
-		return -EINVAL;
-	memcpy(pps, arg, n);
-	pps[n] = '\0';
-	r->burst = 0;
-	if (parse_count(pps, 1000000000ull, &r->pps) < 0)
-		return -EINVAL;
-	if (slash && parse_count(slash + 1, 1000000000ull, &r->burst) < 0)
-		return -EINVAL;
-	return 0;
-}
-
 int pe_ctl_cmd_parse(int argc, char *const argv[], struct pe_ctl_req *r, const char **why)
 {
-	*why = "expected status, reset-counters, stop or set reply-limit PPS[/BURST]";
+	*why = "expected status, reset-counters, stop, set reply-limit or set source-limit";
 	if (argc < 1)
 		return -EINVAL;
 	if (strcmp(argv[0], "status") == 0)
@@ -67,14 +32,20 @@ int pe_ctl_cmd_parse(int argc, char *const argv[], struct pe_ctl_req *r, const c
 	else if (strcmp(argv[0], "stop") == 0)
 		r->cmd = PE_CTL_STOP;
 	else if (strcmp(argv[0], "set") == 0) {
-		*why = "expected set reply-limit PPS[/BURST]";
-		if (argc != 3 || strcmp(argv[1], "reply-limit") != 0)
+		*why = "expected set reply-limit|source-limit PPS[/BURST]|off";
+		if (argc != 3)
 			return -EINVAL;
-		*why = "reply-limit: expected PPS[/BURST], whole numbers in 1..1000000000";
-		if (parse_limit(argv[2], r) < 0)
+		if (strcmp(argv[1], "reply-limit") == 0)
+			r->cmd = PE_CTL_SET_REPLY_LIMIT;
+		else if (strcmp(argv[1], "source-limit") == 0)
+			r->cmd = PE_CTL_SET_SOURCE_LIMIT;
+		else
 			return -EINVAL;
-		r->cmd = PE_CTL_SET_REPLY_LIMIT;
-		return 0;
+		/* The same parser as the services' --reply-limit and --source-limit. */
+		*why = r->cmd == PE_CTL_SET_REPLY_LIMIT
+			       ? "reply-limit: expected PPS[/BURST] (1..100000000 each) or off"
+			       : "source-limit: expected PPS[/BURST] (1..100000000 each) or off";
+		return pe_rl_rate_parse(argv[2], &r->rate) < 0 ? -EINVAL : 0;
 	} else
 		return -EINVAL;
 	*why = "this command takes no arguments";
@@ -83,15 +54,14 @@ int pe_ctl_cmd_parse(int argc, char *const argv[], struct pe_ctl_req *r, const c
 
 int pe_ctl_req_format(const struct pe_ctl_req *r, char *buf, size_t len)
 {
-	static const char *const words[] = {"status", "reset-counters", "stop", "set reply-limit"};
+	static const char *const words[] = {"status", "reset-counters", "stop", "set reply-limit",
+					    "set source-limit"};
+	char rate[32];
 	int n;
 
-	if (r->cmd == PE_CTL_SET_REPLY_LIMIT && r->burst)
-		n = snprintf(buf, len, "v1 %s %s %llu/%llu", r->reply, words[r->cmd],
-			     (unsigned long long)r->pps, (unsigned long long)r->burst);
-	else if (r->cmd == PE_CTL_SET_REPLY_LIMIT)
-		n = snprintf(buf, len, "v1 %s %s %llu", r->reply, words[r->cmd],
-			     (unsigned long long)r->pps);
+	if (r->cmd == PE_CTL_SET_REPLY_LIMIT || r->cmd == PE_CTL_SET_SOURCE_LIMIT)
+		n = snprintf(buf, len, "v1 %s %s %s", r->reply, words[r->cmd],
+			     pe_rl_rate_str(&r->rate, rate, sizeof(rate)));
 	else
 		n = snprintf(buf, len, "v1 %s %s", r->reply, words[r->cmd]);
 	if (n < 0 || (size_t)n >= len || (size_t)n >= PE_CTL_MSG_MAX)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pe_ratelimit.h"
 #include "pe_report.h"
 
 /* Within this kernel's defaults (fs.mqueue.msg_max 10, msgsize_max 8192), so that an unprivileged
@@ -22,12 +23,13 @@ enum pe_ctl_cmd {
 	PE_CTL_STATUS,
 	PE_CTL_RESET_COUNTERS,
 	PE_CTL_STOP,
-	PE_CTL_SET_REPLY_LIMIT,
+	PE_CTL_SET_REPLY_LIMIT,	 /* set reply-limit PPS[/BURST]|off: the global limit */
+	PE_CTL_SET_SOURCE_LIMIT, /* set source-limit PPS[/BURST]|off: per source prefix */
 };
 
 struct pe_ctl_req {
 	enum pe_ctl_cmd cmd;
-	uint64_t pps, burst; /* set reply-limit: burst 0 when not given */
+	struct pe_rl_rate rate; /* set ...-limit: as pe_rl_rate_parse read it (pps 0: off) */
 	char reply[PE_CTL_QNAME_MAX];
 };
 
@@ -50,8 +52,6 @@ struct pe_ctl_ops {
 	int (*status)(void *arg, char *buf, size_t len);
 	void (*reset_counters)(void *arg);
 	void (*stop)(void *arg);
-	/* NULL: "not supported". 0, or negative with *why set. */
-	int (*set_reply_limit)(void *arg, uint64_t pps, uint64_t burst, const char **why);
 };
 
 struct pe_ctl_counts {
@@ -66,6 +66,10 @@ struct pe_ctl;
  * owner may hold the queue, so a queue already there is a dead owner's (same user) and is
  * replaced. NULL with errno (EACCES: another user's queue at the name). */
 struct pe_ctl *pe_ctl_open(const char *name, const struct pe_ctl_ops *ops, void *arg);
+/* The limits "set reply-limit" and "set source-limit" publish to the workers (pe_rl_live_set on
+ * this, the control thread). Not called, or NULL: those commands answer that this service has
+ * no reply limits (the l2/l4 reflectors). */
+void pe_ctl_set_limits(struct pe_ctl *c, struct pe_rl_live *limits);
 /* The queue's descriptor (readable when a request waits): for an event loop. */
 int pe_ctl_fd(const struct pe_ctl *c);
 /* Answer every waiting request (at most PE_CTL_DEPTH per call). Never blocks. */
@@ -74,11 +78,12 @@ void pe_ctl_get_counts(const struct pe_ctl *c, struct pe_ctl_counts *out);
 /* Unlink the queue (only our own) and free. NULL is fine. */
 void pe_ctl_close(struct pe_ctl *c);
 
-/* The status text for a service: service, name, mode and pid lines, then the text summary from
- * base to now (truncated to len with a note). Length, or -1. */
+/* The status text for a service: service, name, mode and pid lines, the reply limits in force
+ * (limits NULL: none, e.g. the l2/l4 reflectors), then the text summary from base to now
+ * (truncated to len with a note). Length, or -1. */
 int pe_ctl_status_render(char *buf, size_t len, const struct pe_report_meta *meta,
-			 const struct pe_stats_snapshot *base, const struct pe_stats_snapshot *now,
-			 const struct pe_report_kv *extra);
+			 const struct pe_rl_live *limits, const struct pe_stats_snapshot *base,
+			 const struct pe_stats_snapshot *now, const struct pe_report_kv *extra);
 
 /* ---- the client side ---- */
 

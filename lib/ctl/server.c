@@ -22,6 +22,7 @@ struct pe_ctl {
 	ino_t ino;
 	const struct pe_ctl_ops *ops;
 	void *arg;
+	struct pe_rl_live *limits; /* NULL: no reply limits to set */
 	struct pe_ctl_counts counts;
 	time_t last_log;
 	char buf[PE_CTL_REPLY_MAX]; /* the reply being written */
@@ -100,6 +101,11 @@ struct pe_ctl *pe_ctl_open(const char *name, const struct pe_ctl_ops *ops, void 
 	return c;
 }
 
+void pe_ctl_set_limits(struct pe_ctl *c, struct pe_rl_live *limits)
+{
+	c->limits = limits;
+}
+
 int pe_ctl_fd(const struct pe_ctl *c)
 {
 	return (int)c->q;
@@ -168,10 +174,13 @@ static void answer(struct pe_ctl *c, const struct pe_ctl_req *r, char *buf)
 			why = "stop not supported";
 		break;
 	case PE_CTL_SET_REPLY_LIMIT:
-		if (!c->ops->set_reply_limit)
-			why = "set reply-limit: not supported at run time (restart the service with --reply-limit PPS[/BURST])";
-		else if (c->ops->set_reply_limit(c->arg, r->pps, r->burst, &why) < 0 && !why)
-			why = "set reply-limit: refused";
+	case PE_CTL_SET_SOURCE_LIMIT:
+		if (!c->limits)
+			why = "set: this service has no reply limits (the l2/l4 reflectors are exempt)";
+		else if (r->cmd == PE_CTL_SET_REPLY_LIMIT)
+			pe_rl_live_set(c->limits, &r->rate, NULL);
+		else
+			pe_rl_live_set(c->limits, NULL, &r->rate);
 		break;
 	}
 	if (why) {

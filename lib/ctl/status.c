@@ -8,8 +8,8 @@
 #include "pe_ctl.h"
 
 int pe_ctl_status_render(char *buf, size_t len, const struct pe_report_meta *meta,
-			 const struct pe_stats_snapshot *base, const struct pe_stats_snapshot *now,
-			 const struct pe_report_kv *extra)
+			 const struct pe_rl_live *limits, const struct pe_stats_snapshot *base,
+			 const struct pe_stats_snapshot *now, const struct pe_report_kv *extra)
 {
 	static const char more[] = "...\n(truncated: pktecho-stat NAME shows every block)\n";
 	FILE *f;
@@ -23,6 +23,15 @@ int pe_ctl_status_render(char *buf, size_t len, const struct pe_report_meta *met
 	setvbuf(f, NULL, _IONBF, 0);
 	fprintf(f, "service: %s\nname: %s\nmode: %s\npid: %ld\n", meta->service,
 		meta->name ? meta->name : "", meta->mode ? meta->mode : "", (long)getpid());
+	if (limits) {
+		struct pe_rl_rate reply, source;
+		char r[32], src[32];
+
+		pe_rl_live_get(limits, &reply, &source);
+		fprintf(f, "reply-limit: %s\nsource-limit: %s\n",
+			pe_rl_rate_str(&reply, r, sizeof(r)),
+			pe_rl_rate_str(&source, src, sizeof(src)));
+	}
 	pe_report_summary(f, PE_REPORT_TEXT, meta, base, now, extra);
 	n = ftell(f);
 	fclose(f);

@@ -119,8 +119,10 @@ static int workers_setup(struct pe_dpdk *d)
 			continue;
 		pe_rl_init(&w->rl, &c->reply_limit, &c->source_limit, d->n_workers,
 			   rte_get_tsc_hz());
-		for (uint16_t i = 0; pe_rl_enabled(&w->rl) && i < w->n_rxq; i++)
-			w->rxq[i].rl = &w->rl;
+		w->live = c->live;
+		if (pe_rl_changed(&w->rl, w->live))
+			pe_rl_refresh(&w->rl, w->live);
+		dpdk_worker_limits_on(w);
 	}
 	return 0;
 }

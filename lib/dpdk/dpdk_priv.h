@@ -56,7 +56,8 @@ struct pe_dpdk_worker {
 	int in_loop;	    /* 1 while inside the loop (atomic) */
 	uint64_t heartbeat; /* loop rounds: written by the lcore, read by the watchdog (atomic) */
 	struct pe_dpdk_rxq rxq[PE_DPDK_MAX_MAP];
-	struct pe_rl rl; /* service mode: this lcore's share of the reply limits */
+	struct pe_rl rl;	       /* service mode: this lcore's share of the reply limits */
+	const struct pe_rl_live *live; /* service mode: the limits pktecho-ctl changes, or NULL */
 } __rte_cache_aligned;
 
 struct pe_dpdk {
@@ -84,5 +85,7 @@ void dpdk_port_close(struct pe_dpdk_port *p);
 /* worker.c: the lcore entry point (arg: struct pe_dpdk_worker *). */
 int dpdk_worker_main(void *arg);
 extern int dpdk_quit;
+/* Point w's queues at its limiter while a limit is on (NULL: none checked). */
+void dpdk_worker_limits_on(struct pe_dpdk_worker *w);
 
 #endif

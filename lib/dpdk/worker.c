@@ -295,12 +295,27 @@ static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t
 	pe_stats_end(st);
 }
 
+void dpdk_worker_limits_on(struct pe_dpdk_worker *w)
+{
+	for (uint16_t i = 0; i < w->n_rxq; i++)
+		w->rxq[i].rl = pe_rl_enabled(&w->rl) ? &w->rl : NULL;
+}
+
+/* pktecho-ctl changed the reply limits: this lcore takes its share (rare; ops owns this). */
+static __rte_noinline void follow_limits(struct pe_dpdk_worker *w)
+{
+	pe_rl_refresh(&w->rl, w->live);
+	dpdk_worker_limits_on(w);
+}
+
 static __rte_always_inline void run_loop(struct pe_dpdk_worker *w, enum pe_pkt_mode mode)
 {
 	const uint16_t burst = w->burst, n = w->n_rxq;
 	uint64_t rounds = 0;
 
 	while (!__atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED)) {
+		if (mode == PE_MODE_SERVICE && unlikely(pe_rl_changed(&w->rl, w->live)))
+			follow_limits(w); /* one acquire load per round */
 		for (uint16_t i = 0; i < n; i++)
 			poll_queue(&w->rxq[i], burst, mode);
 		/* The watchdog's proof of life: one store to the lcore's own line per round. */

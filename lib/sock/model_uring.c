@@ -493,6 +493,7 @@ static void *uring_thread(void *arg)
 		int rc = io_uring_submit_and_wait_timeout(&t->ring, &cqe, 1, &ts, NULL);
 		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY)
 			break;
+		pe_rl_follow(&t->rl, srv->cfg.pkt->live); /* once per wakeup, not per packet */
 		unsigned head, n = 0;
 		pe_stats_begin(st);
 		io_uring_for_each_cqe(&t->ring, head, cqe)

@@ -447,6 +447,7 @@ int pe_sock_udp_echo(struct pe_udp_batch *b, int fd, uint16_t local_port, int re
 		sock_rl_init(&b->rl, cfg);
 		b->rl_ready = true;
 	}
+	pe_rl_follow(&b->rl, cfg->live); /* limits changed at run time: once per batch */
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
 		uint32_t len = b->in[i].msg_len, seg = gro_size(h, len);

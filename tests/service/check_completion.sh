@@ -37,6 +37,8 @@ want --timeout pktecho-ctl --time
 want status pktecho-ctl somename st
 want reset-counters pktecho-ctl somename r
 want reply-limit pktecho-ctl somename set r
+want source-limit pktecho-ctl somename set s
+want off pktecho-ctl somename set source-limit o
 if command -v pktecho-dpdk >/dev/null; then
 	want --vdev pktecho-dpdk --vd
 	want --mode pktecho-dpdk -l 0 -- --mo

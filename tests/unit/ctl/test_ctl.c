@@ -24,8 +24,6 @@ static char name[32], qname[64];
 
 struct fake {
 	unsigned status, reset, stop;
-	uint64_t pps, burst;
-	int limit_supported;
 };
 
 static int f_status(void *arg, char *buf, size_t len)
@@ -45,40 +43,46 @@ static void f_stop(void *arg)
 	((struct fake *)arg)->stop++;
 }
 
-static int f_limit(void *arg, uint64_t pps, uint64_t burst, const char **why)
-{
-	struct fake *f = arg;
-	f->pps = pps;
-	f->burst = burst;
-	return 0;
-}
-
-static const struct pe_ctl_ops ops = {f_status, f_reset, f_stop, f_limit};
-static const struct pe_ctl_ops ops_nolimit = {f_status, f_reset, f_stop, NULL};
+static const struct pe_ctl_ops ops = {f_status, f_reset, f_stop};
 
 static void test_cmd_parse(void **state)
 {
 	struct pe_ctl_req r;
 	const char *why;
 	char *ok1[] = {"status"}, *ok2[] = {"set", "reply-limit", "1000/64"};
-	char *ok3[] = {"set", "reply-limit", "5"};
+	char *ok3[] = {"set", "source-limit", "5"}, *ok4[] = {"set", "reply-limit", "off"};
 	char *bad[][3] = {
-		{"status", "x", NULL},	      {"stat", NULL, NULL},
-		{"set", "reply-limit", "0"},  {"set", "reply-limit", "-1"},
-		{"set", "reply-limit", "1/"}, {"set", "reply-limit", "/5"},
-		{"set", "limit", "5"},	      {"set", "reply-limit", "1000000001"},
-		{"set", "reply-limit", " 5"}, {"set", "reply-limit", "99999999999999999999999"},
-		{"set", "reply-limit", "5k"}, {"set", "reply-limit", "1/2/3"},
+		{"status", "x", NULL},
+		{"stat", NULL, NULL},
+		{"set", "reply-limit", "0"},
+		{"set", "reply-limit", "-1"},
+		{"set", "reply-limit", "1/"},
+		{"set", "reply-limit", "/5"},
+		{"set", "limit", "5"},
+		{"set", "reply-limit", "1000000001"},
+		{"set", "reply-limit", " 5"},
+		{"set", "reply-limit", "99999999999999999999999"},
+		{"set", "reply-limit", "5k"},
+		{"set", "reply-limit", "1/2/3"},
+		{"set", "source-limit", "0"},
+		{"set", "source-limit", "OFF"},
+		{"set", "source-limit", NULL},
+		{"set", "reply-limit", "off/5"},
+		{"set", "source-limit", "100000001/1"},
 	};
 
 	assert_int_equal(pe_ctl_cmd_parse(1, ok1, &r, &why), 0);
 	assert_int_equal(r.cmd, PE_CTL_STATUS);
 	assert_int_equal(pe_ctl_cmd_parse(3, ok2, &r, &why), 0);
 	assert_int_equal(r.cmd, PE_CTL_SET_REPLY_LIMIT);
-	assert_int_equal(r.pps, 1000);
-	assert_int_equal(r.burst, 64);
+	assert_int_equal(r.rate.pps, 1000);
+	assert_int_equal(r.rate.burst, 64);
 	assert_int_equal(pe_ctl_cmd_parse(3, ok3, &r, &why), 0);
-	assert_int_equal(r.burst, 0);
+	assert_int_equal(r.cmd, PE_CTL_SET_SOURCE_LIMIT);
+	assert_int_equal(r.rate.pps, 5);
+	assert_int_equal(r.rate.burst, 1); /* the services' default: pps / 10, at least 1 */
+	assert_int_equal(pe_ctl_cmd_parse(3, ok4, &r, &why), 0);
+	assert_int_equal(r.rate.pps, 0); /* off */
 	assert_int_equal(pe_ctl_cmd_parse(0, ok1, &r, &why), -EINVAL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int n = bad[i][1] ? (bad[i][2] ? 3 : 2) : 1;
@@ -95,18 +99,19 @@ static void test_format_roundtrip(void **state)
 	const char *why;
 
 	snprintf(in.reply, sizeof(in.reply), "%s-reply-123-4", qname);
-	for (int c = PE_CTL_STATUS; c <= PE_CTL_SET_REPLY_LIMIT; c++) {
-		in.cmd = (enum pe_ctl_cmd)c;
-		in.pps = 7;
-		in.burst = c == PE_CTL_SET_REPLY_LIMIT ? 3 : 0;
+	for (int c = PE_CTL_STATUS; c <= PE_CTL_SET_SOURCE_LIMIT + 1; c++) {
+		/* The last round: set source-limit off. */
+		in.cmd = c > PE_CTL_SET_SOURCE_LIMIT ? PE_CTL_SET_SOURCE_LIMIT : (enum pe_ctl_cmd)c;
+		in.rate = c > PE_CTL_SET_SOURCE_LIMIT ? (struct pe_rl_rate){0, 0}
+						      : (struct pe_rl_rate){7, 3};
 		int n = pe_ctl_req_format(&in, msg, sizeof(msg));
 		assert_true(n > 0);
 		assert_int_equal(pe_ctl_req_parse(msg, (size_t)n, name, &out, &why), 0);
 		assert_int_equal(out.cmd, in.cmd);
 		assert_string_equal(out.reply, in.reply);
-		if (c == PE_CTL_SET_REPLY_LIMIT) {
-			assert_int_equal(out.pps, 7);
-			assert_int_equal(out.burst, 3);
+		if (in.cmd >= PE_CTL_SET_REPLY_LIMIT) {
+			assert_int_equal(out.rate.pps, in.rate.pps);
+			assert_int_equal(out.rate.burst, in.rate.burst);
 		}
 	}
 }
@@ -313,7 +318,9 @@ static void *serve(void *arg)
 static void test_client(void **state)
 {
 	struct fake f = {0};
-	struct served s = {pe_ctl_open(name, &ops_nolimit, &f), 0};
+	struct served s = {pe_ctl_open(name, &ops, &f), 0};
+	struct pe_rl_live limits;
+	struct pe_rl_rate reply = {0, 0}, source = {10000, 1000}, got_r, got_s;
 	struct pe_ctl_req r = {.cmd = PE_CTL_STATUS};
 	char buf[PE_CTL_REPLY_MAX + 1];
 	pthread_t t;
@@ -322,11 +329,29 @@ static void test_client(void **state)
 	assert_int_equal(pthread_create(&t, NULL, serve, &s), 0);
 	assert_int_equal(pe_ctl_call(name, &r, 5000, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "state: fine\n");
-	r = (struct pe_ctl_req){.cmd = PE_CTL_SET_REPLY_LIMIT, .pps = 10};
+	/* No limits given to the queue (an l2/l4 reflector): refused, saying why. */
+	r = (struct pe_ctl_req){.cmd = PE_CTL_SET_REPLY_LIMIT, .rate = {10, 1}};
 	assert_int_equal(pe_ctl_call(name, &r, 5000, buf, sizeof(buf)), 1);
-	assert_non_null(strstr(buf, "not supported"));
+	assert_non_null(strstr(buf, "no reply limits"));
 	s.done = 1;
 	pthread_join(t, NULL);
+	/* With limits: each set publishes one new generation with that value only. */
+	pe_rl_live_init(&limits, &reply, &source);
+	pe_ctl_set_limits(s.c, &limits);
+	s.done = 0;
+	assert_int_equal(pthread_create(&t, NULL, serve, &s), 0);
+	r = (struct pe_ctl_req){.cmd = PE_CTL_SET_SOURCE_LIMIT, .rate = {100, 10}};
+	assert_int_equal(pe_ctl_call(name, &r, 5000, buf, sizeof(buf)), 0);
+	r = (struct pe_ctl_req){.cmd = PE_CTL_SET_REPLY_LIMIT, .rate = {5000, 50}};
+	assert_int_equal(pe_ctl_call(name, &r, 5000, buf, sizeof(buf)), 0);
+	s.done = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&limits.gen), 2);
+	pe_rl_live_get(&limits, &got_r, &got_s);
+	assert_int_equal(got_r.pps, 5000);
+	assert_int_equal(got_r.burst, 50);
+	assert_int_equal(got_s.pps, 100);
+	assert_int_equal(got_s.burst, 10);
 	/* Nobody polls: the call times out and removes its reply queue. */
 	r = (struct pe_ctl_req){.cmd = PE_CTL_STATUS};
 	assert_int_equal(pe_ctl_call(name, &r, 100, buf, sizeof(buf)), -ETIMEDOUT);
