@@ -33,6 +33,7 @@ struct bthread {
 	struct bconn *live;	   /* connections running, each counting into its own bconn.c */
 	struct pe_counters closed; /* the final counts of the connections that ended */
 	uint64_t published_ns;
+	atomic_uint_fast64_t heartbeat; /* UDP and accept threads: rounds of their loop */
 };
 
 struct bl_impl {
@@ -105,6 +106,7 @@ static void *udp_thread(void *arg)
 	struct pe_udp_batch *b = pe_udp_batch_create(1, srv->cfg.udp_buf);
 	while (b && !atomic_load(&srv->stop)) {
 		int n = pe_sock_udp_echo(b, t->fd, t->port, 0, srv->cfg.pkt, t->st);
+		sock_beat(&t->heartbeat); /* recvmmsg returns within SO_RCVTIMEO (100 ms) */
 		if (n < 0 && n != -EAGAIN && n != -EINTR)
 			break;
 	}
@@ -274,6 +276,7 @@ static void *accept_thread(void *arg)
 	struct pe_sock_server *srv = t->srv;
 	int spare = t->spare;
 	while (!atomic_load(&srv->stop)) {
+		sock_beat(&t->heartbeat); /* accept returns within SO_RCVTIMEO (100 ms) */
 		if (pe_stats_now_ns() - t->published_ns >= PUBLISH_NS)
 			publish(srv, t);
 		int fd = sock_accept(srv, t->fd, &spare, 0);
@@ -368,4 +371,16 @@ static int bl_start(struct pe_sock_server *srv, const char **what)
 	return rc;
 }
 
-const struct model_ops sock_model_blocking = {.start = bl_start, .stop = bl_stop};
+/* The UDP and accept threads (a connection's thread lives as long as its peer wants). */
+static unsigned bl_heartbeats(struct pe_sock_server *srv, uint64_t *out, unsigned max)
+{
+	struct bl_impl *bl = srv->impl;
+	unsigned n = 0;
+
+	for (unsigned i = 0; bl && i < bl->n && n < max; i++)
+		out[n++] = atomic_load_explicit(&bl->t[i].heartbeat, memory_order_relaxed);
+	return n;
+}
+
+const struct model_ops sock_model_blocking = {
+	.start = bl_start, .stop = bl_stop, .heartbeats = bl_heartbeats};

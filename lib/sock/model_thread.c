@@ -115,8 +115,10 @@ static void *thread_main(void *arg)
 	sem_post(&t->started);
 	if (t->setup_rc == 0)
 		sock_thread_service_all(t); /* anything that arrived before the setup */
-	while (t->setup_rc == 0 && !atomic_load(&srv->stop))
-		t->ops->run_once(t);
+	while (t->setup_rc == 0 && !atomic_load(&srv->stop)) {
+		t->ops->run_once(t); /* waits at most 100 ms (sigio), or not at all (nonblocking) */
+		sock_beat(&t->w->heartbeat);
+	}
 	sock_worker_fini(t->w);
 	if (t->ops->fini)
 		t->ops->fini(t);

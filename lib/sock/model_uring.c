@@ -494,6 +494,7 @@ static void *uring_thread(void *arg)
 		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY)
 			break;
 		pe_rl_follow(&t->rl, srv->cfg.pkt->live); /* once per wakeup, not per packet */
+		sock_beat(&t->w->heartbeat);		  /* the wait above ends within 100 ms */
 		unsigned head, n = 0;
 		pe_stats_begin(st);
 		io_uring_for_each_cqe(&t->ring, head, cqe)

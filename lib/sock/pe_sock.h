@@ -95,8 +95,10 @@ struct pe_sock_info {
 	uint64_t buffered;	/* buffer storage held by the TCP connections now (bytes) */
 };
 /* The watchdog's proof of life: one counter per worker thread that moves while the thread runs
- * its loop (each call posts a ping that the next call sees answered). Count, or -ENOTSUP for IO
- * models without a loop to ping (all but epoll). Main thread only. */
+ * its loop: epoll, each call posts a ping that the next call sees answered; the other models,
+ * each round of the thread's loop, whose waits are bounded (100 ms), so an idle thread moves it
+ * too (blocking: its UDP and accept threads, not the per-connection ones). Count. Main thread
+ * only. */
 int pe_sock_server_heartbeats(struct pe_sock_server *srv, uint64_t *out, unsigned max);
 void pe_sock_server_info(const struct pe_sock_server *srv, struct pe_sock_info *info);
 

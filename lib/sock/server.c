@@ -240,8 +240,8 @@ int pe_sock_server_heartbeats(struct pe_sock_server *srv, uint64_t *out, unsigne
 {
 	unsigned n = 0;
 
-	if (srv->cfg.model != PE_IO_EPOLL)
-		return -ENOTSUP;
+	if (model_ops[srv->cfg.model]->heartbeats)
+		return (int)model_ops[srv->cfg.model]->heartbeats(srv, out, max);
 	for (; n < srv->cfg.threads && n < max; n++) {
 		struct worker *w = &srv->workers[n];
 		out[n] = atomic_load(&w->heartbeat);

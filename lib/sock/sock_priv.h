@@ -60,8 +60,10 @@ struct worker {
 	struct conn *conns;
 	pthread_t tid;
 	bool started;
-	atomic_uint_fast64_t heartbeat; /* epoll: pings this worker's loop ran (watchdog) */
-	void *impl;			/* model data */
+	/* The watchdog's proof of life: epoll, the pings this worker's loop ran; the thread
+	 * models and uring, the rounds of the worker's loop (each waits at most 100 ms). */
+	atomic_uint_fast64_t heartbeat;
+	void *impl; /* model data */
 };
 
 struct pe_sock_server {
@@ -83,7 +85,16 @@ struct pe_sock_server {
 struct model_ops {
 	int (*start)(struct pe_sock_server *srv, const char **what);
 	void (*stop)(struct pe_sock_server *srv);
+	/* Optional: the heartbeats of a model whose threads are not srv->workers (count). */
+	unsigned (*heartbeats)(struct pe_sock_server *srv, uint64_t *out, unsigned max);
 };
+
+/* One round of a worker thread's loop (its heartbeat's only writer): no locked instruction. */
+static inline void sock_beat(atomic_uint_fast64_t *hb)
+{
+	atomic_store_explicit(hb, atomic_load_explicit(hb, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
 
 extern const struct model_ops sock_model_epoll, sock_model_blocking, sock_model_nonblocking,
 	sock_model_sigio, sock_model_uring;

@@ -5,10 +5,14 @@ is not PID 1 here): pktecho (loopback, epoll, 2 threads) and pktecho-dpdk (net_n
 READY=1 once they serve (a datagram sent at READY is echoed), STATUS= with rates, WATCHDOG=1
 (WATCHDOG_USEC 400 ms: a ping every 100 ms while every worker's heartbeat moves), and
 STOPPING=1 at SIGTERM.
+Then for every socket IO model (--threads 2, UDP and TCP): pings while idle (each worker's wait is
+bounded), none while one worker thread is held stopped (ptrace: that thread only), pings again
+once it runs.
 
 Usage: test_notify.py --pktecho PKTECHO [--dpdk PKTECHO-DPDK]
 """
 import argparse
+import ctypes
 import os
 import shutil
 import signal
@@ -118,12 +122,80 @@ def test_dpdk(binary):
         shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
 
 
+PTRACE_DETACH, PTRACE_SEIZE, PTRACE_INTERRUPT, WALL = 17, 0x4206, 0x4207, 0x40000000
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+
+
+def worker_tid(pid):
+    """A worker thread of pid: one of its own threads (comm as the process's; io_uring's kernel
+    threads are named iou-*) other than the main one, which runs the control loop."""
+    for tid in sorted(int(t) for t in os.listdir("/proc/%d/task" % pid)):
+        with open("/proc/%d/task/%d/comm" % (pid, tid)) as f:
+            if tid != pid and f.read().strip() == "pktecho":
+                return tid
+    return None
+
+
+def hold(tid):
+    """Stop thread tid alone (PTRACE_INTERRUPT stops the one thread, not its group)."""
+    if LIBC.ptrace(PTRACE_SEIZE, tid, None, None) != 0 or \
+            LIBC.ptrace(PTRACE_INTERRUPT, tid, None, None) != 0:
+        return False
+    _, status = os.waitpid(tid, WALL)
+    return os.WIFSTOPPED(status)
+
+
+def release(tid):
+    LIBC.ptrace(PTRACE_DETACH, tid, None, None)
+
+
+def test_model(binary, model):
+    n = Notify("wd-" + model)
+    who = "pktecho --io-model " + model
+    p = subprocess.Popen([binary, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--threads",
+                          "2", "--io-model", model], env=n.env(), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    tid = None
+    try:
+        expect(n.wait_for("READY=1", 10), "%s: READY=1" % who)
+        for _ in range(3):
+            n.wait_for("WATCHDOG=1", 5)
+        expect(n.count("WATCHDOG=1") >= 3, "%s: WATCHDOG=1 pings while idle (%d)" %
+               (who, n.count("WATCHDOG=1")))
+        tid = worker_tid(p.pid)
+        if not expect(tid and hold(tid), "%s: a worker thread held" % who):
+            return
+        # A tick that read the heartbeat before the hold may still ping once; no later one can.
+        n.msgs = []
+        n.wait_for("NO-SUCH-KEY", 1.5)
+        expect(n.count("WATCHDOG=1") <= 1, "%s: %d WATCHDOG=1 while a worker is stopped" %
+               (who, n.count("WATCHDOG=1")))
+        release(tid)
+        tid = None
+        n.msgs = []
+        for _ in range(2):
+            n.wait_for("WATCHDOG=1", 5)
+        expect(n.count("WATCHDOG=1") >= 2, "%s: pings again once it runs" % who)
+        rc = stop(p)
+        expect(rc == 0, "%s: exit 0 (%s)" % (who, rc))
+    finally:
+        if tid:
+            release(tid)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        n.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pktecho", required=True)
     ap.add_argument("--dpdk")
     a = ap.parse_args()
     test_pktecho(a.pktecho)
+    for model in ("epoll", "blocking", "nonblocking", "sigio", "uring"):
+        test_model(a.pktecho, model)
     if a.dpdk:
         test_dpdk(a.dpdk)
     if FAILS:
