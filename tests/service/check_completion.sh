@@ -44,9 +44,15 @@ if command -v pktecho-dpdk >/dev/null; then
 	want --mode pktecho-dpdk -l 0 -- --mo
 	want l4 pktecho-dpdk -- --mode l
 fi
-# Every --help option of every program is offered for an empty word.
-for p in pktecho pktecho-load pktecho-stat pktecho-ctl; do
-	offered=$(complete_words "$p" --)
+# Every --help option of every program is offered for an empty word (pktecho-dpdk's after --).
+progs="pktecho pktecho-load pktecho-stat pktecho-ctl"
+command -v pktecho-dpdk >/dev/null && progs="$progs pktecho-dpdk"
+for p in $progs; do
+	if [ "$p" = pktecho-dpdk ]; then
+		offered=$(complete_words "$p" -- --)
+	else
+		offered=$(complete_words "$p" --)
+	fi
 	for o in $("$p" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
 		grep -qx -- "$o" <<<"$offered" || {
 			echo "FAIL: $p: $o not offered"
