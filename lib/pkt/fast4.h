@@ -41,7 +41,8 @@ struct pe_fast {
 	int multi_ip;	   /* not exactly one IPv4 address: the vector test left them out */
 	unsigned good;	   /* PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD when verification is off */
 	uint32_t ttl;	   /* the reply's TTL */
-	uint32_t dport_ok; /* the last UDP destination port found among the echo ports */
+	uint32_t dport_ok; /* the last UDP destination port found among the echo ports (wire order)
+			    */
 	uint64_t inv_ffff; /* pe_csum_ok_nz's constants: the inverse of 0xffff modulo 2^64 */
 	uint64_t max_ffff; /* and (2^64 - 1) / 0xffff */
 };
@@ -200,12 +201,12 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 		/* UDP: lengths agree (compared in wire order), ports allowed, checksum right (or
 		 * absent, or verified by the port); then the ports are swapped. */
 		sport = pe_be16(u);
-		dport = pe_be16(u + 2);
+		dport = pe_ld16(u + 2); /* wire order */
 		if (PE_UNLIKELY(pe_ld16(u + 4) != PE_BE16(un)))
 			return 0;
 		/* The destination port is looked up once per burst while it stays the same. */
 		if (PE_UNLIKELY(dport != fc->dport_ok)) {
-			if (!pe_pkt_port_in(cfg->echo_ports, (uint16_t)dport))
+			if (!pe_pkt_port_in(cfg->echo_ports, PE_BE16(dport)))
 				return 0;
 			fc->dport_ok = dport;
 		}
