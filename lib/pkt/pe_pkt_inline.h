@@ -135,7 +135,7 @@ static inline enum pe_drop pe_pkt_l4(uint8_t *frame, uint32_t *len)
 		return PE_DROP_RUNT;
 	pe_pkt_swap_mac(frame);
 	et = pe_ld16(frame + 12);
-	if (PE_UNLIKELY(pe_pkt_is_vlan(et))) {
+	if (PE_UNLIKELY(et != PE_BE16(0x0800)) && pe_pkt_is_vlan(et)) {
 		for (int i = 0; i < 2 && pe_pkt_is_vlan(et); i++) {
 			if (off + 6 > n)
 				return PE_DROP_NONE;
