@@ -525,22 +525,27 @@ def measure_ceiling(ctx, topo_name):
     offered far beyond it, the veth loop collapses (docs/performance.md). On veth the reflector
     runs on the generator's PMD; af_xdp falls back to af_packet where it does not run."""
     a = ctx.args
+
+    def search(r):
+        r.start(ctx)
+        if ctx.has_search:  # its first trial is at --rate max: the search's upper bound
+            pdr = search_load(ctx, r, "max", ndr=False)[1]
+            return pdr, int(r.search_rec.get("ceiling_pps") or 0)
+        hi = max(int(Trial(ctx, r, "max", a.trial).tx_pps), 2000)
+        return search_here(ctx, r, hi, ndr=False)[1], hi
+
     r = reflector(topo_name, ctx.veth_gen)
     try:
-        r.start(ctx)
-        hi = max(int(Trial(ctx, r, "max", a.trial).tx_pps), 2000)
-    except (Unavailable, Failed) as e:
-        r.stop()
-        if topo_name != "veth" or ctx.veth_gen != "af_xdp":
-            raise
-        log("        af_xdp generator: %s; net_af_packet instead" % e)
-        ctx.veth_gen = "af_packet"
-        r = reflector(topo_name, ctx.veth_gen)
-        r.start(ctx)
-        hi = max(int(Trial(ctx, r, "max", a.trial).tx_pps), 2000)
-    try:
-        log("        generator sends %.0f pps at --rate max" % hi)
-        _, pdr, bound = (search_load if ctx.has_search else search_here)(ctx, r, hi, ndr=False)
+        try:
+            pdr, hi = search(r)
+        except (Unavailable, Failed) as e:
+            r.stop()
+            if topo_name != "veth" or ctx.veth_gen != "af_xdp":
+                raise
+            log("        af_xdp generator: %s; net_af_packet instead" % e)
+            ctx.veth_gen = "af_packet"
+            r = reflector(topo_name, ctx.veth_gen)
+            pdr, hi = search(r)
     finally:
         r.stop()
     if not pdr:
@@ -612,7 +617,8 @@ def search_load(ctx, path, hi, ndr=True, ceiling=None):
              "--precision", "%g" % a.precision, "--pdr-loss", "%g" % a.pdr_loss]
     if ceiling and ctx.has_ceiling:
         extra += ["--ceiling", str(int(ceiling))]
-    cmd = gen_cmd(ctx, path.topo, int(hi), a.confirm, a.warmup, a.drain, path.dst_mac, extra)
+    cmd = gen_cmd(ctx, path.topo, hi if hi == "max" else int(hi), a.confirm, a.warmup, a.drain,
+                  path.dst_mac, extra)
     def progress(r):
         if r.get("type") == "trial":
             log("        trial %2d %-7s %8s pps: sent %8.0f, echoed %8.0f, loss %.4f%s" % (
@@ -627,6 +633,7 @@ def search_load(ctx, path, hi, ndr=True, ceiling=None):
     if not s:
         raise Failed("pktecho-load --search printed no search record")
     s = s[-1]
+    path.search_rec = s
     if s.get("interrupted"):
         raise KeyboardInterrupt
     if not s.get("pdr_pps") or (ndr and s.get("ndr_pps") is None):
@@ -825,7 +832,8 @@ def write_md(doc, out_dir, svg):
                             " (more than one per CPU: other work shared the cores, expect "
                             "noise)" if busy else ""), ""]
     if doc["quick"]:
-        L += ["Quick run: %g s trials, search precision %g%%, a thin curve; `scripts/compare` "
+        L += ["Quick run: %g s trials, search precision %g%%, a short drain, a thin curve; "
+              "`scripts/compare` "
               "without --quick measures with longer trials and more points." %
               (m["trial_s"], m["precision"] * 100), ""]
     L += ["One generator per topology, pktecho-load --dpdk on CPU %d, %d-byte UDP payloads from "
@@ -987,7 +995,7 @@ def parse_args():
     a.lat_trial = a.lat_trial or (0.5 if q else 2.0)
     a.warmup = a.warmup if a.warmup is not None else (0.2 if q else 0.5)
     a.precision = a.precision or (0.1 if q else 0.02)
-    a.drain = 0.5
+    a.drain = 0.25 if q else 0.5  # at most: a trial that lost nothing ends when all are back
     a.no_load_rate = 1000
     a.max_trials = 5 if q else 14
     a.curve = [3.0] if q else [1.1, 1.3, 1.6, 2.0, 2.5, 3.0]
