@@ -4,6 +4,7 @@
  * (one specialised copy of the burst code per mode), counters are written once per burst. */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -15,6 +16,20 @@
 #include "dpdk_priv.h"
 
 int dpdk_quit;
+
+/* Service mode: the time IPv4 Timestamp options get (pe_pkt_echo_at), milliseconds since
+ * midnight UT, read every PE_TS_ROUNDS loop rounds (a vDSO clock read, not per packet). */
+#define PE_TS_ROUNDS 1024
+static __thread uint32_t lcore_ts = PE_PKT_TS_NONE;
+
+static uint32_t clock_ts(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_REALTIME, &t) != 0)
+		return PE_PKT_TS_NONE;
+	return pe_pkt_ts_of_unix_ms((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
+}
 
 /* No false sharing between lcores, checked at build time (this machine has no hardware counters
  * to show it at run time; the scaling run of scripts/bench-dpdk shows the ratio):
@@ -68,7 +83,7 @@ static __rte_always_inline enum pe_drop echo_frame(const struct pe_dpdk_rxq *q, 
 	case PE_MODE_SERVICE:
 		break;
 	}
-	return pe_pkt_service(q->cfg, frame, len);
+	return pe_pkt_echo_at(q->cfg, frame, len, lcore_ts);
 }
 
 /* The rare frames: chained mbufs, and tags the PMD stripped. A single stripped tag goes back by
@@ -213,9 +228,9 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 	if (flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)) {
 		for (unsigned i = 0; i < nb; i++)
 			hw[i] = csum_hw(pkts[i]->ol_flags);
-		pe_pkt_service_burst(q->cfg, frames, lens, hw, v, nb);
+		pe_pkt_service_burst_at(q->cfg, frames, lens, hw, v, nb, lcore_ts);
 	} else {
-		pe_pkt_service_burst(q->cfg, frames, lens, NULL, v, nb);
+		pe_pkt_service_burst_at(q->cfg, frames, lens, NULL, v, nb, lcore_ts);
 	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -316,6 +331,8 @@ static __rte_always_inline void run_loop(struct pe_dpdk_worker *w, enum pe_pkt_m
 	while (!__atomic_load_n(&dpdk_quit, __ATOMIC_RELAXED)) {
 		if (mode == PE_MODE_SERVICE && unlikely(pe_rl_changed(&w->rl, w->live)))
 			follow_limits(w); /* one acquire load per round */
+		if (mode == PE_MODE_SERVICE && rounds % PE_TS_ROUNDS == 0)
+			lcore_ts = clock_ts();
 		for (uint16_t i = 0; i < n; i++)
 			poll_queue(&w->rxq[i], burst, mode);
 		/* The watchdog's proof of life: one store to the lcore's own line per round. */

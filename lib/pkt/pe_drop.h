@@ -40,7 +40,10 @@
 	X(TX_FULL, "tx_full", "transmit queue full: the reply was freed")                          \
 	X(MULTISEG, "multi_segment", "chained mbuf: the echo works on one segment only")           \
 	X(TRUNCATED, "truncated", "datagram larger than the receive buffer (MSG_TRUNC)")           \
-	X(RATE_LIMIT, "rate_limited", "over the configured reply rate")
+	X(RATE_LIMIT, "rate_limited", "over the configured reply rate")                            \
+	X(IP_OPT_RR, "ip_bad_record_route", "IPv4 Record Route: bad length or pointer, or twice")  \
+	X(IP_OPT_TS, "ip_bad_timestamp",                                                           \
+	  "IPv4 Timestamp: bad length, pointer or flag, twice, or its overflow count full")
 
 enum pe_drop {
 #define PE_DROP_ENUM_(sym, name, desc) PE_DROP_##sym,

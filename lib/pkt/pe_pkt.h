@@ -96,6 +96,17 @@ static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port
  * input; Ethernet padding beyond the IP length is trimmed), or the reason it must be dropped (the
  * frame may then be partly rewritten and must not be sent). */
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
+/* The time of IPv4 Timestamp options (RFC 791) in service-mode replies: the packet core reads no
+ * clock, the caller passes it. ts: milliseconds since midnight UT (pe_pkt_ts_of_unix_ms), or
+ * PE_PKT_TS_NONE, RFC 791's "non-standard" value (the high bit set) that the calls without a
+ * time (pe_pkt_echo, pe_pkt_service, pe_pkt_service_burst) write. */
+#define PE_PKT_TS_NONE 0x80000000u
+static inline uint32_t pe_pkt_ts_of_unix_ms(uint64_t unix_ms)
+{
+	return (uint32_t)(unix_ms % 86400000u);
+}
+enum pe_drop pe_pkt_echo_at(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
+			    uint32_t ts);
 
 /* The modes one by one, for loops that dispatch once per burst rather than per packet.
  * pe_pkt_l2(frame, len) and pe_pkt_l4(frame, len) have the same contract as pe_pkt_echo; they
@@ -117,6 +128,9 @@ enum {
  * hw[i]: PE_CSUM_* bits of frames[i]; hw NULL: nothing known (every checksum verified). */
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n);
+/* The same with the time of IPv4 Timestamp options (pe_pkt_echo_at). */
+void pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
+			     const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts);
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a

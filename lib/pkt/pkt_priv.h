@@ -24,6 +24,7 @@ struct pe_rx {
 	uint32_t l3;
 	enum pe_mac_class mac;
 	unsigned hw; /* PE_CSUM_* from the port */
+	uint32_t ts; /* IPv4 Timestamp options: the caller's time (pe_pkt.h, PE_PKT_TS_NONE) */
 };
 
 /* Checksums are computed in "native" space: native-order 32-bit loads summed into a 64-bit

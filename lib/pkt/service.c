@@ -4,43 +4,141 @@
  * line (rarer). */
 #include "fast4.h"
 
-/* IPv4 options: refuse source routing (LSRR 0x83, SSRR 0x89) and anything malformed; others
- * (record route, timestamps, router alert ...) are echoed as they are. */
-static int ip4_opts_bad(const uint8_t *o, uint32_t n)
+#define IPOPT_RR 7  /* Record Route */
+#define IPOPT_TS 68 /* Timestamp */
+
+/* Record Route (RFC 791 3.1): length >= 3, pointer >= 4, and a pointer within the option leaves
+ * room for a whole address (as Linux's ip_options_compile); beyond the length the route is full. */
+static enum pe_drop rr_check(const uint8_t *o, uint32_t olen)
+{
+	if (olen < 3 || o[2] < 4 || (o[2] <= olen && o[2] + 3u > olen))
+		return PE_DROP_IP_OPT_RR;
+	return PE_DROP_NONE;
+}
+
+/* Timestamp (RFC 791 3.1): length >= 4, pointer >= 5, flag 0 (timestamps), 1 (address and
+ * timestamp) or 3 (prespecified addresses); a pointer within the option leaves room for a whole
+ * entry; a full option (pointer beyond the length) whose overflow count is already 15 would
+ * overflow it: "the original datagram is considered to be in error". */
+static enum pe_drop ts_check(const uint8_t *o, uint32_t olen)
+{
+	unsigned flag;
+
+	if (olen < 4 || o[2] < 5)
+		return PE_DROP_IP_OPT_TS;
+	flag = o[3] & 0xfu;
+	if (flag != 0 && flag != 1 && flag != 3)
+		return PE_DROP_IP_OPT_TS;
+	if (o[2] <= olen ? o[2] + (flag ? 7u : 3u) > olen : (o[3] >> 4) == 15)
+		return PE_DROP_IP_OPT_TS;
+	return PE_DROP_NONE;
+}
+
+/* IPv4 options: refuse source routing (LSRR 0x83, SSRR 0x89), anything malformed, and a Record
+ * Route or Timestamp option that is malformed or comes twice; others (router alert ...) are
+ * echoed as they are, Record Route and Timestamp updated (ip4_opts_update). */
+static enum pe_drop ip4_opts_check(const uint8_t *o, uint32_t n)
 {
 	uint32_t i = 0;
+	unsigned seen = 0;
 
 	while (i < n) {
 		uint8_t type = o[i];
 		uint32_t olen;
+		enum pe_drop d = PE_DROP_NONE;
 
 		if (type == 0) /* end of list */
-			return 0;
+			return PE_DROP_NONE;
 		if (type == 1) { /* no-op */
 			i++;
 			continue;
 		}
 		if (i + 1 >= n)
-			return 1;
+			return PE_DROP_IP_OPTIONS;
 		olen = o[i + 1];
 		if (olen < 2 || olen > n - i || type == 0x83 || type == 0x89)
-			return 1;
+			return PE_DROP_IP_OPTIONS;
+		if (type == IPOPT_RR) {
+			d = (seen & 1) ? PE_DROP_IP_OPT_RR : rr_check(o + i, olen);
+			seen |= 1;
+		} else if (type == IPOPT_TS) {
+			d = (seen & 2) ? PE_DROP_IP_OPT_TS : ts_check(o + i, olen);
+			seen |= 2;
+		}
+		if (d != PE_DROP_NONE)
+			return d;
 		i += olen;
 	}
-	return 0;
+	return PE_DROP_NONE;
+}
+
+/* One Timestamp option of a reply (checked by ts_check): our address and/or the time at the
+ * pointer when there is room (flag 3: only when the prespecified address there is ours), or the
+ * overflow count up when it is full. */
+static void ts_update(uint8_t *o, uint32_t olen, const uint8_t *ours, uint32_t ts)
+{
+	unsigned flag = o[3] & 0xfu;
+	uint8_t *slot = o + o[2] - 1;
+	uint8_t be[4] = {(uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8), (uint8_t)ts};
+
+	if (o[2] > olen) {
+		o[3] = (uint8_t)(o[3] + 0x10);
+		return;
+	}
+	if (flag == 0) {
+		memcpy(slot, be, 4);
+		o[2] = (uint8_t)(o[2] + 4);
+		return;
+	}
+	if (flag == 3 && memcmp(slot, ours, 4) != 0)
+		return;
+	memcpy(slot, ours, 4);
+	memcpy(slot + 4, be, 4);
+	o[2] = (uint8_t)(o[2] + 8);
+}
+
+/* RFC 1122 3.2.2.6: Record Route and Timestamp options of a request are updated with this host
+ * in its echo reply ("the recorded route will be for the entire round trip"). ip: the reply's
+ * header, addresses already swapped (ours is the source); options checked by ip4_opts_check.
+ * The header checksum is computed afresh. Out of line: options are rare. */
+static __attribute__((noinline)) void ip4_opts_update(uint8_t *ip, uint32_t hl, uint32_t ts)
+{
+	uint8_t *o = ip + 20;
+	uint32_t n = hl - 20, i = 0;
+
+	while (i < n && o[i] != 0) {
+		uint32_t olen;
+
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		olen = o[i + 1];
+		if (o[i] == IPOPT_RR && o[i + 2] <= olen) {
+			memcpy(o + i + o[i + 2] - 1, ip + 12, 4);
+			o[i + 2] = (uint8_t)(o[i + 2] + 4);
+		} else if (o[i] == IPOPT_TS) {
+			ts_update(o + i, olen, ip + 12, ts);
+		}
+		i += olen;
+	}
+	pe_st16(ip + 10, 0);
+	pe_st16(ip + 10, (uint16_t)~pe_csum_fold64(pe_ip4_hdr_sum(ip, hl)));
 }
 
 /* Swap addresses, set a fresh TTL, patch the header checksum (RFC 1624), answer from our MAC. */
-static inline void ip4_reply(const struct pe_pkt_cfg *cfg, uint8_t *f, uint32_t l3, uint32_t tot,
-			     uint32_t *len)
+static inline void ip4_reply(const struct pe_pkt_cfg *cfg, const struct pe_rx *rx, uint32_t hl,
+			     uint32_t tot, uint32_t *len)
 {
-	uint8_t *ip = f + l3;
+	uint8_t *ip = rx->f + rx->l3;
 	uint8_t ttl_proto[2] = {cfg->ttl, ip[9]};
 
 	pe_pkt_swap_4x2(ip + 12);
 	pe_csum_set16(ip + 10, ip + 8, pe_ld16(ttl_proto));
-	pe_eth_reply(cfg, f, f + 6);
-	*len = l3 + tot;
+	if (PE_UNLIKELY(hl > 20))
+		ip4_opts_update(ip, hl, rx->ts);
+	pe_eth_reply(cfg, rx->f, rx->f + 6);
+	*len = rx->l3 + tot;
 }
 
 static inline enum pe_drop icmp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
@@ -57,7 +155,7 @@ static inline enum pe_drop icmp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx
 	    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(ic, n, 0)) != 0xffff))
 		return PE_DROP_ICMP_CSUM;
 	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000)); /* type 0: echo reply */
-	ip4_reply(cfg, rx->f, rx->l3, tot, len);
+	ip4_reply(cfg, rx, hl, tot, len);
 	return PE_DROP_NONE;
 }
 
@@ -74,7 +172,7 @@ static inline enum pe_drop udp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx 
 		tot = hl + ulen;
 		pe_csum_set16(ip + 10, ip + 2, PE_BE16(tot));
 	}
-	ip4_reply(cfg, rx->f, rx->l3, tot, len);
+	ip4_reply(cfg, rx, hl, tot, len);
 	return PE_DROP_NONE;
 }
 
@@ -101,8 +199,12 @@ static inline enum pe_drop ip4_check(const struct pe_pkt_cfg *cfg, const uint8_t
 		return PE_DROP_IP_CSUM;
 	if (PE_UNLIKELY(pe_ld16(ip + 6) & PE_BE16(0x3fff))) /* MF or a fragment offset */
 		return PE_DROP_IP_FRAG;
-	if (PE_UNLIKELY(hl > 20) && ip4_opts_bad(ip + 20, hl - 20))
-		return PE_DROP_IP_OPTIONS;
+	if (PE_UNLIKELY(hl > 20)) {
+		enum pe_drop d = ip4_opts_check(ip + 20, hl - 20);
+
+		if (d != PE_DROP_NONE)
+			return d;
+	}
 	*hl_out = hl;
 	*tot_out = tot;
 	return PE_DROP_NONE;
@@ -199,9 +301,9 @@ static enum pe_drop service_other(const struct pe_pkt_cfg *cfg, struct pe_rx *rx
 
 /* Everything but the fast path: the full parse, which names the drop reason. */
 static __attribute__((noinline)) enum pe_drop
-service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len, unsigned hw)
+service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len, unsigned hw, uint32_t ts)
 {
-	struct pe_rx rx = {.f = frame, .len = *len, .l3 = 14, .hw = hw};
+	struct pe_rx rx = {.f = frame, .len = *len, .l3 = 14, .hw = hw, .ts = ts};
 	enum pe_drop d;
 	uint16_t et;
 
@@ -219,17 +321,23 @@ service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len, unsign
 enum pe_drop pkt_service_full(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
 			      unsigned hw)
 {
-	return service_full(cfg, frame, len, hw);
+	return service_full(cfg, frame, len, hw, PE_PKT_TS_NONE);
 }
 
-enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+static enum pe_drop service_one(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
+				uint32_t ts)
 {
 	struct pe_fast fc;
 
 	pe_fast_init(&fc, cfg);
 	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, fc.multi_ip, len)))
 		return PE_DROP_NONE;
-	return service_full(cfg, frame, len, 0);
+	return service_full(cfg, frame, len, 0, ts);
+}
+
+enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
+{
+	return service_one(cfg, frame, len, PE_PKT_TS_NONE);
 }
 
 /* The burst loop, specialised: usual is a constant in each copy, and in the usual one (no
@@ -237,7 +345,7 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
  * away. */
 static inline __attribute__((always_inline)) void
 service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, int usual)
+	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts, int usual)
 {
 	struct pe_fast fc;
 
@@ -249,24 +357,36 @@ service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t le
 				       usual ? 0 : fc.multi_ip, &lens[i])))
 			verdicts[i] = PE_DROP_NONE;
 		else
-			verdicts[i] = service_full(cfg, frames[i], &lens[i], h);
+			verdicts[i] = service_full(cfg, frames[i], &lens[i], h, ts);
 	}
+}
+
+void pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
+			     const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts)
+{
+	if (hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1)
+		service_burst(cfg, frames, lens, NULL, verdicts, n, ts, 1);
+	else
+		service_burst(cfg, frames, lens, hw, verdicts, n, ts, 0);
 }
 
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n)
 {
-	if (hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1)
-		service_burst(cfg, frames, lens, NULL, verdicts, n, 1);
-	else
-		service_burst(cfg, frames, lens, hw, verdicts, n, 0);
+	pe_pkt_service_burst_at(cfg, frames, lens, hw, verdicts, n, PE_PKT_TS_NONE);
 }
 
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)
 {
+	return pe_pkt_echo_at(cfg, frame, len, PE_PKT_TS_NONE);
+}
+
+enum pe_drop pe_pkt_echo_at(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len,
+			    uint32_t ts)
+{
 	switch (cfg->mode) {
 	case PE_MODE_SERVICE:
-		return pe_pkt_service(cfg, frame, len);
+		return service_one(cfg, frame, len, ts);
 	case PE_MODE_L2:
 		return pe_pkt_l2(frame, len);
 	case PE_MODE_L4:

@@ -302,16 +302,73 @@ static void b_udp4_qinq9100(const struct pe_golden_case *c, struct pe_golden *g,
 	echo(g, &fl, mac);
 }
 
-static void b_udp4_opts(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
-{
-	/* Record Route (7) with room for one address, then a NOP: not source routing, echoed. */
-	static const uint8_t rr[] = {7, 7, 4, 0, 0, 0, 0, 1};
-	struct flow fl = udp4(mac);
+/* IPv4 Record Route (7) and Timestamp (68) options (RFC 791 3.1, RFC 1122 3.2.2.6): the request's
+ * options and, for a reply, the reply's (our address / PE_PKT_TS_NONE, the time of calls without
+ * a clock, written where there is room, the pointer advanced). */
+static const struct opt_case {
+	const char *arg;
+	uint8_t req[20], rep[20];
+	uint32_t n;
+	int icmp;
+} opt_cases[] = {
+	/* room for one address, then a NOP */
+	{"rr", {7, 7, 4, 0, 0, 0, 0, 1}, {7, 7, 8, 198, 18, 0, 2, 1}, 8, 0},
+	/* room for a second address */
+	{"rr2",
+	 {7, 11, 8, 198, 18, 0, 9, 0, 0, 0, 0, 1},
+	 {7, 11, 12, 198, 18, 0, 9, 198, 18, 0, 2, 1},
+	 12,
+	 1},
+	/* full (pointer beyond the length): as it was */
+	{"rr_full", {7, 7, 8, 198, 18, 0, 9, 1}, {7, 7, 8, 198, 18, 0, 9, 1}, 8, 1},
+	/* timestamps only, room for two */
+	{"ts", {68, 12, 5, 0}, {68, 12, 9, 0, 0x80, 0, 0, 0}, 12, 1},
+	/* address and timestamp */
+	{"ts_addr", {68, 12, 5, 1}, {68, 12, 13, 1, 198, 18, 0, 2, 0x80, 0, 0, 0}, 12, 0},
+	/* prespecified: ours first, then another host's (left for it) */
+	{"ts_prespec",
+	 {68, 20, 5, 3, 198, 18, 0, 2, 0, 0, 0, 0, 198, 18, 0, 9},
+	 {68, 20, 13, 3, 198, 18, 0, 2, 0x80, 0, 0, 0, 198, 18, 0, 9},
+	 20,
+	 1},
+	{"ts_prespec_other", {68, 12, 5, 3, 198, 18, 0, 9}, {68, 12, 5, 3, 198, 18, 0, 9}, 12, 1},
+	/* full: the overflow count goes up */
+	{"ts_full", {68, 8, 9, 0x20, 1, 2, 3, 4}, {68, 8, 9, 0x30, 1, 2, 3, 4}, 8, 1},
+	/* malformed */
+	{"rr_ptr3", {7, 7, 3, 0, 0, 0, 0, 1}, {0}, 8, 0},
+	{"rr_ptr_cut", {7, 7, 5, 0, 0, 0, 0, 1}, {0}, 8, 0},
+	{"rr_len2", {7, 2, 1, 1}, {0}, 4, 0},
+	{"rr_twice", {7, 3, 4, 7, 3, 4, 0, 0}, {0}, 8, 0},
+	{"ts_len3", {68, 3, 5, 1}, {0}, 4, 1},
+	{"ts_ptr4", {68, 8, 4, 0}, {0}, 8, 1},
+	{"ts_flag2", {68, 8, 5, 2}, {0}, 8, 1},
+	{"ts_addr_cut", {68, 8, 5, 1}, {0}, 8, 1},
+	{"ts_overflow", {68, 8, 9, 0xf0, 1, 2, 3, 4}, {0}, 8, 1},
+};
 
-	(void)c;
-	fl.opts = rr;
-	fl.optlen = sizeof(rr);
-	echo(g, &fl, mac);
+static const struct opt_case *opt_case(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(opt_cases) / sizeof(opt_cases[0]); i++)
+		if (strcmp(opt_cases[i].arg, arg) == 0)
+			return &opt_cases[i];
+	abort();
+}
+
+static void b_ip4_rr_ts(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
+{
+	const struct opt_case *oc = opt_case(c->arg);
+	struct flow fl;
+
+	fl = oc->icmp ? icmp4(mac) : udp4(mac);
+	fl.opts = oc->req;
+	fl.optlen = oc->n;
+	flow_build(&g->req, &fl);
+	if (g->expect == PE_DROP_NONE) {
+		struct flow r = flow_reply(&fl, mac);
+
+		r.opts = oc->rep;
+		flow_build(&g->rep, &r);
+	}
 }
 
 static void b_udp4_promisc(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
@@ -1020,6 +1077,16 @@ static void b_loop(const struct pe_golden_case *c, struct pe_golden *g, const ui
 #define OK   PE_DROP_NONE
 #define D(x) PE_DROP_##x
 
+bool pe_golden_clock(const struct pe_golden_case *c)
+{
+	const struct opt_case *oc;
+
+	if (c->build != b_ip4_rr_ts || c->expect != PE_DROP_NONE)
+		return false;
+	oc = opt_case(c->arg);
+	return oc->req[0] == 68 && oc->rep[2] != oc->req[2];
+}
+
 const struct pe_golden_case pe_golden_cases[] = {
 	/* service mode: replies */
 	{"udp4_echo", SVC, false, NULL, OK, b_udp4, NULL},
@@ -1035,7 +1102,15 @@ const struct pe_golden_case pe_golden_cases[] = {
 	{"udp4_echo_priority_tag", SVC, false, NULL, OK, b_udp4_vlan0, NULL},
 	{"udp4_echo_qinq", SVC, false, NULL, OK, b_udp4_qinq, NULL},
 	{"udp4_echo_qinq_9100", SVC, false, NULL, OK, b_udp4_qinq9100, NULL},
-	{"udp4_echo_record_route", SVC, false, NULL, OK, b_udp4_opts, NULL},
+	{"udp4_echo_record_route", SVC, false, NULL, OK, b_ip4_rr_ts, "rr"},
+	{"icmp4_echo_record_route", SVC, false, NULL, OK, b_ip4_rr_ts, "rr2"},
+	{"icmp4_echo_record_route_full", SVC, false, NULL, OK, b_ip4_rr_ts, "rr_full"},
+	{"icmp4_echo_timestamp", SVC, false, NULL, OK, b_ip4_rr_ts, "ts"},
+	{"udp4_echo_timestamp_addr", SVC, false, NULL, OK, b_ip4_rr_ts, "ts_addr"},
+	{"icmp4_echo_timestamp_prespec", SVC, false, NULL, OK, b_ip4_rr_ts, "ts_prespec"},
+	{"icmp4_echo_timestamp_prespec_other", SVC, false, NULL, OK, b_ip4_rr_ts,
+	 "ts_prespec_other"},
+	{"icmp4_echo_timestamp_full", SVC, false, NULL, OK, b_ip4_rr_ts, "ts_full"},
 	{"udp4_echo_promisc", SVC, true, NULL, OK, b_udp4_promisc, NULL},
 	{"icmp4_echo", SVC, false, NULL, OK, b_icmp4, NULL},
 	{"icmp4_echo_ttl1", SVC, false, NULL, OK, b_icmp4_ttl1, NULL},
@@ -1097,6 +1172,15 @@ const struct pe_golden_case pe_golden_cases[] = {
 	{"ip4_opt_ssrr", SVC, false, NULL, D(IP_OPTIONS), b_ip4_opt, "ssrr"},
 	{"ip4_opt_len1", SVC, false, NULL, D(IP_OPTIONS), b_ip4_opt, "len1"},
 	{"ip4_opt_overrun", SVC, false, NULL, D(IP_OPTIONS), b_ip4_opt, "overrun"},
+	{"ip4_rr_pointer3", SVC, false, NULL, D(IP_OPT_RR), b_ip4_rr_ts, "rr_ptr3"},
+	{"ip4_rr_pointer_cut", SVC, false, NULL, D(IP_OPT_RR), b_ip4_rr_ts, "rr_ptr_cut"},
+	{"ip4_rr_length2", SVC, false, NULL, D(IP_OPT_RR), b_ip4_rr_ts, "rr_len2"},
+	{"ip4_rr_twice", SVC, false, NULL, D(IP_OPT_RR), b_ip4_rr_ts, "rr_twice"},
+	{"ip4_ts_length3", SVC, false, NULL, D(IP_OPT_TS), b_ip4_rr_ts, "ts_len3"},
+	{"ip4_ts_pointer4", SVC, false, NULL, D(IP_OPT_TS), b_ip4_rr_ts, "ts_ptr4"},
+	{"ip4_ts_flag2", SVC, false, NULL, D(IP_OPT_TS), b_ip4_rr_ts, "ts_flag2"},
+	{"ip4_ts_address_cut", SVC, false, NULL, D(IP_OPT_TS), b_ip4_rr_ts, "ts_addr_cut"},
+	{"ip4_ts_overflow", SVC, false, NULL, D(IP_OPT_TS), b_ip4_rr_ts, "ts_overflow"},
 	/* drops: addresses */
 	{"src_ip4_zero", SVC, false, NULL, D(BAD_SRC_IP), b_src_ip, "0.0.0.0"},
 	{"src_ip4_this_net", SVC, false, NULL, D(BAD_SRC_IP), b_src_ip, "0.1.2.3"},

@@ -150,6 +150,9 @@ extern const unsigned pe_golden_count;
 void pe_golden_cfg(const struct pe_golden_case *c, const uint8_t *mac, struct pe_pkt_cfg *cfg);
 /* Configuration, request and expected reply of one case. */
 void pe_golden_make(const struct pe_golden_case *c, const uint8_t *mac, struct pe_golden *g);
+/* Does the case's reply hold a time (an IPv4 Timestamp option written)? The table has the
+ * PE_PKT_TS_NONE of calls without a clock; a running pktecho-dpdk writes the time of day. */
+bool pe_golden_clock(const struct pe_golden_case *c);
 /* Case by name, NULL when unknown. */
 const struct pe_golden_case *pe_golden_find(const char *name);
 

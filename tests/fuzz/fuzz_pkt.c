@@ -5,7 +5,8 @@
  * a buffer of exactly its size so that ASan reports any access outside [0, len). Asserted on every
  * reply: it is never longer than the request; in service mode it comes from our MAC and carries
  * right IPv4/ICMP/ICMPv6/UDP/TCP checksums when verification is on, and right checksums stay right
- * when it is off (that variant reaches deeper: random bytes rarely carry valid checksums). In
+ * when it is off (that variant reaches deeper: random bytes rarely carry valid checksums), and IPv4
+ * options keep their place, only Record Route and Timestamp being filled in. In
  * service mode the full parse alone must also give exactly the same verdict and bytes as the fast
  * path. */
 #include <stdint.h>
@@ -73,6 +74,19 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Where a reply's L3 header starts, past its VLAN tags; *et: its EtherType. */
+static uint32_t l3_of(const uint8_t *f, uint32_t len, uint16_t *et)
+{
+	uint32_t off = 12;
+
+	*et = be16(f + 12);
+	while ((*et == 0x8100 || *et == 0x88a8 || *et == 0x9100) && off + 6 <= len) {
+		off += 4;
+		*et = be16(f + off);
+	}
+	return off + 2;
+}
+
 static int ip4_mine(const struct pe_pkt_cfg *cfg, const uint8_t *a)
 {
 	uint32_t v;
@@ -99,14 +113,9 @@ static int ip6_mine(const struct pe_pkt_cfg *cfg, const uint8_t *a)
 static const char *policy_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f, uint32_t len)
 {
 	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
-	uint32_t off = 12;
-	uint16_t et = be16(f + 12);
+	uint16_t et;
+	uint32_t off = l3_of(f, len, &et);
 
-	while ((et == 0x8100 || et == 0x88a8 || et == 0x9100) && off + 6 <= len) {
-		off += 4;
-		et = be16(f + off);
-	}
-	off += 2;
 	if (et == 0x0806) {
 		if (len < off + 28 || (f[off + 18] & 1) || memcmp(f, f + off + 18, 6) != 0)
 			return "ARP reply not unicast to the target hardware address";
@@ -146,6 +155,38 @@ static const char *policy_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f,
 		return NULL;
 	}
 	return "reply of an EtherType we do not serve";
+}
+
+/* IPv4 options in a service-mode reply (RFC 1122 3.2.2.6): the header length of the request,
+ * every option of the same type and length in the same place, a Record Route / Timestamp pointer
+ * never moved back, everything but those two options byte for byte as it came. req: the request;
+ * f: its reply (both start with the same Ethernet and VLAN headers). Returns the broken rule. */
+static const char *ip4_opts_broken(const uint8_t *req, const uint8_t *f, uint32_t len)
+{
+	uint16_t et;
+	uint32_t off = l3_of(f, len, &et), hl, i = 20;
+
+	if (et != 0x0800 || len < off + 20)
+		return NULL;
+	req += off;
+	f += off;
+	if (req[0] != f[0])
+		return "IPv4 reply with another header length";
+	hl = (f[0] & 15u) * 4;
+	while (i < hl && f[i] != 0) {
+		uint32_t olen = f[i] == 1 ? 1 : f[i + 1];
+
+		if (f[i] != req[i] || (olen > 1 && f[i + 1] != req[i + 1]))
+			return "IPv4 reply options moved or changed type";
+		if (f[i] == 7 || f[i] == 68) {
+			if (f[i + 2] < req[i + 2])
+				return "IPv4 Record Route / Timestamp pointer moved back";
+		} else if (memcmp(f + i, req + i, olen) != 0) {
+			return "IPv4 option other than Record Route / Timestamp changed";
+		}
+		i += olen;
+	}
+	return NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -188,6 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (cfg->mode == PE_MODE_SERVICE && policy_broken(cfg, frame, len)) {
 			fprintf(stderr, "policy: %s\n", policy_broken(cfg, frame, len));
+			abort();
+		}
+		if (cfg->mode == PE_MODE_SERVICE && ip4_opts_broken(data + 1, frame, len)) {
+			fprintf(stderr, "options: %s\n", ip4_opts_broken(data + 1, frame, len));
 			abort();
 		}
 		if (cfg->mode == PE_MODE_SERVICE && !pe_tf_csums_ok(frame, len) &&

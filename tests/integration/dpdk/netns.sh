@@ -3,7 +3,8 @@
 # (198.18.0.0/24, 2001:2::/64), no static neighbour entries. ping and ping -6 get replies (so ARP
 # and NDP were answered by pktecho-dpdk), UDP payloads of 0, 1, 64 and 1472 bytes come back
 # byte-exact over IPv4 and IPv6, datagrams from a reflecting service's port (19, chargen) and a
-# ping to the broadcast address get no reply and are counted; SIGINT stops it cleanly (rc 0, no
+# ping to the broadcast address get no reply and are counted; ping -R and -T tsandaddr get our
+# address and time in the reply's options; SIGINT stops it cleanly (rc 0, no
 # leaked mbuf). Usage: netns.sh PKTECHO_DPDK UDP_CLIENT_PY
 set -u
 bin=$1
@@ -66,6 +67,24 @@ incli ping -c 3 -i 0.2 -W 2 198.18.0.1 >"$work/ping4.txt" && ok "ping 198.18.0.1
 	{ cat "$work/ping4.txt"; fail "ping 198.18.0.1"; }
 incli ping -6 -c 3 -i 0.2 -W 2 2001:2::1 >"$work/ping6.txt" && ok "ping -6 2001:2::1" ||
 	{ cat "$work/ping6.txt"; fail "ping -6 2001:2::1"; }
+# IPv4 Record Route and Timestamp options (RFC 1122 3.2.2.6): the echo reply records our address
+# between the client's own two (sent, received), and with tsandaddr our address with a time of
+# day within 10 s of the client's (ping prints it relative to the previous stamp).
+incli ping -c 1 -W 2 -R 198.18.0.1 >"$work/ping_rr.txt" 2>&1
+if sed -n '/^RR:/,/^$/p' "$work/ping_rr.txt" | grep -q '198\.18\.0\.1'; then
+	ok "ping -R: 198.18.0.1 recorded"
+else
+	cat "$work/ping_rr.txt"
+	fail "ping -R: 198.18.0.1 not in the recorded route"
+fi
+incli ping -c 1 -W 2 -T tsandaddr 198.18.0.1 >"$work/ping_ts.txt" 2>&1
+delta=$(awk '/^TS:/ { f = 1 } f && $1 == "198.18.0.1" { print $2; exit }' "$work/ping_ts.txt")
+if [ -n "$delta" ] && [ "${delta#-}" -le 10000 ]; then
+	ok "ping -T tsandaddr: 198.18.0.1 stamped (${delta} ms from the client's stamp)"
+else
+	cat "$work/ping_ts.txt"
+	fail "ping -T tsandaddr: no stamp of 198.18.0.1 near the client's time"
+fi
 # The neighbour entries were learnt from pktecho-dpdk's ARP reply and NDP advertisement.
 mac=$(grep -o 'mac [0-9a-f:]*' "$work/err.txt" | head -1 | cut -d' ' -f2)
 incli ip neigh show 198.18.0.1 | grep -q "lladdr $mac" && ok "ARP answered ($mac)" ||

@@ -770,6 +770,49 @@ static void test_property(void **state)
 	free(all);
 }
 
+/* The time the caller passes lands in IPv4 Timestamp options (the golden cases have the
+ * PE_PKT_TS_NONE of the calls without one): milliseconds since midnight UT, big-endian, through
+ * the single-frame and the burst entry points; the header checksum stays right. */
+static void test_timestamp_time(void **state)
+{
+	static const char *const names[] = {"icmp4_echo_timestamp", "udp4_echo_timestamp_addr"};
+	const uint32_t ts = pe_pkt_ts_of_unix_ms(1796000000123ull); /* 2026-11-30 00:53:20.123 */
+	struct pe_golden *g = malloc(sizeof(*g));
+
+	(void)state;
+	assert_non_null(g);
+	assert_int_equal(ts, 3200123u);
+	assert_int_equal(pe_pkt_ts_of_unix_ms(86400000ull * 3), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		uint8_t out[PE_TF_MAX];
+		uint8_t *frame = out;
+		uint32_t len, slot;
+		enum pe_drop d;
+
+		pe_golden_make(pe_golden_find(names[k]), NULL, g);
+		/* the slot the reply's timestamp goes to: after our address when flag 1 */
+		slot = 14 + 20 + 4 + (k ? 4 : 0);
+		assert_int_equal(g->rep.b[slot], 0x80);
+		memcpy(out, g->req.b, g->req.len);
+		len = g->req.len;
+		assert_verdict(pe_pkt_echo_at(&g->cfg, out, &len, ts), PE_DROP_NONE);
+		assert_int_equal(len, g->rep.len);
+		assert_int_equal((uint32_t)out[slot] << 24 | (uint32_t)out[slot + 1] << 16 |
+					 (uint32_t)out[slot + 2] << 8 | out[slot + 3],
+				 ts);
+		assert_true(pe_tf_csums_ok(out, len));
+		memcpy(g->rep.b + slot, out + slot, 4); /* the rest as the golden reply */
+		assert_memory_equal(out + 26, g->rep.b + 26, len - 26);
+		memcpy(out, g->req.b, g->req.len);
+		len = g->req.len;
+		pe_pkt_service_burst_at(&g->cfg, &frame, &len, NULL, &d, 1, ts);
+		assert_verdict(d, PE_DROP_NONE);
+		assert_memory_equal(out + 26, g->rep.b + 26, len - 26);
+		assert_true(pe_tf_csums_ok(out, len));
+	}
+	free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest unit[] = {
@@ -795,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_l4_fragment),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_timestamp_time),
 	};
 	struct CMUnitTest *gold = calloc(pe_golden_count, sizeof(*gold));
 	int failed;
