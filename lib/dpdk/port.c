@@ -202,6 +202,12 @@ int dpdk_port_setup(struct pe_dpdk *d, struct pe_dpdk_port *p, uint16_t port_id)
 	ret = configure(d, p);
 	if (ret == 0)
 		ret = pool_create(d, p);
+	/* An NA may be PE_PKT_MAX_GROWTH bytes longer than its short request (pe_pkt.h): every
+	 * received frame that short has that room behind it when the data room holds the headroom
+	 * (where PMDs put the frame), the frame and the growth. worker.c checks each one. */
+	if (ret == 0 && rte_pktmbuf_data_room_size(p->pool) >=
+				RTE_PKTMBUF_HEADROOM + PE_PKT_GROW_MAX + PE_PKT_MAX_GROWTH)
+		p->cfg.tailroom = PE_PKT_MAX_GROWTH;
 	if (ret == 0)
 		ret = queues_setup(p);
 	if (ret == 0)

@@ -86,6 +86,15 @@ static __rte_always_inline enum pe_drop echo_frame(const struct pe_dpdk_rxq *q, 
 	return pe_pkt_echo_at(q->cfg, frame, len, lcore_ts);
 }
 
+/* A reply longer than its request (pe_pkt.h: an NA, at most PE_PKT_MAX_GROWTH bytes past a frame
+ * of at most PE_PKT_GROW_MAX) takes that much of the mbuf's tailroom, which port.c promised the
+ * packet core (cfg.tailroom) from the pool's data room; false, counted as no_tailroom, if a PMD
+ * left less after all. */
+static __rte_noinline bool reply_grows(struct rte_mbuf *m, uint32_t len)
+{
+	return rte_pktmbuf_append(m, (uint16_t)(len - m->data_len)) != NULL;
+}
+
 /* The rare frames: chained mbufs, and tags the PMD stripped. A single stripped tag goes back by
  * TX offload when the port has it; otherwise the tags are pushed back into the frame before the
  * echo, which then keeps them like any tagged frame. Echoes the frame too (out of the fast path).
@@ -111,6 +120,8 @@ static __rte_noinline enum pe_drop echo_slow(const struct pe_dpdk_rxq *q, struct
 	}
 	len = m->data_len;
 	r = echo_frame(q, rte_pktmbuf_mtod(m, uint8_t *), &len, mode);
+	if (r == PE_DROP_NONE && len > m->data_len && !reply_grows(m, len))
+		r = PE_DROP_TAILROOM;
 	if (r == PE_DROP_NONE) {
 		m->ol_flags = (f & PE_KEEP_FLAGS) | tx_flags;
 		m->data_len = (uint16_t)len;
@@ -236,6 +247,9 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 		struct rte_mbuf *m = pkts[i];
 
 		o->rx_bytes += m->data_len;
+		if (unlikely(lens[i] > m->data_len) && v[i] == PE_DROP_NONE &&
+		    !reply_grows(m, lens[i]))
+			v[i] = PE_DROP_TAILROOM;
 		if (likely(v[i] == PE_DROP_NONE)) {
 			m->ol_flags &= PE_KEEP_FLAGS;
 			m->data_len = (uint16_t)lens[i];

@@ -91,8 +91,10 @@ static enum pe_drop ns_validate(const struct pe_pkt_cfg *cfg, const struct pe_rx
 }
 
 /* Write the NA over the NS: IPv6 header without extension headers, ICMPv6 right after it. The
- * Target LL address option is added when the request frame has room for it (it always does when
- * the NS carried a Source LL option); the reply is never longer than the request. */
+ * Target LL address option (with Override set, 7.2.4) goes in when the request frame has room
+ * for it (it always does when the NS carried a Source LL option), or when the NS went to a
+ * multicast address (DAD, or no Source LL option), which requires it, and the caller has given
+ * the tailroom to grow the frame by it (pe_pkt.h, PE_PKT_MAX_GROWTH). */
 static void na_build(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip,
 		     const uint8_t *target_in, const uint8_t *slla, uint32_t *len)
 {
@@ -100,7 +102,9 @@ static void na_build(const struct pe_pkt_cfg *cfg, struct pe_rx *rx, uint8_t *ip
 	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
 	uint8_t target[16], src[16], mac[6];
 	int dad = pe_ip6_unspec(ip + 8);
-	uint32_t n = rx->len - rx->l3 >= 40 + 32 ? 32 : 24;
+	int grow =
+		ip[24] == 0xff && cfg->tailroom >= PE_PKT_MAX_GROWTH && rx->len <= PE_PKT_GROW_MAX;
+	uint32_t n = rx->len - rx->l3 >= 40 + 32 || grow ? 32 : 24;
 	uint8_t *na = ip + 40;
 
 	memcpy(target, target_in, 16);

@@ -43,7 +43,9 @@
 	X(RATE_LIMIT, "rate_limited", "over the configured reply rate")                            \
 	X(IP_OPT_RR, "ip_bad_record_route", "IPv4 Record Route: bad length or pointer, or twice")  \
 	X(IP_OPT_TS, "ip_bad_timestamp",                                                           \
-	  "IPv4 Timestamp: bad length, pointer or flag, twice, or its overflow count full")
+	  "IPv4 Timestamp: bad length, pointer or flag, twice, or its overflow count full")        \
+	X(TAILROOM, "no_tailroom",                                                                 \
+	  "reply longer than its request (an NA) without room in the buffer")
 
 enum pe_drop {
 #define PE_DROP_ENUM_(sym, name, desc) PE_DROP_##sym,

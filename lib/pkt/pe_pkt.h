@@ -56,7 +56,21 @@ struct pe_pkt_cfg {
 	/* NULL, or the limits as the control thread changes them at run time (the two above are
 	 * the values at start); the workers follow it once per burst (pe_rl_follow). */
 	struct pe_rl_live *live;
+	/* The caller's promise: every frame of at most PE_PKT_GROW_MAX bytes it passes has this
+	 * many writable bytes after its end (0, the default: none; PE_PKT_MAX_GROWTH lets an NA
+	 * grow). */
+	uint32_t tailroom;
 };
+
+/* The one reply longer than its request: the NA answering an NS whose frame has no room for the
+ * Target Link-Layer Address option, which RFC 4861 7.2.4 requires when the NS went to a
+ * multicast address (a DAD probe; a multicast NS without Source LL option). It is
+ * at most PE_PKT_MAX_GROWTH bytes longer (less when the request had Ethernet padding), and only
+ * when cfg->tailroom >= PE_PKT_MAX_GROWTH (such an NS frame is at most 86 bytes, below
+ * PE_PKT_GROW_MAX); without that room the NA goes without the option and with Override 0, as it
+ * must then. Every other reply is never longer. */
+#define PE_PKT_MAX_GROWTH 8
+#define PE_PKT_GROW_MAX	  128
 
 /* Defaults: service mode, TTL 64, checksums verified, echo port 7, loop ports 7,9,13,17,19,37,
  * no addresses, zero MAC, reply limit off, source limit 10000/1000. */
@@ -93,7 +107,8 @@ static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port
 /* Echo one frame in place according to cfg->mode.
  * frame/len: the received Ethernet frame (from the destination MAC; no FCS).
  * Returns PE_DROP_NONE when frame now holds the reply and *len its length (never longer than the
- * input; Ethernet padding beyond the IP length is trimmed), or the reason it must be dropped (the
+ * input but for the NA above, within cfg->tailroom; Ethernet padding beyond the IP length is
+ * trimmed), or the reason it must be dropped (the
  * frame may then be partly rewritten and must not be sent). */
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len);
 /* The time of IPv4 Timestamp options (RFC 791) in service-mode replies: the packet core reads no

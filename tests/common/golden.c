@@ -577,14 +577,26 @@ static void b_ns_nud(const struct pe_golden_case *c, struct pe_golden *g, const 
 	na(&g->rep, PE_GOLDEN_CLIENT, mac, CLI6, 0x40, 0);
 }
 
-/* DAD for our address: the NA goes to all-nodes, not solicited. */
+/* DAD for our address: the NA goes to all-nodes, not solicited, with the Target LL option and
+ * Override (RFC 4861 7.2.4: required for a multicast NS), 8 bytes longer than the 78-byte probe
+ * (the configuration gives the tailroom, pe_golden_cfg). */
 static void b_ns_dad(const struct pe_golden_case *c, struct pe_golden *g, const uint8_t *mac)
 {
 	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
 
 	(void)c;
 	ns(&g->req, snm_mac, "::", SNM6, OUR6, 0);
-	na(&g->rep, all_nodes_mac, mac, "ff02::1", 0x00, 0);
+	na(&g->rep, all_nodes_mac, mac, "ff02::1", 0x20, 1);
+}
+
+/* Address resolution without a Source LL option (multicast, from a unicast address): the NA
+ * needs the Target LL option all the same, and grows by it. */
+static void b_ns_mcast_no_slla(const struct pe_golden_case *c, struct pe_golden *g,
+			       const uint8_t *mac)
+{
+	(void)c;
+	ns(&g->req, snm_mac, CLI6_LL, SNM6, OUR6, 0);
+	na(&g->rep, PE_GOLDEN_CLIENT, mac, CLI6_LL, 0x60, 1);
 }
 
 /* NS behind a Hop-by-Hop header: the NA is written right after the IPv6 header, without it. */
@@ -1128,6 +1140,7 @@ const struct pe_golden_case pe_golden_cases[] = {
 	{"ndp_ns_unicast", SVC, false, NULL, OK, b_ns_unicast, NULL},
 	{"ndp_ns_nud_no_option", SVC, false, NULL, OK, b_ns_nud, NULL},
 	{"ndp_ns_dad", SVC, false, NULL, OK, b_ns_dad, NULL},
+	{"ndp_ns_multicast_no_option", SVC, false, NULL, OK, b_ns_mcast_no_slla, NULL},
 	{"ndp_ns_hop_by_hop", SVC, false, NULL, OK, b_ns_hbh, NULL},
 	{"icmp6_echo_dest_options", SVC, false, NULL, OK, b_icmp6_dstopt, NULL},
 	/* other modes */
@@ -1278,6 +1291,8 @@ void pe_golden_cfg(const struct pe_golden_case *c, const uint8_t *mac, struct pe
 	memcpy(cfg->mac, mac ? mac : PE_GOLDEN_MAC, 6);
 	pe_pkt_cfg_add_ip(cfg, PE_GOLDEN_IP4);
 	pe_pkt_cfg_add_ip(cfg, PE_GOLDEN_IP6);
+	/* The tests' frame buffers hold PE_TF_MAX bytes: room for an NA to grow */
+	cfg->tailroom = PE_PKT_MAX_GROWTH;
 	if (c->udp_ports)
 		pe_pkt_cfg_set_ports(cfg->echo_ports, c->udp_ports);
 }

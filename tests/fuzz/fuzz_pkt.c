@@ -3,7 +3,9 @@
  * verification, promiscuous) in its low 4 bits and, in service mode, the port's checksum flags
  * (PE_CSUM_*, through pe_pkt_service_burst) in its high 4 bits; the rest is the frame, copied into
  * a buffer of exactly its size so that ASan reports any access outside [0, len). Asserted on every
- * reply: it is never longer than the request; in service mode it comes from our MAC and carries
+ * reply: it is never longer than the request, but for the NA of pe_pkt.h when a frame of at most
+ * PE_PKT_GROW_MAX bytes runs a second time with PE_PKT_MAX_GROWTH bytes of room behind it; in
+ * service mode it comes from our MAC and carries
  * right IPv4/ICMP/ICMPv6/UDP/TCP checksums when verification is on, and right checksums stay right
  * when it is off (that variant reaches deeper: random bytes rarely carry valid checksums), and IPv4
  * options keep their place, only Record Route and Timestamp being filled in. In
@@ -26,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SEL_NOVERIFY 4
 #define SEL_PROMISC  8
 
-static struct pe_pkt_cfg cfgs[16];
+/* cfgs: exact-size buffers, no tailroom (ASan sees any access past the frame); grow: the same
+ * with PE_PKT_MAX_GROWTH bytes of room behind frames of at most PE_PKT_GROW_MAX bytes. */
+static struct pe_pkt_cfg cfgs[16], grow[16];
 
 static void cfgs_init(void)
 {
@@ -47,15 +51,18 @@ static void cfgs_init(void)
 			pe_pkt_cfg_add_ip(cfg, "203.0.113.9/29");
 		pe_pkt_cfg_add_ip(cfg, "fe80::2/64");
 		pe_pkt_cfg_set_ports(cfg->echo_ports, "7,1000-1010");
+		cfg->tailroom = 0;
+		grow[sel] = *cfg;
+		grow[sel].tailroom = PE_PKT_MAX_GROWTH;
 	}
 	done = 1;
 }
 
 /* Differential check: the full parse alone (no fast path) says and writes exactly the same. */
-static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_t n, unsigned hw,
-			enum pe_drop d, const uint8_t *reply, uint32_t reply_len)
+static void full_agrees(const struct pe_pkt_cfg *cfg, const uint8_t *in, uint32_t n, uint32_t room,
+			unsigned hw, enum pe_drop d, const uint8_t *reply, uint32_t reply_len)
 {
-	uint8_t *frame = malloc(n ? n : 1);
+	uint8_t *frame = malloc(n + room ? n + room : 1);
 	uint32_t len = n;
 
 	if (!frame)
@@ -189,25 +196,38 @@ static const char *ip4_opts_broken(const uint8_t *req, const uint8_t *f, uint32_
 	return NULL;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A reply longer than its request (room: the tailroom given) is the NA of pe_pkt.h: ICMPv6 type
+ * 136 with Override set, ending in a Target LL option with our MAC, at most PE_PKT_MAX_GROWTH
+ * longer (less when the request had Ethernet padding). */
+static const char *growth_broken(const struct pe_pkt_cfg *cfg, const uint8_t *f, uint32_t n,
+				 uint32_t len, uint32_t room)
 {
-	const struct pe_pkt_cfg *cfg;
-	uint8_t *frame;
-	uint32_t n, len;
-	enum pe_drop d;
-	uint8_t hw;
+	uint16_t et;
+	uint32_t off;
 
-	if (size < 1 || size > PE_TF_MAX + 1)
-		return 0;
-	cfgs_init();
-	cfg = &cfgs[data[0] & 15];
-	hw = data[0] >> 4; /* the port's PE_CSUM_* bits (service mode) */
-	n = (uint32_t)size - 1;
-	frame = malloc(n ? n : 1);
+	if (len <= n)
+		return NULL;
+	if (room < PE_PKT_MAX_GROWTH || len > n + PE_PKT_MAX_GROWTH || n > PE_PKT_GROW_MAX)
+		return "reply longer than the request beyond the room given";
+	off = l3_of(f, len, &et);
+	if (et != 0x86dd || len != off + 72 || f[off + 6] != 58 || f[off + 40] != 136 ||
+	    !(f[off + 44] & 0x20) || f[off + 64] != 2 || f[off + 65] != 1 ||
+	    memcmp(f + off + 66, cfg->mac, 6) != 0)
+		return "a longer reply that is not an NA with Override and our Target LL option";
+	return NULL;
+}
+
+/* One run of the packet core on the frame data[0..n) in a buffer of n + room bytes. */
+static void run_one(const struct pe_pkt_cfg *cfg, const uint8_t *data, uint32_t n, uint32_t room,
+		    uint8_t hw)
+{
+	uint8_t *frame = malloc(n + room ? n + room : 1);
+	uint32_t len = n;
+	enum pe_drop d;
+
 	if (!frame)
 		abort();
-	memcpy(frame, data + 1, n);
-	len = n;
+	memcpy(frame, data, n);
 	if (cfg->mode == PE_MODE_SERVICE)
 		pe_pkt_service_burst(cfg, &frame, &len, hw ? &hw : NULL, &d, 1);
 	else
@@ -217,10 +237,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if (cfg->mode == PE_MODE_SERVICE)
-		full_agrees(cfg, data + 1, n, hw, d, frame, len);
+		full_agrees(cfg, data, n, room, hw, d, frame, len);
 	if (d == PE_DROP_NONE) {
-		if (len > n || (cfg->mode != PE_MODE_SERVICE && len != n)) {
-			fprintf(stderr, "reply of %u bytes for a request of %u\n", len, n);
+		if (growth_broken(cfg, frame, n, len, room) ||
+		    (cfg->mode != PE_MODE_SERVICE && len != n)) {
+			fprintf(stderr, "reply of %u bytes for a request of %u: %s\n", len, n,
+				growth_broken(cfg, frame, n, len, room));
 			abort();
 		}
 		if (cfg->mode == PE_MODE_SERVICE && memcmp(frame + 6, cfg->mac, 6) != 0) {
@@ -231,17 +253,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "policy: %s\n", policy_broken(cfg, frame, len));
 			abort();
 		}
-		if (cfg->mode == PE_MODE_SERVICE && ip4_opts_broken(data + 1, frame, len)) {
-			fprintf(stderr, "options: %s\n", ip4_opts_broken(data + 1, frame, len));
+		if (cfg->mode == PE_MODE_SERVICE && ip4_opts_broken(data, frame, len)) {
+			fprintf(stderr, "options: %s\n", ip4_opts_broken(data, frame, len));
 			abort();
 		}
 		if (cfg->mode == PE_MODE_SERVICE && !pe_tf_csums_ok(frame, len) &&
 		    ((cfg->verify_csum && !(hw & (PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD))) ||
-		     pe_tf_csums_ok(data + 1, n))) {
+		     pe_tf_csums_ok(data, n))) {
 			fprintf(stderr, "reply with a bad checksum\n");
 			abort();
 		}
 	}
 	free(frame);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned sel;
+	uint32_t n;
+
+	if (size < 1 || size > PE_TF_MAX + 1)
+		return 0;
+	cfgs_init();
+	sel = data[0] & 15;
+	n = (uint32_t)size - 1;
+	/* hw: the port's PE_CSUM_* bits (service mode) */
+	run_one(&cfgs[sel], data + 1, n, 0, (uint8_t)(data[0] >> 4));
+	if (cfgs[sel].mode == PE_MODE_SERVICE && n <= PE_PKT_GROW_MAX)
+		run_one(&grow[sel], data + 1, n, PE_PKT_MAX_GROWTH, (uint8_t)(data[0] >> 4));
 	return 0;
 }

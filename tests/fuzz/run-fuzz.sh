@@ -13,5 +13,6 @@ mkdir -p "$work/corpus" "$work/seeds" "$artifacts"
 "$seedgen" "$work/seeds"
 echo "fuzz: $(ls "$work/seeds" | wc -l) seeds, ${secs}s"
 # One job on one core (the machine is shared); -max_len covers jumbo frames.
-exec "$fuzzer" -max_total_time="$secs" -max_len=9217 -timeout=10 -rss_limit_mb=2048 \
+# -error_exitcode=1: libFuzzer's default (77) is meson's "skipped", which hid crashes.
+exec "$fuzzer" -max_total_time="$secs" -max_len=9217 -timeout=10 -rss_limit_mb=2048 -error_exitcode=1 \
   -print_final_stats=1 -artifact_prefix="$artifacts/" "$work/corpus" "$work/seeds"
