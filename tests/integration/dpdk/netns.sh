@@ -63,6 +63,9 @@ for _ in $(seq 600); do # up to 60 s: slow under ASan on a busy machine
 done
 grep -q '^lcore ' "$work/err.txt" || { cat "$work/err.txt"; fail "pktecho-dpdk did not start"; exit 1; }
 
+# The lcore may start polling a moment after its "lcore" line on a loaded machine: wait for a
+# first answer (a liveness check, up to 15 tries of 1 s, not a timing one).
+for _ in $(seq 15); do incli ping -c 1 -W 1 198.18.0.1 >/dev/null && break; done
 incli ping -c 3 -i 0.2 -W 2 198.18.0.1 >"$work/ping4.txt" && ok "ping 198.18.0.1" ||
 	{ cat "$work/ping4.txt"; fail "ping 198.18.0.1"; }
 incli ping -6 -c 3 -i 0.2 -W 2 2001:2::1 >"$work/ping6.txt" && ok "ping -6 2001:2::1" ||

@@ -25,7 +25,10 @@ def echo(host, port, sizes):
         for _ in range(3):  # the first datagram may wait for ARP/NDP
             s.sendto(payload, (host, port))
             try:
-                got, _ = s.recvfrom(65535)
+                # A late echo of an earlier try or size is not this one's: read on (the
+                # timeout ends the wait; a reply that never matches is reported below).
+                while got != payload:
+                    got, _ = s.recvfrom(65535)
                 break
             except socket.timeout:
                 continue
