@@ -5,9 +5,9 @@ is not PID 1 here): pktecho (loopback, epoll, 2 threads) and pktecho-dpdk (net_n
 READY=1 once they serve (a datagram sent at READY is echoed), STATUS= with rates, WATCHDOG=1
 (WATCHDOG_USEC 400 ms: a ping every 100 ms while every worker's heartbeat moves), and
 STOPPING=1 at SIGTERM.
-Then for every socket IO model (--threads 2, UDP and TCP): pings while idle (each worker's wait is
-bounded), none while one worker thread is held stopped (ptrace: that thread only), pings again
-once it runs.
+Then for every socket IO model (--threads 2, UDP and TCP) and pktecho-dpdk: pings while idle
+(each worker's wait is bounded), none while one worker thread is held stopped (ptrace: that
+thread only), pings again once it runs.
 
 Usage: test_notify.py --pktecho PKTECHO [--dpdk PKTECHO-DPDK]
 """
@@ -127,12 +127,12 @@ LIBC = ctypes.CDLL(None, use_errno=True)
 LIBC.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 
 
-def worker_tid(pid):
-    """A worker thread of pid: one of its own threads (comm as the process's; io_uring's kernel
-    threads are named iou-*) other than the main one, which runs the control loop."""
+def worker_tid(pid, comm):
+    """A worker thread of pid named comm (pktecho's threads keep the process's name; io_uring's
+    kernel threads are iou-*), not the main one, which runs the control loop."""
     for tid in sorted(int(t) for t in os.listdir("/proc/%d/task" % pid)):
         with open("/proc/%d/task/%d/comm" % (pid, tid)) as f:
-            if tid != pid and f.read().strip() == "pktecho":
+            if tid != pid and f.read().strip() == comm:
                 return tid
     return None
 
@@ -150,20 +150,18 @@ def release(tid):
     LIBC.ptrace(PTRACE_DETACH, tid, None, None)
 
 
-def test_model(binary, model):
-    n = Notify("wd-" + model)
-    who = "pktecho --io-model " + model
-    p = subprocess.Popen([binary, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--threads",
-                          "2", "--io-model", model], env=n.env(), stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+def test_hold(who, tag, cmd, comm):
+    """Pings while idle, none while one worker thread (named comm) is held, pings after."""
+    n = Notify("wd-" + tag)
+    p = subprocess.Popen(cmd, env=n.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tid = None
     try:
-        expect(n.wait_for("READY=1", 10), "%s: READY=1" % who)
+        expect(n.wait_for("READY=1", 30), "%s: READY=1" % who)
         for _ in range(3):
             n.wait_for("WATCHDOG=1", 5)
         expect(n.count("WATCHDOG=1") >= 3, "%s: WATCHDOG=1 pings while idle (%d)" %
                (who, n.count("WATCHDOG=1")))
-        tid = worker_tid(p.pid)
+        tid = worker_tid(p.pid, comm)
         if not expect(tid and hold(tid), "%s: a worker thread held" % who):
             return
         # A tick that read the heartbeat before the hold may still ping once; no later one can.
@@ -195,7 +193,18 @@ def main():
     a = ap.parse_args()
     test_pktecho(a.pktecho)
     for model in ("epoll", "blocking", "nonblocking", "sigio", "uring"):
-        test_model(a.pktecho, model)
+        test_hold("pktecho --io-model " + model, model,
+                  [a.pktecho, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--threads", "2",
+                   "--io-model", model], "pktecho")
+    if a.dpdk:  # -l 0: the main lcore's queues run on a thread of their own
+        prefix = "pe-test-%d-wd" % os.getpid()
+        try:
+            test_hold("pktecho-dpdk", "dpdk",
+                      [a.dpdk, "--no-huge", "-m", "256", "--no-pci", "--log-level", "warning",
+                       "--vdev", "net_null0", "-l", "0", "--file-prefix", prefix, "--", "--mode",
+                       "l2", "--duration", "60"], "pe-main-worker")
+        finally:
+            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
     if a.dpdk:
         test_dpdk(a.dpdk)
     if FAILS:
