@@ -184,6 +184,10 @@ static int search_loop(struct pe_load *l, const struct load_opts *o,
 	pe_search_init(s, o->search_ndr, o->search_pdr, o->pdr_loss, o->precision, top,
 		       o->cfg.rate_max);
 	pe_search_set_ceiling(s, o->ceiling_pps);
+	/* The ceiling trial is the search's trial at the top: it sent the top, by definition. */
+	if (o->cfg.rate_max)
+		pe_search_record(s, s->top, PE_TRIAL_SHORT, r->tx_packets ? loss_ratio(r) : 1.0,
+				 false);
 	while (!run_interrupted() && pe_search_next(s, &rate, &kind)) {
 		bool confirm = kind == PE_TRIAL_CONFIRM;
 		enum pe_search_goal goal = s->goal;

@@ -166,6 +166,33 @@ static void test_search_near_ceiling(void **state)
 	assert_false(pe_search_generator_bound(false, 0, 1000)); /* 0 is no rate */
 }
 
+/* --rate max: the ceiling trial is recorded as the trial at the top, and not run again. */
+static void test_search_ceiling_trial_counts(void **state)
+{
+	struct pe_search s;
+	uint64_t rate;
+	enum pe_search_kind kind;
+	struct sim m = {.cap = 20000, .gen = 1e9};
+
+	(void)state;
+	pe_search_init(&s, false, true, 0.005, 0.02, 50000, true);
+	pe_search_record(&s, 50000, PE_TRIAL_SHORT, 0.6, false); /* lost 60% at the top */
+	assert_true(pe_search_next(&s, &rate, &kind));
+	assert_true(rate < 50000 && kind == PE_TRIAL_SHORT);
+	pe_search_init(&s, false, true, 0.005, 0.02, 50000, true);
+	pe_search_record(&s, 50000, PE_TRIAL_SHORT, 0.6, false);
+	sim_run(&s, &m);
+	assert_within(&s.res[PE_SEARCH_PDR], 0.02);
+	assert_true(s.res[PE_SEARCH_PDR].pps <= 20000 / 0.995);
+	for (unsigned i = 1; i < s.n; i++)
+		assert_true(s.trials[i].rate != 50000);
+	/* A top that passed: confirmed at the top, generator-bound (it is the generator's). */
+	pe_search_init(&s, false, true, 0.005, 0.02, 50000, true);
+	pe_search_record(&s, 50000, PE_TRIAL_SHORT, 0.0, false);
+	assert_true(pe_search_next(&s, &rate, &kind));
+	assert_true(rate == 50000 && kind == PE_TRIAL_CONFIRM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_search_floor_and_confirm),
 		cmocka_unit_test(test_search_ndr_not_above_pdr),
 		cmocka_unit_test(test_search_near_ceiling),
+		cmocka_unit_test(test_search_ceiling_trial_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
