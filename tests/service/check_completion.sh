@@ -60,5 +60,17 @@ for p in $progs; do
 		}
 	done
 done
+# The fixed values --help lists for an option ("--report text|json", "--rate PPS|max",
+# "--io-model M   blocking|nonblocking|..."): each lowercase one is offered after the option.
+for p in $progs; do
+	dd=()
+	[ "$p" = pktecho-dpdk ] && dd=(--)
+	while read -r opt rest; do
+		vals=${rest##* }
+		for v in ${vals//|/ }; do
+			[[ "$v" =~ ^[a-z0-9][a-z0-9,-]*$ ]] && want "$v" "$p" "${dd[@]}" "$opt" ""
+		done
+	done < <("$p" --help | grep -oE -- '--[a-z][a-z0-9-]* +([A-Z]+ +)?[][A-Za-z0-9/]*\|[^ ]*')
+done
 echo "$fails failure(s)"
 [ "$fails" = 0 ]
