@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The man pages keep step with --help: every option a program's --help lists is in its man page,
-and every option the page defines (a line starting with *-x* or *--xx*) is in --help. Each built
-page passes `groff -man -ww -z` without a message.
+and every option the page defines (a line starting with *-x* or *--xx*) is in --help; each
+command of a "commands:" section (pktecho-ctl) is in the page, bold. Each built page passes
+`groff -man -ww -z` without a message.
 
 Usage: check_man.py SOURCE_DIR PAGE=PROGRAM...   (PAGE: a built man page, e.g. build/man/pktecho.8)
 """
@@ -34,6 +35,14 @@ def main():
                 defined |= set(OPT.findall(line))
         extra = sorted(defined - helped)
         expect(not extra, "%s: every option the page defines is in --help (extra: %s)" % (base, extra))
+        # A "commands:" section (pktecho-ctl): each command's words are in the page, bold.
+        cmds = r.stdout.split("commands:\n", 1)[1].split("options:", 1)[0] \
+            if "commands:\n" in r.stdout else ""
+        for line in cmds.splitlines():
+            m = re.match(r"  ([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?: |$)", line)
+            if m:
+                expect("*%s*" % m.group(1) in scd, "%s: command '%s' of --help is in the page"
+                       % (base, m.group(1)))
         g = subprocess.run(["groff", "-man", "-ww", "-z", page], capture_output=True, text=True)
         expect(g.returncode == 0 and not g.stdout and not g.stderr,
                "%s: groff -man -ww -z is silent (%s)" % (base, g.stderr.strip()[:200]))
