@@ -104,6 +104,18 @@ static inline bool pe_pkt_port_in(const uint8_t bitmap[65536 / 8], uint16_t port
 	return (pe_pkt_port_word(bitmap, port_host) >> (port_host & 31)) & 1;
 }
 
+/* A UDP source port that could be another reflecting service: a loop port (chargen, echo ...),
+ * or one of our own echo ports, since the peer may be an echo service configured like us; two
+ * echo services answering each other loop forever on one spoofed datagram (FreeBSD inetd refuses
+ * the ports of its own services for the same reason). */
+static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t sport)
+{
+	uint32_t w =
+		pe_pkt_port_word(cfg->loop_ports, sport) | pe_pkt_port_word(cfg->echo_ports, sport);
+
+	return (int)((w >> (sport & 31)) & 1) | (int)(sport == 0);
+}
+
 /* Echo one frame in place according to cfg->mode.
  * frame/len: the received Ethernet frame (from the destination MAC; no FCS).
  * Returns PE_DROP_NONE when frame now holds the reply and *len its length (never longer than the

@@ -299,18 +299,6 @@ static inline enum pe_drop pe_tcp_drop(const uint8_t *t, uint32_t n)
 	return PE_DROP_PROTO;
 }
 
-/* A UDP source port that could be another reflecting service: a loop port (chargen, echo ...),
- * or one of our own echo ports, since the peer may be an echo service configured like us; two
- * echo services answering each other loop forever on one spoofed datagram (FreeBSD inetd refuses
- * the ports of its own services for the same reason). */
-static inline int pe_pkt_udp_sport_loops(const struct pe_pkt_cfg *cfg, uint16_t sport)
-{
-	uint32_t w =
-		pe_pkt_port_word(cfg->loop_ports, sport) | pe_pkt_port_word(cfg->echo_ports, sport);
-
-	return (int)((w >> (sport & 31)) & 1) | (int)(sport == 0);
-}
-
 /* UDP echo shared by IPv4 and IPv6: u = UDP header, n = bytes up to the end of the IP payload,
  * pseudo = pseudo-header sum without the length, hw = the port's PE_CSUM_* bits. On success swaps
  * the ports and stores the UDP length (which may be below n) in *ulen. */

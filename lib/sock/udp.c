@@ -143,10 +143,9 @@ enum pe_drop pe_sock_udp_policy(const struct pe_pkt_cfg *cfg, const struct socka
 	if (msg && dst_bcast_mcast(msg))
 		return PE_DROP_DST_MULTICAST;
 	uint16_t sport = src_port(src);
-	/* A reflecting service's port, one of our own echo ports (an echo service like us answers
-	 * back: a loop), our socket's own port, or port 0 (no real peer sends from it). */
-	if (pe_pkt_port_in(cfg->loop_ports, sport) || pe_pkt_port_in(cfg->echo_ports, sport) ||
-	    sport == 0 || (local_port && sport == local_port))
+	/* The packet core's loop test (a reflecting service's port, one of our own echo ports, port
+	 * 0), and our socket's own port. */
+	if (pe_pkt_udp_sport_loops(cfg, sport) || (local_port && sport == local_port))
 		return PE_DROP_LOOP;
 	if (!src_ok(cfg, src))
 		return PE_DROP_BAD_SRC_IP;
