@@ -803,13 +803,27 @@ def doc_pair(doc):
     return max(dp, key=lambda r: r["pdr_pps"]), max(ks, key=lambda r: r["pdr_pps"])
 
 
+def pdr_ratio(dp, ks):
+    """dp's PDR over ks's, as far as the generator lets it be known: a generator-bound PDR is
+    a lower bound, so over a measured one the ratio is a lower bound, under one an upper bound,
+    and between two lower bounds nothing (both reached the generator's ceiling)."""
+    r = dp["pdr_pps"] / ks["pdr_pps"]
+    if dp["generator_bound"] and ks["generator_bound"]:
+        return ("not measurable here: both reached the generator's ceiling (>= %.0f and >= %.0f "
+                "kpps)" % (dp["pdr_pps"] / 1e3, ks["pdr_pps"] / 1e3))
+    if dp["generator_bound"]:
+        return ">= %.2fx" % r
+    if ks["generator_bound"]:
+        return "<= %.2fx" % r
+    return "%.2fx" % r
+
+
 def ratio_lines(doc):
     dp, ks = doc_pair(doc)
     if not dp:
         return []
     out = ["On the veth topology, the best pktecho-dpdk row (%s) against the best kernel-socket "
-           "row (%s): PDR %s%.2fx" % (dp["name"], ks["name"], ">= " if dp["generator_bound"]
-                                      else "", dp["pdr_pps"] / ks["pdr_pps"])]
+           "row (%s): PDR %s" % (dp["name"], ks["name"], pdr_ratio(dp, ks))]
     a, b = dp["latency_us"].get("50"), ks["latency_us"].get("50")
     if a and b and b["p50"]:
         out[-1] += "; p50 RTT at 50%% of each one's own PDR %.1f us against %.1f us (%.2fx)" % (
