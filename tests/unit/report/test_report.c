@@ -224,21 +224,30 @@ static int render(FILE *out, void *arg)
 	return rc;
 }
 
+/* A TCP connection to 127.0.0.1:port (the test fails if it cannot be made). */
+static int connect_loopback(unsigned port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
 /* One HTTP exchange with the server on 127.0.0.1:port; returns the whole response (free it). */
 static char *http(unsigned port, const char *request)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	struct timeval tv = {.tv_sec = 5};
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = connect_loopback(port);
 	ssize_t n;
 
 	assert_non_null(buf);
-	assert_true(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
 	while (len < cap - 1 && (n = recv(fd, buf + len, cap - 1 - len, 0)) > 0)
 		len += (size_t)n;
@@ -326,7 +335,6 @@ static void test_prom_server(void **state)
 static void test_prom_server_slowloris(void **state)
 {
 	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct pe_prom_server *srv;
 	const char *head = "GET /metrics HTTP/1.1\r\nX-Slow: ";
 	int fd, closed = 0;
@@ -336,11 +344,7 @@ static void test_prom_server_slowloris(void **state)
 	assert_non_null(ctx.stats);
 	srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
 	assert_non_null(srv);
-	sa.sin_port = htons((uint16_t)pe_prom_server_port(srv));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fd = connect_loopback(pe_prom_server_port(srv));
 	assert_int_equal(send(fd, head, strlen(head), 0), (ssize_t)strlen(head));
 	for (int i = 0; i < 30 && !closed; i++) {
 		char c;
@@ -370,7 +374,6 @@ static void test_prom_server_slowloris(void **state)
 static void test_prom_server_idle_conns(void **state)
 {
 	struct render_ctx ctx = {.stats = pe_stats_create(1, NULL)};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct pe_prom_server *srv;
 	enum { IDLE = 200 };
 	int fds[IDLE];
@@ -380,13 +383,8 @@ static void test_prom_server_idle_conns(void **state)
 	assert_non_null(ctx.stats);
 	srv = pe_prom_server_start("127.0.0.1:0", render, &ctx);
 	assert_non_null(srv);
-	sa.sin_port = htons((uint16_t)pe_prom_server_port(srv));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int i = 0; i < IDLE; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		assert_true(fds[i] >= 0);
-		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
-	}
+	for (int i = 0; i < IDLE; i++)
+		fds[i] = connect_loopback(pe_prom_server_port(srv));
 	for (int round = 0; round < 3; round++) {
 		resp = http(pe_prom_server_port(srv), "GET /metrics HTTP/1.1\r\n\r\n");
 		assert_true(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17) == 0);
@@ -441,13 +439,8 @@ static void test_prom_server_emfile_no_spin(void **state)
 	}
 	assert_int_equal(read(to_parent[0], &port, sizeof(port)), sizeof(port));
 	{
-		struct sockaddr_in sa = {.sin_family = AF_INET,
-					 .sin_port = htons((uint16_t)port),
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int fd = connect_loopback(port);
 
-		assert_true(fd >= 0);
-		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		assert_int_equal(write(to_child[1], "c", 1), 1);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		close(fd);
