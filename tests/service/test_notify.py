@@ -14,13 +14,12 @@ Usage: test_notify.py --pktecho PKTECHO [--dpdk PKTECHO-DPDK]
 import argparse
 import ctypes
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pktecho_test import FAILS, exit_code, expect, pktecho_startup
+from pktecho_test import FAILS, eal_args, exit_code, expect, pktecho_startup
 
 
 
@@ -73,6 +72,14 @@ def stop(p):
         return None
 
 
+def end(p, n):
+    """Whatever happened: the service gone, the notify socket closed and removed."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+    n.close()
+
+
 def running_then_stop(n, p, who):
     """After READY=1: rates in STATUS=, watchdog pings, then a clean stop that says STOPPING=1."""
     expect(n.wait_for("STATUS=rx ", 5), "%s: STATUS= with rates" % who)
@@ -98,28 +105,19 @@ def test_pktecho(binary):
         c.close()
         running_then_stop(n, p, "pktecho")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        n.close()
+        end(p, n)
 
 
 def test_dpdk(binary):
     n = Notify("dnotify")
-    prefix = "pe-test-%d-notify" % os.getpid()
-    p = subprocess.Popen([binary, "--no-huge", "-m", "256", "--no-pci", "--log-level",
-                          "warning", "--vdev", "net_null0", "-l", "0", "--file-prefix", prefix,
-                          "--", "--mode", "l2", "--duration", "60"], env=n.env(),
+    p = subprocess.Popen([binary] + eal_args("notify", "net_null0", lcores=0) +
+                         ["--", "--mode", "l2", "--duration", "60"], env=n.env(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         expect(n.wait_for("READY=1", 30), "pktecho-dpdk: READY=1")
         running_then_stop(n, p, "pktecho-dpdk")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        n.close()
-        shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        end(p, n)
 
 
 PTRACE_DETACH, PTRACE_SEIZE, PTRACE_INTERRUPT, WALL = 17, 0x4206, 0x4207, 0x40000000
@@ -180,10 +178,7 @@ def test_hold(who, tag, cmd, comm):
     finally:
         if tid:
             release(tid)
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        n.close()
+        end(p, n)
 
 
 def main():
@@ -197,14 +192,8 @@ def main():
                   [a.pktecho, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--threads", "2",
                    "--io-model", model], "pktecho")
     if a.dpdk:  # -l 0: the main lcore's queues run on a thread of their own
-        prefix = "pe-test-%d-wd" % os.getpid()
-        try:
-            test_hold("pktecho-dpdk", "dpdk",
-                      [a.dpdk, "--no-huge", "-m", "256", "--no-pci", "--log-level", "warning",
-                       "--vdev", "net_null0", "-l", "0", "--file-prefix", prefix, "--", "--mode",
-                       "l2", "--duration", "60"], "pe-main-worker")
-        finally:
-            shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+        test_hold("pktecho-dpdk", "dpdk", [a.dpdk] + eal_args("wd", "net_null0", lcores=0) +
+                  ["--", "--mode", "l2", "--duration", "60"], "pe-main-worker")
     if a.dpdk:
         test_dpdk(a.dpdk)
     if FAILS:
