@@ -19,6 +19,12 @@ struct confirm {
 };
 
 static const char *const goal_name[PE_SEARCH_GOALS] = {"ndr", "pdr"};
+/* The trial records' "kind" (docs/reports.md); the ceiling trial is printed apart. */
+static const char *const trial_kind[] = {
+	[PE_TRIAL_SHORT] = "search",
+	[PE_TRIAL_CONFIRM] = "confirm",
+	[PE_TRIAL_REPEAT] = "repeat",
+};
 
 static double loss_ratio(const struct pe_load_result *r)
 {
@@ -199,8 +205,7 @@ static int search_loop(struct pe_load *l, const struct load_opts *o,
 		warmup = 0;
 		pe_search_record(s, rate, kind, r->tx_packets ? loss_ratio(r) : 1.0,
 				 pe_load_fell_short(r));
-		trial_print(o, meta, ++n, confirm ? "confirm" : "search", goal_name[goal], rate, r,
-			    tgt);
+		trial_print(o, meta, ++n, trial_kind[kind], goal_name[goal], rate, r, tgt);
 		if (confirm)
 			confirm_keep(c, l, s, rate, r);
 	}

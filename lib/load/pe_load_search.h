@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* lib/load throughput search (RFC 2544, FD.io CSIT's MLRsearch in spirit): the highest offered
  * rate with loss ratio 0 (NDR) and with loss ratio <= pdr_loss (PDR), by bisection on trial
- * results. Pure logic: the caller runs each trial the search asks for and records its result, so
- * a test can drive it with a simulated server. docs/load.md describes the rules. */
+ * results, a narrow failure repeated before it is trusted. Pure logic: the caller runs each trial
+ * the search asks for and records its result, so a test can drive it with a simulated server.
+ * docs/load.md describes the rules. */
 #ifndef PE_LOAD_SEARCH_H
 #define PE_LOAD_SEARCH_H
 
@@ -12,6 +13,11 @@
 #define PE_SEARCH_FLOOR	     1000 /* pps: the lowest rate tried */
 #define PE_SEARCH_MAX_TRIALS 64
 #define PE_SEARCH_CONFIRMS   3 /* confirming trials per goal at most */
+/* A bisection trial that fails a goal with a loss ratio at most this is run again once before
+ * it is trusted (a stall of a few milliseconds fails a short trial by about that much; a rate
+ * truly above the server's loses more): a rate fails when most of its trials fail, a tie
+ * passes. Confirming trials are trusted as they are. */
+#define PE_SEARCH_REPEAT_LOSS 0.05
 /* A result at or above this share of the topology's ceiling (--ceiling: what the generator
  * carries through a zero-work reflector) is the generator's limit as much as the server's. */
 #define PE_SEARCH_NEAR_CEILING 0.9
@@ -25,6 +31,7 @@ enum pe_search_goal {
 enum pe_search_kind {
 	PE_TRIAL_SHORT = 0, /* a --trial seconds trial of the bisection */
 	PE_TRIAL_CONFIRM,   /* the full --duration trial at a goal's result */
+	PE_TRIAL_REPEAT,    /* a --trial seconds trial again at a rate one trial failed */
 };
 
 struct pe_search_trial {

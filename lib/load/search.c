@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The throughput search (pe_load_search.h). Every trial so far bounds every goal: for a goal with
- * loss limit L, a trial passes when the generator sent its rate and its loss ratio is <= L. The
- * lower bound is the highest passing rate below the upper bound, the lowest failing rate (a
- * failed confirming trial included). Bisection halves the interval until it is within the
- * precision; a confirming trial at the full duration then checks the result. */
+ * loss limit L, a trial passes when the generator sent its rate and its loss ratio is <= L, and a
+ * rate passes by the verdict of its trials (rate_verdict). The lower bound is the highest passing
+ * rate below the upper bound, the lowest failing rate (a failed confirming trial included).
+ * Bisection halves the interval until it is within the precision; a confirming trial at the full
+ * duration then checks the result. */
 #include <string.h>
 
 #include "pe_load_search.h"
@@ -38,8 +39,36 @@ static bool trial_passes(const struct pe_search *s, const struct pe_search_trial
 	return !t->fell_short && t->loss_ratio <= s->loss[g];
 }
 
+/* The verdict of the trials at one rate for goal g: 1 passes, -1 fails, 0 not settled (a single
+ * bisection trial failed it, narrowly: it is run again before it is trusted). A failed confirming
+ * trial fails the rate; otherwise the trials there vote and a tie passes (MLRsearch's exceed
+ * ratio of one half): one stall in a short trial does not close the rates above it. */
+static int rate_verdict(const struct pe_search *s, enum pe_search_goal g, uint64_t rate)
+{
+	unsigned pass = 0, fail = 0;
+	bool narrow = false;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct pe_search_trial *t = &s->trials[i];
+
+		if (t->rate != rate)
+			continue;
+		if (trial_passes(s, t, g)) {
+			pass++;
+		} else if (t->kind == PE_TRIAL_CONFIRM) {
+			return -1;
+		} else {
+			fail++;
+			narrow = t->loss_ratio <= PE_SEARCH_REPEAT_LOSS;
+		}
+	}
+	if (fail == 1 && pass == 0 && narrow)
+		return 0;
+	return fail > pass ? -1 : 1;
+}
+
 /* hi: the lowest failing rate (0: none), hi_short: a trial failing there fell short; lo: the
- * highest passing rate below hi (0: none). */
+ * highest passing rate below hi (0: none). A rate not settled yet counts as failing. */
 static void bounds(const struct pe_search *s, enum pe_search_goal g, uint64_t *lo, uint64_t *hi,
 		   bool *hi_short)
 {
@@ -48,7 +77,7 @@ static void bounds(const struct pe_search *s, enum pe_search_goal g, uint64_t *l
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct pe_search_trial *t = &s->trials[i];
 
-		if (trial_passes(s, t, g))
+		if (trial_passes(s, t, g) || rate_verdict(s, g, t->rate) > 0)
 			continue;
 		if (*hi == 0 || t->rate < *hi) {
 			*hi = t->rate;
@@ -60,9 +89,21 @@ static void bounds(const struct pe_search *s, enum pe_search_goal g, uint64_t *l
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct pe_search_trial *t = &s->trials[i];
 
-		if (trial_passes(s, t, g) && (*hi == 0 || t->rate < *hi) && t->rate > *lo)
+		if ((*hi == 0 || t->rate < *hi) && t->rate > *lo && rate_verdict(s, g, t->rate) > 0)
 			*lo = t->rate;
 	}
+}
+
+/* A rate whose one failing trial is to be run again (the newest first). */
+static bool unsettled(const struct pe_search *s, enum pe_search_goal g, uint64_t *rate)
+{
+	for (unsigned i = s->n; i-- > 0;) {
+		if (rate_verdict(s, g, s->trials[i].rate) == 0) {
+			*rate = s->trials[i].rate;
+			return true;
+		}
+	}
+	return false;
 }
 
 static bool confirmed(const struct pe_search *s, enum pe_search_goal g, uint64_t rate)
@@ -150,6 +191,10 @@ bool pe_search_next(struct pe_search *s, uint64_t *rate, enum pe_search_kind *ki
 		if (s->n >= PE_SEARCH_MAX_TRIALS) {
 			goal_finish(s, lo, hi, hi_short); /* out of trials: as far as it got */
 			continue;
+		}
+		if (unsettled(s, s->goal, rate)) {
+			*kind = PE_TRIAL_REPEAT;
+			return true;
 		}
 		if (hi == 0 && lo == 0 && !tried(s, s->top)) {
 			*rate = s->top;

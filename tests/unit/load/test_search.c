@@ -11,11 +11,14 @@
 
 #include "pe_load_search.h"
 
-/* The simulation: a server of capacity cap pps (loss (R - cap) / R above it), a generator that
- * sends at most gen pps, confirming trials that lose confirm_loss on top. */
+/* The simulation: a server of capacity cap pps (loss (R - cap) / R above it, or narrow_loss
+ * when that is set), a generator that sends at most gen pps, confirming trials that lose
+ * confirm_loss on top, and one stall: the stall_at-th trial (1, 2, ...; 0: none) loses
+ * stall_loss on top. */
 struct sim {
-	double cap, gen, confirm_loss;
-	unsigned trials, confirms;
+	double cap, gen, confirm_loss, narrow_loss, stall_loss;
+	unsigned stall_at;
+	unsigned trials, confirms, repeats;
 };
 
 static void sim_run(struct pe_search *s, struct sim *m)
@@ -27,11 +30,15 @@ static void sim_run(struct pe_search *s, struct sim *m)
 		double sent = (double)rate < m->gen ? (double)rate : m->gen;
 		double loss = sent > m->cap ? (sent - m->cap) / sent : 0.0;
 
+		if (loss > 0 && m->narrow_loss > 0)
+			loss = m->narrow_loss;
 		if (kind == PE_TRIAL_CONFIRM) {
 			loss += m->confirm_loss;
 			m->confirms++;
 		}
-		m->trials++;
+		m->repeats += kind == PE_TRIAL_REPEAT;
+		if (++m->trials == m->stall_at)
+			loss += m->stall_loss;
 		pe_search_record(s, rate, kind, loss, sent < (double)rate * 0.99);
 	}
 }
@@ -166,6 +173,54 @@ static void test_search_near_ceiling(void **state)
 	assert_false(pe_search_generator_bound(false, 0, 1000)); /* 0 is no rate */
 }
 
+/* One stall: a short trial far below the capacity loses 1% (a few milliseconds of a stalled
+ * server). Trusted, it would be the upper bound of both goals for good; it is run again, passes,
+ * and the search goes on above it. */
+static void test_search_one_stall(void **state)
+{
+	struct pe_search s;
+	/* Trials: 100000 (fails), 50000 (fails), 25000 (the stall), ... */
+	struct sim m = {.cap = 37000, .gen = 1e9, .stall_at = 3, .stall_loss = 0.01};
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	for (int g = 0; g < PE_SEARCH_GOALS; g++) {
+		assert_within(&s.res[g], 0.02);
+		assert_true(s.res[g].pps >= 37000 * 0.98);
+	}
+	assert_int_equal(s.trials[2].rate, 25000);
+	assert_true(s.trials[3].rate == 25000 && s.trials[3].kind == PE_TRIAL_REPEAT);
+	/* A heavy loss is not noise: the 63% at the top is not run again. */
+	assert_int_not_equal(s.trials[1].rate, 100000);
+}
+
+/* A server that loses narrowly above its capacity (1%): every such failure is run again, fails
+ * again, and is then trusted; the result is the same as without repeats. */
+static void test_search_narrow_loss_repeated(void **state)
+{
+	struct pe_search s;
+	struct sim m = {.cap = 37000, .gen = 1e9, .narrow_loss = 0.01};
+	unsigned failed_rates = 0;
+
+	(void)state;
+	pe_search_init(&s, true, true, 0.005, 0.02, 100000, false);
+	sim_run(&s, &m);
+	for (int g = 0; g < PE_SEARCH_GOALS; g++) {
+		assert_within(&s.res[g], 0.02);
+		assert_true(s.res[g].pps <= 37000 && s.res[g].pps >= 37000 * 0.98);
+	}
+	for (unsigned i = 0; i < s.n; i++) {
+		if (s.trials[i].kind == PE_TRIAL_REPEAT) {
+			assert_int_equal(s.trials[i].rate, s.trials[i - 1].rate);
+			assert_true(s.trials[i].loss_ratio > 0 && s.trials[i - 1].loss_ratio > 0);
+		}
+		failed_rates += s.trials[i].kind == PE_TRIAL_SHORT && s.trials[i].loss_ratio > 0;
+	}
+	assert_int_equal(m.repeats, failed_rates); /* each failed rate once more, no more */
+	assert_true(m.repeats > 0);
+}
+
 /* --rate max: the ceiling trial is recorded as the trial at the top, and not run again. */
 static void test_search_ceiling_trial_counts(void **state)
 {
@@ -198,6 +253,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_search_converges),
 		cmocka_unit_test(test_search_generator_bound),
+		cmocka_unit_test(test_search_one_stall),
+		cmocka_unit_test(test_search_narrow_loss_repeated),
 		cmocka_unit_test(test_search_floor_and_confirm),
 		cmocka_unit_test(test_search_ndr_not_above_pdr),
 		cmocka_unit_test(test_search_near_ceiling),
