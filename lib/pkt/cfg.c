@@ -22,6 +22,12 @@ void pe_pkt_cfg_init(struct pe_pkt_cfg *cfg)
 	cfg->mode = PE_MODE_SERVICE;
 	cfg->verify_csum = true;
 	cfg->ttl = PE_PKT_DEFAULT_TTL;
+#if defined(PE_FAST4_AVX2)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+	    __builtin_cpu_supports("bmi2"))
+		cfg->isa = PE_PKT_ISA_AVX2;
+#endif
 	port_set(cfg->echo_ports, 7);
 	cfg->source_limit = (struct pe_rl_rate){PE_RL_SRC_PPS, PE_RL_SRC_BURST};
 	for (size_t i = 0; i < sizeof(default_loop_ports) / sizeof(default_loop_ports[0]); i++)

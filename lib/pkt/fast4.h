@@ -32,11 +32,17 @@ struct pe_fast {
 	pe_u8x16 t1, m1; /* frame bytes 18-33 */
 	pe_u8x16 zero;
 #endif
+#ifdef PE_FAST4_AVX2
+	uint8_t t32[32], m32[32]; /* the AVX2 copy: frame bytes 0-31, template and mask */
+#endif
 	uint32_t ip, bcast; /* with exactly one IPv4 address: it, and its directed broadcast (or
 			     * itself when the prefix has none) */
 	const struct pe_pkt_cfg *cfg;
-	uint64_t mac;	   /* our MAC as a 48-bit little-endian integer */
-	uint64_t mac_w0;   /* reply bytes 6-7 (our MAC's first two), at bits 48-63 */
+	/* Frame bytes 6-13 (source MAC and the EtherType 0x0800 the template test checked) as a
+	 * little-endian integer: eth_ours when the source MAC is ours, eth_zero when it is zero;
+	 * eth_reply turns them into reply bytes 0-7 (the source MAC, then our MAC's first two) by
+	 * one XOR. */
+	uint64_t eth_ours, eth_zero, eth_reply;
 	uint32_t mac_w8;   /* reply bytes 8-11 (our MAC's last four) */
 	int multi_ip;	   /* not exactly one IPv4 address: the vector test left them out */
 	unsigned good;	   /* PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD when verification is off */
@@ -48,14 +54,16 @@ struct pe_fast {
 };
 
 #ifdef PE_FAST4
-static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg)
+static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg, int isa)
 {
 	unsigned prefix = cfg->ip4[0].prefix;
 	uint32_t ip = cfg->ip4[0].addr;
 	uint32_t bcast = prefix <= 30 ? ip | PE_BE32((uint32_t)(0xffffffffull >> prefix)) : ip;
 	int one = cfg->n_ip4 == 1;
+	uint64_t mac;
 
-	memset(fc, 0, sizeof(*fc));
+	/* every field is set below: no memset of the whole (a rep stos of 20 words per burst) */
+	fc->t0 = fc->m0 = fc->t1 = fc->m1 = fc->zero = (pe_u8x16){0};
 	memcpy(&fc->t0, cfg->mac, 6);
 	memset(&fc->m0, 0xff, 6);
 	fc->m0[6] = 0x01; /* group bit of the source MAC: 0 */
@@ -75,15 +83,31 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 	fc->ip = ip;
 	fc->bcast = bcast;
 	fc->cfg = cfg;
-	fc->mac = pe_ld32(cfg->mac) | (uint64_t)pe_ld16(cfg->mac + 4) << 32;
-	fc->mac_w0 = fc->mac << 48;
-	fc->mac_w8 = (uint32_t)(fc->mac >> 16);
+	mac = pe_ld32(cfg->mac) | (uint64_t)pe_ld16(cfg->mac + 4) << 32;
+	fc->eth_zero = (uint64_t)PE_BE16(0x0800) << 48;
+	fc->eth_ours = mac | fc->eth_zero;
+	fc->eth_reply = fc->eth_zero ^ mac << 48;
+	fc->mac_w8 = (uint32_t)(mac >> 16);
 	fc->multi_ip = !one;
 	fc->good = cfg->verify_csum ? 0 : PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD;
 	fc->ttl = cfg->ttl;
 	fc->dport_ok = 0x10000; /* no port yet */
 	fc->inv_ffff = 0xfffefffefffeffffull;
 	fc->max_ffff = UINT64_MAX / 0xffff;
+#ifdef PE_FAST4_AVX2
+	/* bytes 0-15 and 18-31 of the two above; the destination address's last two bytes are
+	 * compared apart */
+	if (isa == PE_PKT_ISA_AVX2) {
+		memcpy(fc->t32, &fc->t0, 16);
+		memcpy(fc->m32, &fc->m0, 16);
+		memset(fc->t32 + 16, 0, 2);
+		memset(fc->m32 + 16, 0, 2);
+		memcpy(fc->t32 + 18, &fc->t1, 14);
+		memcpy(fc->m32 + 18, &fc->m1, 14);
+	}
+#else
+	(void)isa;
+#endif
 }
 
 /* The template test: zero when frame bytes 0-15 and 18-33 hold what the fast path serves. */
@@ -100,6 +124,19 @@ static inline int pe_fast4_tmpl_bad(const struct pe_fast *fc, const uint8_t *f)
 	return (((pe_u64x2)d)[0] | ((pe_u64x2)d)[1]) != 0;
 #endif
 }
+
+#ifdef PE_FAST4_AVX2
+/* The template test of the AVX2 copy: frame bytes 0-31 in one load, one XOR, one masked test
+ * (vptest). Called only from functions with the same target (service.c). */
+static inline PE_TARGET_AVX2 __attribute__((always_inline)) int
+pe_fast4_tmpl_bad_avx2(const struct pe_fast *fc, const uint8_t *f)
+{
+	__m256i d = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)f),
+				     _mm256_loadu_si256((const __m256i *)(const void *)fc->t32));
+
+	return !_mm256_testz_si256(d, _mm256_loadu_si256((const __m256i *)(const void *)fc->m32));
+}
+#endif
 
 /* With more than one address (or none), what the vector test left out: dst is ours, src is
  * neither ours nor a directed broadcast of our prefixes. */
@@ -145,25 +182,62 @@ static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
 #endif
 }
 
-/* ICMP: an echo request with a right checksum becomes the echo reply. */
-static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *ic, uint32_t n, unsigned need)
+/* Out of line, so that the loop keeps no registers for the rare cases: the sum of any other
+ * length, and the lookup of a new destination port (remembered in fc->dport_ok when it is an
+ * echo port; wire order). */
+static __attribute__((noinline, cold)) uint64_t pe_fast4_sum_any(const uint8_t *p, uint32_t n,
+								 uint64_t acc)
 {
+	return pe_csum_words(p, n, acc);
+}
+
+static __attribute__((noinline, cold)) int pe_fast4_dport_new(struct pe_fast *fc, uint32_t dport)
+{
+	if (!pe_pkt_port_in(fc->cfg->echo_ports, PE_BE16((uint16_t)dport)))
+		return 0;
+	fc->dport_ok = dport;
+	return 1;
+}
+
+/* acc + the sum of frame bytes off to end (pe_csum_words), with one dispatch for the length of
+ * a minimum-size frame's datagram: when the length n is even and its tail follows exactly k (3
+ * or 4) full words (8k + 2 <= n <= 8k + 8), the tail (pe_csum_tail's load and shift, addressed
+ * from the frame: fewer registers) and the words go in one chain, without the general code's
+ * dispatch on the length. */
+static inline uint64_t pe_fast4_sum(const uint8_t *f, uint32_t off, uint32_t end, uint64_t acc,
+				    unsigned k)
+{
+	uint32_t n = end - off;
+
+	if (PE_LIKELY(((n - 8 * k - 2) & ~6u) == 0))
+		return pe_csum_add_words_t(acc, pe_ld64(f + end - 8) >> ((8 * off - 8 * end) & 63),
+					   f + off, k);
+	return pe_fast4_sum_any(f + off, n, acc);
+}
+
+/* ICMP: an echo request with a right checksum becomes the echo reply. */
+static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *f, uint32_t tot, unsigned need)
+{
+	uint8_t *ic = f + 34;
+
 	if (PE_UNLIKELY(pe_ld16(ic) != PE_BE16(0x0800)))
 		return 0;
 	/* nz: the type 8 just checked is in the sum */
-	if (need && PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_csum_words(ic, n, 0))))
+	if (need && PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_fast4_sum(f, 34, 14 + tot, 0, 3))))
 		return 0;
 	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
 	return 1;
 }
 
-/* hw: the port's PE_CSUM_* bits; a BAD one leaves the frame to the full parse, which names it.
- * sw_good: fc->good, or 0 where the caller knows checksums are verified; multi_ip: fc->multi_ip,
- * or 0 where it knows there is one address (constants then). Each
- * check leaves by its own branch: on the path that passes them all, a compare and a branch cost
- * less than a set, a widening and an OR. */
-static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   unsigned sw_good, int multi_ip, uint32_t *len)
+/* After the caller's n >= 42 and template test (pe_fast4_tmpl_bad, or pe_fast4_tmpl_bad_avx2 in
+ * the AVX2 copy of the burst loop: isa says which ran). hw: the port's PE_CSUM_* bits; a BAD one
+ * leaves the frame to the full parse, which names it. sw_good: fc->good, or 0 where the caller
+ * knows checksums are verified; multi_ip: fc->multi_ip, or 0 where it knows there is one address
+ * (constants then). Each check leaves by its own branch: on the path that passes them all, a
+ * compare and a branch cost less than a set, a widening and an OR. */
+static inline __attribute__((always_inline)) int pe_fast4(struct pe_fast *fc, uint8_t *f,
+							  uint32_t n, unsigned hw, unsigned sw_good,
+							  int multi_ip, int isa, uint32_t *len)
 {
 	const struct pe_pkt_cfg *cfg = fc->cfg;
 	uint64_t smac;
@@ -171,12 +245,10 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 	uint8_t *u = f + 34;
 	unsigned good = hw | sw_good;
 
-	if (PE_UNLIKELY(n < 42) || PE_UNLIKELY(pe_fast4_tmpl_bad(fc, f)))
-		return 0;
 	/* Source MAC (its group bit is in the template) neither zero nor ours; source address
 	 * class by its first octet; 28 <= total length <= n - 14. */
-	smac = pe_ld64(f + 4) >> 16;
-	if (PE_UNLIKELY(smac == fc->mac) || PE_UNLIKELY(smac == 0) ||
+	smac = pe_ld64(f + 6);
+	if (PE_UNLIKELY(smac == fc->eth_ours) || PE_UNLIKELY(smac == fc->eth_zero) ||
 	    PE_UNLIKELY(pe_ip4_first_bad[f[26]] | (hw & (PE_CSUM_IP_BAD | PE_CSUM_L4_BAD))))
 		return 0;
 	tot = pe_be16(f + 16);
@@ -186,7 +258,8 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 		if (pe_fast4_addrs_bad(cfg, f))
 			return 0;
 	} else if (PE_UNLIKELY(pe_ld32(f + 26) == fc->ip) ||
-		   PE_UNLIKELY(pe_ld32(f + 26) == fc->bcast)) { /* LAND, A4 */
+		   PE_UNLIKELY(pe_ld32(f + 26) == fc->bcast) || /* LAND, A4 */
+		   (isa == PE_PKT_ISA_AVX2 && PE_UNLIKELY(pe_ld32(f + 30) != fc->ip))) {
 		return 0;
 	}
 	/* nz: the 0x45 checked above is in the sum */
@@ -195,22 +268,23 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 		return 0;
 	un = tot - 20;
 	if (PE_UNLIKELY(f[23] != 17)) {
-		if (!pe_fast4_icmp(fc, u, un, !(sw_good & PE_CSUM_L4_GOOD)))
+		if (!pe_fast4_icmp(fc, f, tot, !(sw_good & PE_CSUM_L4_GOOD)))
 			return 0;
 	} else {
 		/* UDP: lengths agree (compared in wire order), ports allowed, checksum right (or
 		 * absent, or verified by the port); then the ports are swapped. */
+		uint16_t unw = PE_BE16(un);
+
 		sport = pe_be16(u);
-		dport = pe_ld16(u + 2); /* wire order */
-		if (PE_UNLIKELY(pe_ld16(u + 4) != PE_BE16(un)))
+		if (PE_UNLIKELY(pe_ld16(u + 4) != unw))
 			return 0;
-		/* The destination port is looked up once per burst while it stays the same. */
-		if (PE_UNLIKELY(dport != fc->dport_ok)) {
-			if (!pe_pkt_port_in(cfg->echo_ports, PE_BE16(dport)))
-				return 0;
-			fc->dport_ok = dport;
-		}
 		if (PE_UNLIKELY(pe_pkt_udp_sport_loops(cfg, (uint16_t)sport)))
+			return 0;
+		/* The destination port is looked up once per burst while it stays the same (after
+		 * the source port: its rare lookup then finds the bitmap's address in a register).
+		 */
+		dport = pe_ld16(u + 2); /* wire order */
+		if (PE_UNLIKELY(dport != fc->dport_ok) && !pe_fast4_dport_new(fc, dport))
 			return 0;
 		/* The addresses (bytes 26-33) precede the UDP header: the pseudo-header's are
 		 * summed in place, with its protocol and length as the start value (nz: the 17
@@ -218,13 +292,13 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 		 * which echoes it. */
 		if (!(good & PE_CSUM_L4_GOOD) &&
 		    PE_UNLIKELY(!pe_fast4_csum_ok(
-			    fc, pe_csum_words(f + 26, un + 8, PE_BE16(17) + pe_ld16(u + 4)))))
+			    fc, pe_fast4_sum(f, 26, 14 + tot, PE_BE16(17) + unw, 4))))
 			return 0;
 		pe_pkt_swap_2x2(u);
 	}
 	/* The reply: MACs (ours as the source), addresses, a fresh TTL with the checksum patched.
 	 */
-	pe_st64(f, smac | fc->mac_w0);
+	pe_st64(f, smac ^ fc->eth_reply);
 	pe_st32(f + 8, fc->mac_w8);
 	pe_pkt_swap_4x2(f + 26);
 	pe_fast4_ttl(fc, f + 14);
@@ -232,13 +306,18 @@ static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned 
 	return 1;
 }
 #else
-static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg)
+static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg, int isa)
 {
 	fc->cfg = cfg;
 }
 
+static inline int pe_fast4_tmpl_bad(const struct pe_fast *fc, const uint8_t *f)
+{
+	return 1;
+}
+
 static inline int pe_fast4(struct pe_fast *fc, uint8_t *f, uint32_t n, unsigned hw,
-			   unsigned sw_good, int multi_ip, uint32_t *len)
+			   unsigned sw_good, int multi_ip, int isa, uint32_t *len)
 {
 	return 0;
 }

@@ -60,7 +60,13 @@ struct pe_pkt_cfg {
 	 * many writable bytes after its end (0, the default: none; PE_PKT_MAX_GROWTH lets an NA
 	 * grow). */
 	uint32_t tailroom;
+	/* Which copy of pe_pkt_service_burst's loop runs: PE_PKT_ISA_BASE (x86-64 baseline, SSE2)
+	 * or PE_PKT_ISA_AVX2 (AVX2 and BMI2, x86-64 only). pe_pkt_cfg_init picks AVX2 where the
+	 * CPU has it; BASE forces the baseline (tests). Both give the same verdicts and bytes. */
+	uint8_t isa;
 };
+
+enum { PE_PKT_ISA_BASE = 0, PE_PKT_ISA_AVX2 = 1 };
 
 /* The one reply longer than its request: the NA answering an NS whose frame has no room for the
  * Target Link-Layer Address option, which RFC 4861 7.2.4 requires when the NS went to a

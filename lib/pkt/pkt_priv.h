@@ -10,6 +10,13 @@
 #include <immintrin.h> /* _addcarry_u64, SSE2 */
 #endif
 
+/* x86-64 with GCC or clang: pe_pkt_service_burst has a second copy of its loop for CPUs with
+ * AVX2 and BMI2 (PE_PKT_ISA_AVX2), compiled with this attribute; the rest stays baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PE_FAST4_AVX2  1
+#define PE_TARGET_AVX2 __attribute__((target("avx2,bmi,bmi2")))
+#endif
+
 /* Where the destination MAC points. */
 enum pe_mac_class {
 	PE_MAC_OURS = 0, /* our unicast MAC (or any unicast MAC in promiscuous mode) */
@@ -87,17 +94,51 @@ static inline uint64_t pe_csum_add_words(uint64_t acc, const uint8_t *p, unsigne
 #endif
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The last 2 to 8 bytes of an even-length region of n >= 8 bytes at p (the bytes after its
+ * (n - 1) / 8 full words): one 8-byte load ending at the region's end, shifted right past the
+ * bytes before them. The shift is a multiple of 16 bits, so every 16-bit word keeps its place
+ * modulo 0xffff (2^16 is 1). */
+static inline uint64_t pe_csum_tail(const uint8_t *p, uint32_t n)
+{
+	return pe_ld64(p + n - 8) >> ((0u - 8 * n) & 63);
+}
+#endif
+
+/* acc + t + the k (3 or 4, a constant once inlined) 8-byte words at p: pe_csum_add_words with
+ * one register word first in the same chain (a tail from pe_csum_tail). */
+static inline uint64_t pe_csum_add_words_t(uint64_t acc, uint64_t t, const uint8_t *p, unsigned k)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (k == 3)
+		__asm__("add %[t], %[a]\n\tadc %[w0], %[a]\n\tadc %[w1], %[a]\n\t"
+			"adc %[w2], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [t] "r"(t), [w0] "m"(PE_W64(p, 0)), [w1] "m"(PE_W64(p, 1)),
+			  [w2] "m"(PE_W64(p, 2))
+			: "cc");
+	else
+		__asm__("add %[t], %[a]\n\tadc %[w0], %[a]\n\tadc %[w1], %[a]\n\t"
+			"adc %[w2], %[a]\n\tadc %[w3], %[a]\n\tadc $0, %[a]"
+			: [a] "+r"(acc)
+			: [t] "r"(t), [w0] "m"(PE_W64(p, 0)), [w1] "m"(PE_W64(p, 1)),
+			  [w2] "m"(PE_W64(p, 2)), [w3] "m"(PE_W64(p, 3))
+			: "cc");
+	return acc;
+#else
+	return pe_csum_add_words(pe_csum_add(acc, t), p, k);
+#endif
+}
+
 static inline uint64_t pe_csum_words(const uint8_t *p, uint32_t n, uint64_t acc)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* An even length of at least 8 (every UDP datagram of an even size, most ICMP): the last
-	 * 2 to 8 bytes (after the k full words) come from one 8-byte load ending at the region's
-	 * end, shifted right past the bytes before them: the shift is a multiple of 16 bits, so
-	 * every 16-bit word keeps its place modulo 0xffff (2^16 is 1). The full words go in
-	 * unrolled chains of up to four, no loop up to 40 bytes. */
+	/* An even length of at least 8 (every UDP datagram of an even size, most ICMP): the tail
+	 * from one load (pe_csum_tail), the full words in unrolled chains of up to four, no loop
+	 * up to 40 bytes. */
 	if (PE_LIKELY(n >= 8 && !(n & 1))) {
 		uint32_t k = (n - 1) >> 3;
-		uint64_t t = pe_ld64(p + n - 8) >> ((0u - 8 * n) & 63);
+		uint64_t t = pe_csum_tail(p, n);
 
 		acc = pe_csum_add(acc, t);
 		for (; k > 4; k -= 4, p += 32)

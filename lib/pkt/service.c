@@ -329,8 +329,9 @@ static enum pe_drop service_one(const struct pe_pkt_cfg *cfg, uint8_t *frame, ui
 {
 	struct pe_fast fc;
 
-	pe_fast_init(&fc, cfg);
-	if (PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, fc.multi_ip, len)))
+	pe_fast_init(&fc, cfg, PE_PKT_ISA_BASE);
+	if (PE_LIKELY(*len >= 42) && PE_LIKELY(!pe_fast4_tmpl_bad(&fc, frame)) &&
+	    PE_LIKELY(pe_fast4(&fc, frame, *len, 0, fc.good, fc.multi_ip, PE_PKT_ISA_BASE, len)))
 		return PE_DROP_NONE;
 	return service_full(cfg, frame, len, 0, ts);
 }
@@ -340,34 +341,85 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 	return service_one(cfg, frame, len, PE_PKT_TS_NONE);
 }
 
-/* The burst loop, specialised: usual is a constant in each copy, and in the usual one (no
+/* The burst loop, specialised: usual and isa are constants in each copy. In the usual one (no
  * checksum flags from the port, verification on, one IPv4 address) the tests of the others fold
- * away. */
+ * away. isa picks the template test (TMPL_BAD): the AVX2 copies are functions compiled for AVX2
+ * and BMI2 as a whole (VEX memory operands, shrx), and a function with that target may only be
+ * inlined into one with the same, hence one macro for the loop of both (service_burst and
+ * service_burst_avx2). The verdicts are PE_DROP_NONE unless the full parse says otherwise. */
+#define PE_SERVICE_BURST(usual, isa, TMPL_BAD)                                                     \
+	do {                                                                                       \
+		struct pe_fast fc;                                                                 \
+                                                                                                   \
+		pe_fast_init(&fc, cfg, isa);                                                       \
+		for (unsigned i = 0; i < n; i++) /* vector stores, once */                         \
+			verdicts[i] = PE_DROP_NONE;                                                \
+		for (unsigned i = 0; i < n; i++) {                                                 \
+			unsigned h = usual || hw == NULL ? 0 : hw[i];                              \
+			uint8_t *f = frames[i];                                                    \
+			uint32_t len = lens[i];                                                    \
+                                                                                                   \
+			if (PE_UNLIKELY(len < 42) || PE_UNLIKELY(TMPL_BAD(&fc, f)) ||              \
+			    PE_UNLIKELY(!pe_fast4(&fc, f, len, h, usual ? 0 : fc.good,             \
+						  usual ? 0 : fc.multi_ip, isa, &lens[i])))        \
+				verdicts[i] = service_full(cfg, f, &lens[i], h, ts);               \
+		}                                                                                  \
+	} while (0)
+
 static inline __attribute__((always_inline)) void
 service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts, int usual)
 {
-	struct pe_fast fc;
-
-	pe_fast_init(&fc, cfg);
-	for (unsigned i = 0; i < n; i++) {
-		unsigned h = usual || hw == NULL ? 0 : hw[i];
-
-		if (PE_LIKELY(pe_fast4(&fc, frames[i], lens[i], h, usual ? 0 : fc.good,
-				       usual ? 0 : fc.multi_ip, &lens[i])))
-			verdicts[i] = PE_DROP_NONE;
-		else
-			verdicts[i] = service_full(cfg, frames[i], &lens[i], h, ts);
-	}
+	PE_SERVICE_BURST(usual, PE_PKT_ISA_BASE, pe_fast4_tmpl_bad);
 }
+
+#ifdef PE_FAST4_AVX2
+static inline PE_TARGET_AVX2 __attribute__((always_inline)) void
+service_burst_avx2(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
+		   const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts, int usual)
+{
+	PE_SERVICE_BURST(usual, PE_PKT_ISA_AVX2, pe_fast4_tmpl_bad_avx2);
+}
+#endif
+
+#define PE_BURST_ARGS                                                                              \
+	const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],                    \
+		const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts
+
+static void burst_usual(PE_BURST_ARGS)
+{
+	service_burst(cfg, frames, lens, NULL, verdicts, n, ts, 1);
+}
+
+static void burst_any(PE_BURST_ARGS)
+{
+	service_burst(cfg, frames, lens, hw, verdicts, n, ts, 0);
+}
+
+#ifdef PE_FAST4_AVX2
+static PE_TARGET_AVX2 void burst_usual_avx2(PE_BURST_ARGS)
+{
+	service_burst_avx2(cfg, frames, lens, NULL, verdicts, n, ts, 1);
+}
+
+static PE_TARGET_AVX2 void burst_any_avx2(PE_BURST_ARGS)
+{
+	service_burst_avx2(cfg, frames, lens, hw, verdicts, n, ts, 0);
+}
+#endif
 
 void pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 			     const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts)
 {
-	if (hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1)
-		service_burst(cfg, frames, lens, NULL, verdicts, n, ts, 1);
-	else
-		service_burst(cfg, frames, lens, hw, verdicts, n, ts, 0);
+	int usual = hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1;
+
+#ifdef PE_FAST4_AVX2
+	if (cfg->isa == PE_PKT_ISA_AVX2) {
+		(usual ? burst_usual_avx2 : burst_any_avx2)(cfg, frames, lens, hw, verdicts, n, ts);
+		return;
+	}
+#endif
+	(usual ? burst_usual : burst_any)(cfg, frames, lens, hw, verdicts, n, ts);
 }
 
 void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],

@@ -29,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SEL_PROMISC  8
 
 /* cfgs: exact-size buffers, no tailroom (ASan sees any access past the frame); grow: the same
- * with PE_PKT_MAX_GROWTH bytes of room behind frames of at most PE_PKT_GROW_MAX bytes. */
-static struct pe_pkt_cfg cfgs[16], grow[16];
+ * with PE_PKT_MAX_GROWTH bytes of room behind frames of at most PE_PKT_GROW_MAX bytes; base: cfgs
+ * with the baseline copy of pe_pkt_service_burst's loop forced (cfgs run the AVX2 one where the
+ * CPU has it), so that every service-mode input goes through both copies. */
+static struct pe_pkt_cfg cfgs[16], grow[16], base[16];
 
 static void cfgs_init(void)
 {
@@ -54,6 +56,8 @@ static void cfgs_init(void)
 		cfg->tailroom = 0;
 		grow[sel] = *cfg;
 		grow[sel].tailroom = PE_PKT_MAX_GROWTH;
+		base[sel] = *cfg;
+		base[sel].isa = PE_PKT_ISA_BASE;
 	}
 	done = 1;
 }
@@ -279,6 +283,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = (uint32_t)size - 1;
 	/* hw: the port's PE_CSUM_* bits (service mode) */
 	run_one(&cfgs[sel], data + 1, n, 0, (uint8_t)(data[0] >> 4));
+	if (cfgs[sel].mode == PE_MODE_SERVICE && cfgs[sel].isa != PE_PKT_ISA_BASE)
+		run_one(&base[sel], data + 1, n, 0, (uint8_t)(data[0] >> 4));
 	if (cfgs[sel].mode == PE_MODE_SERVICE && n <= PE_PKT_GROW_MAX)
 		run_one(&grow[sel], data + 1, n, PE_PKT_MAX_GROWTH, (uint8_t)(data[0] >> 4));
 	return 0;

@@ -3,7 +3,8 @@
  * callgrind. Not a test and not timed; see docs/packet-core.md for the command and the numbers.
  * Usage: pe_pkt_bench service|burst|l4|l2|none N   (burst: pe_pkt_service_burst)
  * PE_BENCH_ICMP=1: an ICMP echo request instead of UDP; PE_BENCH_NOCSUM=1: no verification;
- * PE_BENCH_HW=unknown|good: per-frame checksum flags for the burst mode (see below). */
+ * PE_BENCH_HW=unknown|good: per-frame checksum flags for the burst mode (see below);
+ * PE_BENCH_BASE=1: the baseline copy of the burst loop where the CPU would run the AVX2 one. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 	memcpy(pristine, req.b, sizeof(pristine));
 	if (getenv("PE_BENCH_NOCSUM"))
 		cfg.verify_csum = false;
+	if (getenv("PE_BENCH_BASE")) /* the baseline copy of the burst loop, not the AVX2 one */
+		cfg.isa = PE_PKT_ISA_BASE;
 	/* PE_BENCH_HW=unknown|good: burst mode passes per-frame checksum flags (as the DPDK loop
 	 * does when the port reported any): none known, or both checksums verified by the port. */
 	hw_flags = getenv("PE_BENCH_HW");

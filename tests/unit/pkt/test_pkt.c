@@ -122,8 +122,9 @@ static void test_golden_table_sane(void **state)
 	free(g);
 }
 
-/* All service-mode golden cases in one pe_pkt_service_burst call: the same verdicts and bytes
- * as one by one (the cases share one configuration when their udp_ports and promisc agree). */
+/* All service-mode golden cases in one pe_pkt_service_burst call, in each copy of its loop: the
+ * same verdicts and bytes as one by one (the cases share one configuration when their udp_ports
+ * and promisc agree). */
 static void test_golden_burst(void **state)
 {
 	struct pe_golden *g = calloc(pe_golden_count, sizeof(*g));
@@ -145,14 +146,25 @@ static void test_golden_burst(void **state)
 		idx[n++] = i;
 	}
 	assert_true(n > 100);
-	pe_pkt_service_burst(&g[0].cfg, frames, lens, NULL, verdicts, n);
-	for (unsigned k = 0; k < n; k++) {
-		if (verdicts[k] != g[k].expect)
-			fail_msg("%s: %s, expected %s", pe_golden_cases[idx[k]].name,
-				 pe_drop_name(verdicts[k]), pe_drop_name(g[k].expect));
-		if (verdicts[k] == PE_DROP_NONE) {
-			assert_int_equal(lens[k], g[k].rep.len);
-			assert_memory_equal(frames[k], g[k].rep.b, lens[k]);
+	/* the copy this CPU runs (pe_pkt_cfg_init's choice), then the baseline one */
+	for (int round = 0; round < 2; round++) {
+		for (unsigned k = 0; k < n && round; k++) {
+			/* frames[k] points into g[k].req: made again */
+			pe_golden_make(&pe_golden_cases[idx[k]], NULL, &g[k]);
+			lens[k] = g[k].req.len;
+		}
+		if (round)
+			g[0].cfg.isa = PE_PKT_ISA_BASE;
+		pe_pkt_service_burst(&g[0].cfg, frames, lens, NULL, verdicts, n);
+		for (unsigned k = 0; k < n; k++) {
+			if (verdicts[k] != g[k].expect)
+				fail_msg("%s (isa %d): %s, expected %s",
+					 pe_golden_cases[idx[k]].name, g[0].cfg.isa,
+					 pe_drop_name(verdicts[k]), pe_drop_name(g[k].expect));
+			if (verdicts[k] == PE_DROP_NONE) {
+				assert_int_equal(lens[k], g[k].rep.len);
+				assert_memory_equal(frames[k], g[k].rep.b, lens[k]);
+			}
 		}
 	}
 	free(idx);
@@ -466,8 +478,9 @@ static void test_verify_off(void **state)
 /* The fast path patches the IPv4 header checksum for the fresh TTL by its own arithmetic (the
  * residue of HC + TTL - TTL' modulo 0xffff, with a rarely taken branch when that leaves
  * 0..0xfffe): every request TTL, header checksums at the edges and spread over the range, and
- * three reply TTLs, against the full parse's RFC 1624 update. Verification is off so that any
- * checksum gets to the patch. */
+ * three reply TTLs, against the full parse's RFC 1624 update, through pe_pkt_service and each
+ * copy of pe_pkt_service_burst's loop. Verification is off so that any checksum gets to the
+ * patch. */
 static void test_ttl_patch_every_value(void **state)
 {
 	static const char *const names[] = {"udp4_echo", "icmp4_echo"};
@@ -477,6 +490,7 @@ static void test_ttl_patch_every_value(void **state)
 	for (unsigned c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
 		struct pe_golden *g = golden(names[c]);
 		uint32_t l3 = g->req.l3;
+		uint8_t isa_max = g->cfg.isa; /* the AVX2 copy too where the CPU has it */
 
 		g->cfg.verify_csum = false;
 		for (unsigned k = 0; k < sizeof(ttls); k++) {
@@ -484,7 +498,7 @@ static void test_ttl_patch_every_value(void **state)
 			for (unsigned ttl = 0; ttl < 256; ttl++) {
 				for (uint32_t hc = 0; hc <= 0xffff;
 				     hc += hc < 4 || hc > 0xfffa ? 1 : 251) {
-					uint8_t a[PE_TF_MAX], b[PE_TF_MAX];
+					uint8_t a[PE_TF_MAX], b[PE_TF_MAX], r[PE_TF_MAX];
 					uint32_t la = g->req.len, lb = g->req.len;
 
 					memcpy(a, g->req.b, g->req.len);
@@ -492,12 +506,27 @@ static void test_ttl_patch_every_value(void **state)
 					a[l3 + 10] = (uint8_t)(hc >> 8);
 					a[l3 + 11] = (uint8_t)hc;
 					memcpy(b, a, g->req.len);
+					memcpy(r, a, g->req.len);
 					assert_verdict(pe_pkt_service(&g->cfg, a, &la),
 						       PE_DROP_NONE);
 					assert_verdict(pkt_service_full(&g->cfg, b, &lb, 0),
 						       PE_DROP_NONE);
 					assert_int_equal(la, lb);
 					assert_memory_equal(a, b, la);
+					/* both copies of the burst loop */
+					for (uint8_t isa = 0; isa <= isa_max; isa++) {
+						uint8_t *fr = a;
+						enum pe_drop d;
+
+						memcpy(a, r, g->req.len);
+						la = g->req.len;
+						g->cfg.isa = isa;
+						pe_pkt_service_burst(&g->cfg, &fr, &la, NULL, &d,
+								     1);
+						assert_verdict(d, PE_DROP_NONE);
+						assert_int_equal(la, lb);
+						assert_memory_equal(a, b, la);
+					}
 				}
 			}
 		}
@@ -775,6 +804,107 @@ static void test_property(void **state)
 	free(all);
 }
 
+/* Both copies of pe_pkt_service_burst's loop (PE_PKT_ISA_BASE and, where the CPU has it, the
+ * AVX2 one), each with its usual loop (hw NULL, one address, verification on) and the general
+ * one (flags, two addresses, verification off), against the full parse alone: the same verdict
+ * and bytes for every frame. The frames are the benchmarks' 64-byte requests and golden requests
+ * with bits flipped in their first 64 bytes (the fast path's headers), checksums fixed most of
+ * the time so that the flips get past them, some cut or padded, each in a buffer of exactly its
+ * size (ASan sees any read beyond it). Fails if the copies differ from the full parse. */
+static void test_burst_copies(void **state)
+{
+	enum { B = 32, ROUNDS = 3000 };
+	static struct pe_pkt_cfg cfgs[2];
+	struct pe_golden *all = calloc(pe_golden_count, sizeof(*all));
+	struct pe_tf *t = malloc(sizeof(*t));
+	uint8_t *frames[B], *full = malloc(PE_TF_MAX + 8), hw[B];
+	uint8_t *req[B];
+	uint32_t lens[B], n[B];
+	enum pe_drop verdicts[B];
+	unsigned replies[2] = {0, 0};
+	int isas = 1;
+
+	(void)state;
+	assert_true(all && t && full);
+	for (unsigned i = 0; i < pe_golden_count; i++)
+		pe_golden_make(&pe_golden_cases[i], NULL, &all[i]);
+	pe_golden_cfg(pe_golden_find("udp4_echo"), NULL, &cfgs[0]);
+	cfgs[0].tailroom = 0; /* exact-size buffers: no room for an NA to grow into */
+	cfgs[1] = cfgs[0];
+	assert_int_equal(pe_pkt_cfg_add_ip(&cfgs[1], "203.0.113.9/29"), 0);
+	assert_int_equal(pe_pkt_cfg_set_ports(cfgs[1].echo_ports, "7,1000-1010"), 0);
+#ifdef PE_FAST4_AVX2
+	if (cfgs[0].isa == PE_PKT_ISA_AVX2)
+		isas = 2;
+	else
+		print_message("no AVX2 here: the baseline copy alone\n");
+#endif
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		struct pe_pkt_cfg *cfg = &cfgs[r % 2];
+		int with_hw = r % 4 >= 2;
+
+		cfg->verify_csum = r % 2 == 0 || rnd() % 4 != 0;
+		for (unsigned i = 0; i < B; i++) {
+			uint32_t len;
+
+			if (rnd() % 2) {
+				pe_tf_bench_frame(t, cfg->mac, rnd() % 64,
+						  rnd() % 4 ? IPPROTO_UDP : IPPROTO_ICMP);
+			} else {
+				*t = all[rnd() % pe_golden_count].req;
+			}
+			len = t->len;
+			for (unsigned k = rnd() % 3; k > 0; k--) /* flips in the headers */
+				t->b[rnd() % (len < 64 ? len : 64)] ^= (uint8_t)(1u << (rnd() % 8));
+			if (t->l3end && rnd() % 4)
+				pe_tf_fix_csums(t);
+			if (len > 14 && rnd() % 8 == 0) /* cut */
+				len = 14 + rnd() % (len - 13);
+			else if (rnd() % 8 == 0 && len + 8 <= PE_TF_MAX) /* Ethernet padding */
+				len += rnd() % 9;
+			req[i] = malloc(len);
+			frames[i] = malloc(len);
+			assert_true(req[i] && frames[i]);
+			memcpy(req[i], t->b, len);
+			n[i] = len;
+			hw[i] = with_hw ? (uint8_t)(rnd() % 16) : 0;
+		}
+		for (int isa = 0; isa < isas; isa++) {
+			cfg->isa = (uint8_t)isa;
+			for (unsigned i = 0; i < B; i++) {
+				memcpy(frames[i], req[i], n[i]);
+				lens[i] = n[i];
+			}
+			pe_pkt_service_burst(cfg, frames, lens, with_hw ? hw : NULL, verdicts, B);
+			for (unsigned i = 0; i < B; i++) {
+				uint32_t flen = n[i];
+
+				memcpy(full, req[i], n[i]);
+				if (pkt_service_full(cfg, full, &flen, with_hw ? hw[i] : 0) !=
+					    verdicts[i] ||
+				    (verdicts[i] == PE_DROP_NONE &&
+				     (flen != lens[i] || memcmp(full, frames[i], flen) != 0)))
+					fail_msg(
+						"round %u frame %u, isa %d: burst %s, full parse %s",
+						r, i, isa, pe_drop_name(verdicts[i]),
+						pe_drop_name(
+							pkt_service_full(cfg, full, &flen, 0)));
+				replies[isa] += verdicts[i] == PE_DROP_NONE;
+			}
+		}
+		for (unsigned i = 0; i < B; i++) {
+			free(req[i]);
+			free(frames[i]);
+		}
+	}
+	for (int isa = 0; isa < isas; isa++)
+		assert_true(replies[isa] > ROUNDS * B / 8); /* the fast path did run */
+	cfgs[0].isa = cfgs[1].isa = 0;
+	free(full);
+	free(t);
+	free(all);
+}
+
 /* The time the caller passes lands in IPv4 Timestamp options (the golden cases have the
  * PE_PKT_TS_NONE of the calls without one): milliseconds since midnight UT, big-endian, through
  * the single-frame and the burst entry points; the header checksum stays right. */
@@ -843,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_l4_fragment),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_burst_copies),
 		cmocka_unit_test(test_timestamp_time),
 	};
 	struct CMUnitTest *gold = calloc(pe_golden_count, sizeof(*gold));
