@@ -185,23 +185,69 @@ static __rte_always_inline void echo_one(const struct pe_dpdk_rxq *q, struct rte
 	}
 }
 
-/* Echo pkts[0..nb) in place; replies are compacted to the front of pkts, dropped frames go to
- * drop[]. With prefetch on, the frame PE_PREFETCH_AHEAD places ahead is prefetched (split loop:
- * no test per frame); vdevs have just written the frame, so there it is off (port.c). */
-static __rte_always_inline void echo_burst(const struct pe_dpdk_rxq *q, struct rte_mbuf **pkts,
-					   unsigned nb, struct rte_mbuf **drop, struct burst_out *o,
-					   enum pe_pkt_mode mode)
+/* l2 and l4 over a burst. They never change a frame's length and drop only runts (before
+ * touching them), so the usual frame (one segment, no tags stripped) costs its echo, one byte
+ * count (rx = tx) and the loop: no compaction while every frame so far is a reply, no ol_flags
+ * store where there is nothing to clear, the loop test once per PE_SWAP_UNROLL frames. */
+#define PE_SWAP_UNROLL 4 /* and the pragma below */
+
+/* One usual frame echoed (true), or false, m untouched: chained, stripped tags, or a runt. */
+static __rte_always_inline bool swap_usual(const struct pe_dpdk_rxq *q, struct rte_mbuf *m,
+					   uint64_t *bytes, enum pe_pkt_mode mode)
+{
+	uint64_t f = m->ol_flags;
+	uint32_t len = m->data_len;
+
+	if (unlikely(m->nb_segs != 1))
+		return false;
+	if (unlikely(f & ~PE_KEEP_FLAGS)) {
+		if (f & PE_RX_STRIPPED)
+			return false;
+		m->ol_flags = f & PE_KEEP_FLAGS;
+	}
+	if (unlikely(echo_frame(q, rte_pktmbuf_mtod(m, uint8_t *), &len, mode) != PE_DROP_NONE))
+		return false; /* a runt, untouched */
+	*bytes += m->data_len;
+	return true;
+}
+
+/* The first frame that is not usual hands the rest of the burst to the per-frame path
+ * (echo_one: replies compacted to the front of pkts, dropped frames to drop[]). With prefetch
+ * on, the frame PE_PREFETCH_AHEAD places ahead is prefetched; vdevs have just written the
+ * frame, so there it is off (port.c). */
+static __rte_always_inline void echo_burst_swap(const struct pe_dpdk_rxq *q, struct rte_mbuf **pkts,
+						unsigned nb, struct rte_mbuf **drop,
+						struct burst_out *o, enum pe_pkt_mode mode,
+						bool prefetch)
 {
 	unsigned i = 0;
+	uint64_t bytes = 0;
 
-	if (q->prefetch) {
+	if (prefetch)
 		for (unsigned k = 0; k < nb && k < PE_PREFETCH_AHEAD; k++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
-		for (; i + PE_PREFETCH_AHEAD < nb; i++) {
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PE_PREFETCH_AHEAD], void *));
-			echo_one(q, pkts[i], pkts, drop, o, mode);
+	for (; i + PE_SWAP_UNROLL <= nb; i += PE_SWAP_UNROLL) {
+#pragma GCC unroll 4
+		for (unsigned k = 0; k < PE_SWAP_UNROLL; k++) {
+			if (prefetch && i + k + PE_PREFETCH_AHEAD < nb)
+				rte_prefetch0(
+					rte_pktmbuf_mtod(pkts[i + k + PE_PREFETCH_AHEAD], void *));
+			if (unlikely(!swap_usual(q, pkts[i + k], &bytes, mode))) {
+				i += k;
+				goto rest;
+			}
 		}
 	}
+	for (; i < nb; i++) {
+		if (prefetch && i + PE_PREFETCH_AHEAD < nb)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PE_PREFETCH_AHEAD], void *));
+		if (unlikely(!swap_usual(q, pkts[i], &bytes, mode)))
+			break;
+	}
+rest:
+	o->n_tx = i;
+	o->rx_bytes = bytes;
+	o->tx_bytes = bytes;
 	for (; i < nb; i++)
 		echo_one(q, pkts[i], pkts, drop, o, mode);
 }
@@ -231,7 +277,8 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 			rte_prefetch0(frames[i]);
 	}
 	if (unlikely(rare | (flags & PE_RX_STRIPPED))) {
-		echo_burst(q, pkts, nb, drop, o, PE_MODE_SERVICE);
+		for (unsigned i = 0; i < nb; i++) /* prefetched above */
+			echo_one(q, pkts[i], pkts, drop, o, PE_MODE_SERVICE);
 		return;
 	}
 	/* The PMD's checksum verdicts, when it gave any in this burst (not vdevs, nor ports
@@ -302,8 +349,10 @@ static __rte_always_inline void poll_queue(const struct pe_dpdk_rxq *q, uint16_t
 	pe_stats_begin(st);
 	if (mode == PE_MODE_SERVICE)
 		echo_burst_service(q, pkts, nb, drop, &o);
+	else if (q->prefetch)
+		echo_burst_swap(q, pkts, nb, drop, &o, mode, true);
 	else
-		echo_burst(q, pkts, nb, drop, &o, mode);
+		echo_burst_swap(q, pkts, nb, drop, &o, mode, false);
 	if (mode == PE_MODE_SERVICE && q->rl != NULL && o.n_tx > 0)
 		limit_replies(q, pkts, drop, &o);
 	if (likely(o.n_tx > 0))
