@@ -39,11 +39,9 @@ struct pe_fast {
 			     * itself when the prefix has none) */
 	const struct pe_pkt_cfg *cfg;
 	/* Frame bytes 6-13 (source MAC and the EtherType 0x0800 the template test checked) as a
-	 * little-endian integer: eth_ours when the source MAC is ours, eth_zero when it is zero;
-	 * eth_reply turns them into reply bytes 0-7 (the source MAC, then our MAC's first two) by
-	 * one XOR. */
-	uint64_t eth_ours, eth_zero, eth_reply;
-	uint32_t mac_w8;   /* reply bytes 8-11 (our MAC's last four) */
+	 * little-endian integer: eth_ours when the source MAC is ours (and then the reply's bytes
+	 * 6-13), eth_zero when it is zero. */
+	uint64_t eth_ours, eth_zero;
 	int multi_ip;	   /* not exactly one IPv4 address: the vector test left them out */
 	unsigned good;	   /* PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD when verification is off */
 	uint32_t ttl;	   /* the reply's TTL */
@@ -86,8 +84,6 @@ static inline void pe_fast_init(struct pe_fast *fc, const struct pe_pkt_cfg *cfg
 	mac = pe_ld32(cfg->mac) | (uint64_t)pe_ld16(cfg->mac + 4) << 32;
 	fc->eth_zero = (uint64_t)PE_BE16(0x0800) << 48;
 	fc->eth_ours = mac | fc->eth_zero;
-	fc->eth_reply = fc->eth_zero ^ mac << 48;
-	fc->mac_w8 = (uint32_t)(mac >> 16);
 	fc->multi_ip = !one;
 	fc->good = cfg->verify_csum ? 0 : PE_CSUM_IP_GOOD | PE_CSUM_L4_GOOD;
 	fc->ttl = cfg->ttl;
@@ -185,10 +181,10 @@ static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
 /* Out of line, so that the loop keeps no registers for the rare cases: the sum of any other
  * length, and the lookup of a new destination port (remembered in fc->dport_ok when it is an
  * echo port; wire order). */
-static __attribute__((noinline, cold)) uint64_t pe_fast4_sum_any(const uint8_t *p, uint32_t n,
-								 uint64_t acc)
+static __attribute__((noinline, cold)) uint64_t pe_fast4_sum_any(const uint8_t *f, uint32_t off,
+								 size_t end, uint64_t acc)
 {
-	return pe_csum_words(p, n, acc);
+	return pe_csum_words(f + off, (uint32_t)end - off, acc);
 }
 
 static __attribute__((noinline, cold)) int pe_fast4_dport_new(struct pe_fast *fc, uint32_t dport)
@@ -204,15 +200,15 @@ static __attribute__((noinline, cold)) int pe_fast4_dport_new(struct pe_fast *fc
  * or 4) full words (8k + 2 <= n <= 8k + 8), the tail (pe_csum_tail's load and shift, addressed
  * from the frame: fewer registers) and the words go in one chain, without the general code's
  * dispatch on the length. */
-static inline uint64_t pe_fast4_sum(const uint8_t *f, uint32_t off, uint32_t end, uint64_t acc,
+static inline uint64_t pe_fast4_sum(const uint8_t *f, uint32_t off, size_t end, uint64_t acc,
 				    unsigned k)
 {
-	uint32_t n = end - off;
+	uint32_t n = (uint32_t)end - off;
 
 	if (PE_LIKELY(((n - 8 * k - 2) & ~6u) == 0))
-		return pe_csum_add_words_t(acc, pe_ld64(f + end - 8) >> ((8 * off - 8 * end) & 63),
+		return pe_csum_add_words_t(acc, pe_ld64(f + end - 8) >> ((0u - 8 * n) & 63),
 					   f + off, k);
-	return pe_fast4_sum_any(f + off, n, acc);
+	return pe_fast4_sum_any(f, off, end, acc);
 }
 
 /* ICMP: an echo request with a right checksum becomes the echo reply. */
@@ -298,8 +294,8 @@ static inline __attribute__((always_inline)) int pe_fast4(struct pe_fast *fc, ui
 	}
 	/* The reply: MACs (ours as the source), addresses, a fresh TTL with the checksum patched.
 	 */
-	pe_st64(f, smac ^ fc->eth_reply);
-	pe_st32(f + 8, fc->mac_w8);
+	pe_st64(f, smac); /* bytes 0-5: the source MAC (6-7 overwritten next) */
+	pe_st64(f + 6, fc->eth_ours);
 	pe_pkt_swap_4x2(f + 26);
 	pe_fast4_ttl(fc, f + 14);
 	*len = 14 + tot;
