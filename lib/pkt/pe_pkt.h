@@ -158,12 +158,16 @@ enum {
 };
 /* Service mode over a burst: exactly pe_pkt_service on each frames[i] (lens[i] in: the frame's
  * length, out: the reply's), verdicts[i] its verdict; the per-call setup is paid once per burst.
- * hw[i]: PE_CSUM_* bits of frames[i]; hw NULL: nothing known (every checksum verified). */
-void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n);
+ * hw[i]: PE_CSUM_* bits of frames[i]; hw NULL: nothing known (every checksum verified).
+ * Returns how many frames took the full parse; 0 means every verdict is PE_DROP_NONE and no
+ * reply is longer than its request (a caller's per-burst fast case). */
+unsigned pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[],
+			      uint32_t lens[], const uint8_t hw[], enum pe_drop verdicts[],
+			      unsigned n);
 /* The same with the time of IPv4 Timestamp options (pe_pkt_echo_at). */
-void pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			     const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts);
+unsigned pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[],
+				 uint32_t lens[], const uint8_t hw[], enum pe_drop verdicts[],
+				 unsigned n, uint32_t ts);
 
 /* Source-address policy shared with the socket fallback: true when addr may receive a reply
  * (a unicast host address that is not zero, loopback, multicast, class E, limited broadcast, a

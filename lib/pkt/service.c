@@ -346,10 +346,12 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
  * away. isa picks the template test (TMPL_BAD): the AVX2 copies are functions compiled for AVX2
  * and BMI2 as a whole (VEX memory operands, shrx), and a function with that target may only be
  * inlined into one with the same, hence one macro for the loop of both (service_burst and
- * service_burst_avx2). The verdicts are PE_DROP_NONE unless the full parse says otherwise. */
+ * service_burst_avx2). The verdicts are PE_DROP_NONE unless the full parse says otherwise;
+ * full counts the frames that took it (the return value). */
 #define PE_SERVICE_BURST(usual, isa, TMPL_BAD)                                                     \
 	do {                                                                                       \
 		struct pe_fast fc;                                                                 \
+		unsigned full = 0;                                                                 \
                                                                                                    \
 		pe_fast_init(&fc, cfg, isa);                                                       \
 		for (unsigned i = 0; i < n; i++) /* vector stores, once */                         \
@@ -362,11 +364,12 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 			if (PE_UNLIKELY(len < 42) || PE_UNLIKELY(TMPL_BAD(&fc, f)) ||              \
 			    PE_UNLIKELY(!pe_fast4(&fc, f, len, h, usual ? 0 : fc.good,             \
 						  usual ? 0 : fc.multi_ip, isa, &lens[i])))        \
-				verdicts[i] = service_full(cfg, f, &lens[i], h, ts);               \
+				verdicts[i] = service_full(cfg, f, &lens[i], h, ts), full++;       \
 		}                                                                                  \
+		return full;                                                                       \
 	} while (0)
 
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) unsigned
 service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 	      const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts, int usual)
 {
@@ -374,7 +377,7 @@ service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t le
 }
 
 #ifdef PE_FAST4_AVX2
-static inline PE_TARGET_AVX2 __attribute__((always_inline)) void
+static inline PE_TARGET_AVX2 __attribute__((always_inline)) unsigned
 service_burst_avx2(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
 		   const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts, int usual)
 {
@@ -386,46 +389,47 @@ service_burst_avx2(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32
 	const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],                    \
 		const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts
 
-static void burst_usual(PE_BURST_ARGS)
+static unsigned burst_usual(PE_BURST_ARGS)
 {
-	service_burst(cfg, frames, lens, NULL, verdicts, n, ts, 1);
+	return service_burst(cfg, frames, lens, NULL, verdicts, n, ts, 1);
 }
 
-static void burst_any(PE_BURST_ARGS)
+static unsigned burst_any(PE_BURST_ARGS)
 {
-	service_burst(cfg, frames, lens, hw, verdicts, n, ts, 0);
+	return service_burst(cfg, frames, lens, hw, verdicts, n, ts, 0);
 }
 
 #ifdef PE_FAST4_AVX2
-static PE_TARGET_AVX2 void burst_usual_avx2(PE_BURST_ARGS)
+static PE_TARGET_AVX2 unsigned burst_usual_avx2(PE_BURST_ARGS)
 {
-	service_burst_avx2(cfg, frames, lens, NULL, verdicts, n, ts, 1);
+	return service_burst_avx2(cfg, frames, lens, NULL, verdicts, n, ts, 1);
 }
 
-static PE_TARGET_AVX2 void burst_any_avx2(PE_BURST_ARGS)
+static PE_TARGET_AVX2 unsigned burst_any_avx2(PE_BURST_ARGS)
 {
-	service_burst_avx2(cfg, frames, lens, hw, verdicts, n, ts, 0);
+	return service_burst_avx2(cfg, frames, lens, hw, verdicts, n, ts, 0);
 }
 #endif
 
-void pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			     const uint8_t hw[], enum pe_drop verdicts[], unsigned n, uint32_t ts)
+unsigned pe_pkt_service_burst_at(const struct pe_pkt_cfg *cfg, uint8_t *const frames[],
+				 uint32_t lens[], const uint8_t hw[], enum pe_drop verdicts[],
+				 unsigned n, uint32_t ts)
 {
 	int usual = hw == NULL && cfg->verify_csum && cfg->n_ip4 == 1;
 
 #ifdef PE_FAST4_AVX2
-	if (cfg->isa == PE_PKT_ISA_AVX2) {
-		(usual ? burst_usual_avx2 : burst_any_avx2)(cfg, frames, lens, hw, verdicts, n, ts);
-		return;
-	}
+	if (cfg->isa == PE_PKT_ISA_AVX2)
+		return (usual ? burst_usual_avx2 : burst_any_avx2)(cfg, frames, lens, hw, verdicts,
+								   n, ts);
 #endif
-	(usual ? burst_usual : burst_any)(cfg, frames, lens, hw, verdicts, n, ts);
+	return (usual ? burst_usual : burst_any)(cfg, frames, lens, hw, verdicts, n, ts);
 }
 
-void pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[], uint32_t lens[],
-			  const uint8_t hw[], enum pe_drop verdicts[], unsigned n)
+unsigned pe_pkt_service_burst(const struct pe_pkt_cfg *cfg, uint8_t *const frames[],
+			      uint32_t lens[], const uint8_t hw[], enum pe_drop verdicts[],
+			      unsigned n)
 {
-	pe_pkt_service_burst_at(cfg, frames, lens, hw, verdicts, n, PE_PKT_TS_NONE);
+	return pe_pkt_service_burst_at(cfg, frames, lens, hw, verdicts, n, PE_PKT_TS_NONE);
 }
 
 enum pe_drop pe_pkt_echo(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32_t *len)

@@ -155,8 +155,11 @@ static void test_golden_burst(void **state)
 		}
 		if (round)
 			g[0].cfg.isa = PE_PKT_ISA_BASE;
-		pe_pkt_service_burst(&g[0].cfg, frames, lens, NULL, verdicts, n);
+		unsigned parsed = pe_pkt_service_burst(&g[0].cfg, frames, lens, NULL, verdicts, n);
+		unsigned odd = 0; /* drops and longer replies (NA): the full parse's alone */
+
 		for (unsigned k = 0; k < n; k++) {
+			odd += verdicts[k] != PE_DROP_NONE || lens[k] > g[k].req.len;
 			if (verdicts[k] != g[k].expect)
 				fail_msg("%s (isa %d): %s, expected %s",
 					 pe_golden_cases[idx[k]].name, g[0].cfg.isa,
@@ -166,6 +169,7 @@ static void test_golden_burst(void **state)
 				assert_memory_equal(frames[k], g[k].rep.b, lens[k]);
 			}
 		}
+		assert_true(odd > 0 && odd <= parsed);
 	}
 	free(idx);
 	free(verdicts);
@@ -875,9 +879,14 @@ static void test_burst_copies(void **state)
 				memcpy(frames[i], req[i], n[i]);
 				lens[i] = n[i];
 			}
-			pe_pkt_service_burst(cfg, frames, lens, with_hw ? hw : NULL, verdicts, B);
+			unsigned parsed = pe_pkt_service_burst(cfg, frames, lens,
+							       with_hw ? hw : NULL, verdicts, B);
+			unsigned odd = 0; /* drops and longer replies: the full parse's alone */
+
 			for (unsigned i = 0; i < B; i++) {
 				uint32_t flen = n[i];
+
+				odd += verdicts[i] != PE_DROP_NONE || lens[i] > n[i];
 
 				memcpy(full, req[i], n[i]);
 				if (pkt_service_full(cfg, full, &flen, with_hw ? hw[i] : 0) !=
@@ -891,6 +900,9 @@ static void test_burst_copies(void **state)
 							pkt_service_full(cfg, full, &flen, 0)));
 				replies[isa] += verdicts[i] == PE_DROP_NONE;
 			}
+			if (odd > parsed)
+				fail_msg("round %u, isa %d: %u drops, %u full parses returned", r,
+					 isa, odd, parsed);
 		}
 		for (unsigned i = 0; i < B; i++) {
 			free(req[i]);
