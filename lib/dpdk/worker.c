@@ -252,10 +252,31 @@ rest:
 		echo_one(q, pkts[i], pkts, drop, o, mode);
 }
 
+/* Every frame of the burst is a reply of lens[i] bytes: written back, the bytes returned. */
+static __rte_always_inline uint64_t replies_out(struct rte_mbuf **pkts, const uint32_t *lens,
+						unsigned nb, bool clear_flags)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned i = 0; i < nb; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = lens[i];
+
+		if (clear_flags)
+			m->ol_flags &= PE_KEEP_FLAGS;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		bytes += len;
+	}
+	return bytes;
+}
+
 /* Service mode over a whole burst: pe_pkt_service_burst prepares the configuration once per
  * burst instead of once per frame, and learns what the PMD's checksum offload found. A burst
  * holding a rare frame (chained, or with tags the PMD stripped) takes the per-frame path instead
- * (which verifies every checksum in software); nothing has been touched yet at that point. */
+ * (which verifies every checksum in software); nothing has been touched yet at that point.
+ * When no frame took the packet core's full parse (its return value), every frame is a reply no
+ * longer than its request: the mbufs are written back without a test per frame. */
 static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 						   struct rte_mbuf **pkts, unsigned nb,
 						   struct rte_mbuf **drop, struct burst_out *o)
@@ -264,36 +285,48 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 	uint32_t lens[PE_DPDK_MAX_BURST];
 	uint8_t hw[PE_DPDK_MAX_BURST];
 	enum pe_drop v[PE_DPDK_MAX_BURST];
-	uint64_t rare = 0, flags = 0;
+	uint64_t flags = 0, rx_bytes = 0;
+	uint16_t segs_or = 0, segs_and = 1; /* every frame one segment: both stay 1 */
+	unsigned full;
 
 	for (unsigned i = 0; i < nb; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
-		rare |= m->nb_segs != 1;
+		segs_or |= m->nb_segs;
+		segs_and &= m->nb_segs;
 		flags |= m->ol_flags;
 		frames[i] = rte_pktmbuf_mtod(m, uint8_t *);
 		lens[i] = m->data_len;
+		rx_bytes += m->data_len;
 		if (q->prefetch)
 			rte_prefetch0(frames[i]);
 	}
-	if (unlikely(rare | (flags & PE_RX_STRIPPED))) {
+	if (unlikely((segs_or ^ 1) | (segs_and ^ 1) | (flags & PE_RX_STRIPPED))) {
 		for (unsigned i = 0; i < nb; i++) /* prefetched above */
 			echo_one(q, pkts[i], pkts, drop, o, PE_MODE_SERVICE);
 		return;
 	}
+	o->rx_bytes = rx_bytes;
 	/* The PMD's checksum verdicts, when it gave any in this burst (not vdevs, nor ports
 	 * without RX checksum offload: they pay one OR per frame for this). */
 	if (flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK)) {
 		for (unsigned i = 0; i < nb; i++)
 			hw[i] = csum_hw(pkts[i]->ol_flags);
-		pe_pkt_service_burst_at(q->cfg, frames, lens, hw, v, nb, lcore_ts);
+		full = pe_pkt_service_burst_at(q->cfg, frames, lens, hw, v, nb, lcore_ts);
 	} else {
-		pe_pkt_service_burst_at(q->cfg, frames, lens, NULL, v, nb, lcore_ts);
+		full = pe_pkt_service_burst_at(q->cfg, frames, lens, NULL, v, nb, lcore_ts);
+	}
+	if (likely(full == 0)) {
+		if (flags & ~PE_KEEP_FLAGS)
+			o->tx_bytes = replies_out(pkts, lens, nb, true);
+		else /* no flag to clear in this burst (vdevs) */
+			o->tx_bytes = replies_out(pkts, lens, nb, false);
+		o->n_tx = nb;
+		return;
 	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		o->rx_bytes += m->data_len;
 		if (unlikely(lens[i] > m->data_len) && v[i] == PE_DROP_NONE &&
 		    !reply_grows(m, lens[i]))
 			v[i] = PE_DROP_TAILROOM;
