@@ -258,6 +258,7 @@ static __rte_always_inline uint64_t replies_out(struct rte_mbuf **pkts, const ui
 {
 	uint64_t bytes = 0;
 
+#pragma GCC unroll 4
 	for (unsigned i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = lens[i];
@@ -289,6 +290,7 @@ static __rte_always_inline void echo_burst_service(const struct pe_dpdk_rxq *q,
 	uint16_t segs_or = 0, segs_and = 1; /* every frame one segment: both stay 1 */
 	unsigned full;
 
+#pragma GCC unroll 4
 	for (unsigned i = 0; i < nb; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
