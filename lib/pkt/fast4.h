@@ -182,9 +182,9 @@ static inline int pe_fast4_csum_ok(const struct pe_fast *fc, uint64_t acc)
  * length, and the lookup of a new destination port (remembered in fc->dport_ok when it is an
  * echo port; wire order). */
 static __attribute__((noinline, cold)) uint64_t pe_fast4_sum_any(const uint8_t *f, uint32_t off,
-								 size_t end, uint64_t acc)
+								 uint32_t end, uint64_t acc)
 {
-	return pe_csum_words(f + off, (uint32_t)end - off, acc);
+	return pe_csum_words(f + off, end - off, acc);
 }
 
 static __attribute__((noinline, cold)) int pe_fast4_dport_new(struct pe_fast *fc, uint32_t dport)
@@ -200,10 +200,10 @@ static __attribute__((noinline, cold)) int pe_fast4_dport_new(struct pe_fast *fc
  * or 4) full words (8k + 2 <= n <= 8k + 8), the tail (pe_csum_tail's load and shift, addressed
  * from the frame: fewer registers) and the words go in one chain, without the general code's
  * dispatch on the length. */
-static inline uint64_t pe_fast4_sum(const uint8_t *f, uint32_t off, size_t end, uint64_t acc,
+static inline uint64_t pe_fast4_sum(const uint8_t *f, uint32_t off, uint32_t end, uint64_t acc,
 				    unsigned k)
 {
-	uint32_t n = (uint32_t)end - off;
+	uint32_t n = end - off;
 
 	if (PE_LIKELY(((n - 8 * k - 2) & ~6u) == 0))
 		return pe_csum_add_words_t(acc, pe_ld64(f + end - 8) >> ((0u - 8 * n) & 63),

@@ -356,7 +356,7 @@ enum pe_drop pe_pkt_service(const struct pe_pkt_cfg *cfg, uint8_t *frame, uint32
 		pe_fast_init(&fc, cfg, isa);                                                       \
 		for (unsigned i = 0; i < n; i++) /* vector stores, once */                         \
 			verdicts[i] = PE_DROP_NONE;                                                \
-		for (unsigned i = 0; i < n; i++) {                                                 \
+		for (size_t i = 0; i < n; i++) {                                                   \
 			unsigned h = usual || hw == NULL ? 0 : hw[i];                              \
 			uint8_t *f = frames[i];                                                    \
 			uint32_t len = lens[i];                                                    \
