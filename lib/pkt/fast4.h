@@ -221,7 +221,7 @@ static inline int pe_fast4_icmp(const struct pe_fast *fc, uint8_t *f, uint32_t t
 	/* nz: the type 8 just checked is in the sum */
 	if (need && PE_UNLIKELY(!pe_fast4_csum_ok(fc, pe_fast4_sum(f, 34, 14 + tot, 0, 3))))
 		return 0;
-	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
+	pe_icmp4_to_reply(ic);
 	return 1;
 }
 

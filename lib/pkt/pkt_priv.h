@@ -235,6 +235,17 @@ static inline void pe_csum_set16(uint8_t *ck, uint8_t *p, uint16_t v)
 	pe_st16(p, v);
 }
 
+/* An ICMPv4 echo request (type 8, code 0, checked by the caller) becomes the echo reply. When the
+ * reply is all zeros (id 0, sequence 0, no data) its sum is zero and the only checksum that
+ * verifies is 0xffff, where RFC 1624's eqn. 3 gives 0x0000; for any other message both verify.
+ * So 0x0000 is written as 0xffff (one compare, the branch rare). */
+static inline void pe_icmp4_to_reply(uint8_t *ic)
+{
+	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000));
+	if (PE_UNLIKELY(pe_ld16(ic + 2) == 0))
+		pe_st16(ic + 2, 0xffff);
+}
+
 static inline int pe_mac_eq(const uint8_t *a, const uint8_t *b)
 {
 	return ((pe_ld32(a) ^ pe_ld32(b)) | (uint32_t)(pe_ld16(a + 4) ^ pe_ld16(b + 4))) == 0;

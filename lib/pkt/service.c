@@ -154,7 +154,7 @@ static inline enum pe_drop icmp4_echo(const struct pe_pkt_cfg *cfg, struct pe_rx
 	if (PE_LIKELY(cfg->verify_csum) &&
 	    PE_UNLIKELY(pe_csum_fold64(pe_csum_words(ic, n, 0)) != 0xffff))
 		return PE_DROP_ICMP_CSUM;
-	pe_csum_set16(ic + 2, ic, PE_BE16(0x0000)); /* type 0: echo reply */
+	pe_icmp4_to_reply(ic); /* type 0: echo reply */
 	ip4_reply(cfg, rx, hl, tot, len);
 	return PE_DROP_NONE;
 }

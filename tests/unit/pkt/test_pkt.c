@@ -538,6 +538,49 @@ static void test_ttl_patch_every_value(void **state)
 	}
 }
 
+/* An echo request whose reply is all zeros (type 0, code 0, id 0, sequence 0, no data): the only
+ * checksum that verifies is 0xffff (the sum of the message is zero), where RFC 1624's eqn. 3 gives
+ * 0x0000. Found by the fuzzer (2026-11-30). Full parse, the fast path of one frame and both copies
+ * of the burst loop; a trailing pad past the IPv4 total length is not echoed. */
+static void test_icmp_reply_all_zero(void **state)
+{
+	struct pe_golden *g = golden("icmp4_echo");
+	struct pe_tf req;
+	uint8_t out[PE_TF_MAX];
+	uint32_t len;
+
+	(void)state;
+	pe_tf_init(&req);
+	pe_tf_eth(&req, PE_GOLDEN_MAC, PE_GOLDEN_CLIENT);
+	pe_tf_ip4(&req, "198.18.0.1", "198.18.0.2", 64);
+	pe_tf_icmp(&req, 8, 0, 0, 0);
+	pe_tf_finish(&req);
+	assert_true(pe_tf_csums_ok(req.b, req.len));
+	memset(req.b + req.len, 0, 18); /* an Ethernet pad to 60 bytes */
+	req.len += 18;
+	for (int isa = 0; isa < 3; isa++) {
+		struct pe_pkt_cfg cfg = g->cfg;
+		uint8_t *f = out;
+		enum pe_drop d;
+
+		memcpy(out, req.b, req.len);
+		len = req.len;
+		if (isa == 0) {
+			d = pe_pkt_echo(&cfg, out, &len);
+		} else {
+			if (isa == 2)
+				cfg.isa = PE_PKT_ISA_BASE;
+			pe_pkt_service_burst(&cfg, &f, &len, NULL, &d, 1);
+		}
+		assert_verdict(d, PE_DROP_NONE);
+		assert_int_equal(len, 42);
+		assert_int_equal(out[34], 0);
+		assert_int_equal(pe_be16(out + 36), 0xffff);
+		assert_true(pe_tf_csums_ok(out, len));
+	}
+	free(g);
+}
+
 /* Several addresses: each one answers; the directed broadcast of the second prefix is refused. */
 static void test_second_address(void **state)
 {
@@ -978,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_csum_helpers),
 		cmocka_unit_test(test_ttl_configured),
 		cmocka_unit_test(test_verify_off),
+		cmocka_unit_test(test_icmp_reply_all_zero),
 		cmocka_unit_test(test_second_address),
 		cmocka_unit_test(test_udp_from_echo_port),
 		cmocka_unit_test(test_hw_csum),
