@@ -454,6 +454,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "csum") == 0)
 		return run_csum(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "base") != 0) {
+		fprintf(stderr, "usage: %s [csum|base]\n", argv[0]);
+		return 2;
+	}
 	if (eal_start(argv[0], "ring") < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
@@ -471,6 +475,9 @@ int main(int argc, char **argv)
 	pe_dpdk_conf_init(&conf);
 	conf.pkt.mode = PE_MODE_L4;
 	conf.prefetch = 1; /* ring ports are vdevs: force the prefetching loop under test */
+	/* base: the baseline l4 loop, where the CPU would get the AVX2 one (lib/dpdk/worker.c). */
+	if (argc > 1)
+		conf.pkt.isa = PE_PKT_ISA_BASE;
 	/* Seeded before start: the loop ring is single-producer, and then the worker produces. */
 	seed_loop(mp, loop);
 	d = pe_dpdk_create(&conf);
