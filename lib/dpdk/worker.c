@@ -232,16 +232,21 @@ static __rte_always_inline bool swap_usual(const struct pe_dpdk_rxq *q, struct r
 	}
 	n = m->data_len;
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
-#ifdef PE_PKT_L4_VEC_MIN
-	/* pe_pkt_l4's vector case, spelled out so that the length stays in one register. */
+#if defined(PE_PKT_L4_VEC_MIN) && defined(PE_PKT_L2_VEC_MIN)
+	/* pe_pkt_l4's and pe_pkt_l2's vector cases, spelled out so that the length stays in one
+	 * register. */
 	if (mode == PE_MODE_L4 && likely(n >= PE_PKT_L4_VEC_MIN) && likely(pe_pkt_l4_vec(frame))) {
+		*bytes += n;
+		return true;
+	}
+	if (mode == PE_MODE_L2 && likely(n >= PE_PKT_L2_VEC_MIN)) {
+		pe_pkt_l2_vec(frame);
 		*bytes += n;
 		return true;
 	}
 	/* Not the vector case: take the length from the mbuf again (the barrier keeps gcc from
 	 * copying n into a second register in every frame for this rare path). */
-	if (mode == PE_MODE_L4)
-		__asm__ volatile("" ::: "memory");
+	__asm__ volatile("" ::: "memory");
 #endif
 	len = m->data_len;
 	if (unlikely(echo_frame(q, frame, &len, mode) != PE_DROP_NONE))

@@ -114,8 +114,9 @@ static inline int pe_pkt_is_vlan(uint16_t et_native)
 	       et_native == PE_BE16(0x9100);
 }
 
-/* l2 mode: swap the MACs of any frame of at least an Ethernet header. */
-static inline enum pe_drop pe_pkt_l2(uint8_t *frame, uint32_t *len)
+/* l2 mode: swap the MACs of any frame of at least an Ethernet header. The reference for every
+ * frame; pe_pkt_l2 below takes a vector path where it can. */
+static inline enum pe_drop pe_pkt_l2_scalar(uint8_t *frame, uint32_t *len)
 {
 	if (PE_UNLIKELY(*len < 14))
 		return PE_DROP_RUNT;
@@ -168,6 +169,36 @@ static inline enum pe_drop pe_pkt_l4_scalar(uint8_t *frame, uint32_t *len)
 	return PE_DROP_NONE;
 }
 
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+
+/* The frame pe_pkt_l2_vec swaps: at least 16 bytes (the MACs and the EtherType, one load). */
+#define PE_PKT_L2_VEC_MIN 16u
+
+/* Swap the MACs of a frame of at least PE_PKT_L2_VEC_MIN bytes: one 16-byte load, shuffle and
+ * store (SSSE3 pshufb); bytes 12-15 stay. */
+static inline void pe_pkt_l2_vec(uint8_t *frame)
+{
+	const __m128i mac = _mm_setr_epi8(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
+
+	_mm_storeu_si128((__m128i *)frame,
+			 _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)frame), mac));
+}
+#endif
+
+/* l2 mode (pe_pkt_l2_scalar's contract and result), by the vector path where the build has SSSE3
+ * and the frame has 16 bytes. */
+static inline enum pe_drop pe_pkt_l2(uint8_t *frame, uint32_t *len)
+{
+#if defined(__SSSE3__)
+	if (PE_LIKELY(*len >= PE_PKT_L2_VEC_MIN)) {
+		pe_pkt_l2_vec(frame);
+		return PE_DROP_NONE;
+	}
+#endif
+	return pe_pkt_l2_scalar(frame, len);
+}
+
 #if defined(__SSSE3__) && defined(__SSE4_1__)
 #include <smmintrin.h>
 
@@ -187,7 +218,6 @@ static inline int pe_pkt_l4_vec(uint8_t *frame)
 		_mm_setr_epi8(0, 0, 0, 0, -1, -1, 0x0f, 0, 0, 0, 0, 0, 0x1f, -1, 0, -1);
 	const __m128i udp_to_tcp =
 		_mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17 ^ 6);
-	const __m128i mac = _mm_setr_epi8(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 12, 13, 14, 15);
 	const __m128i l34 = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 14, 15, 12, 13);
 	__m128i d = _mm_xor_si128(udp, _mm_loadu_si128((const __m128i *)(frame + 8)));
 
@@ -197,8 +227,7 @@ static inline int pe_pkt_l4_vec(uint8_t *frame)
 	if (PE_UNLIKELY(!_mm_testz_si128(d, bits)) &&
 	    !_mm_testz_si128(_mm_xor_si128(d, udp_to_tcp), bits))
 		return 0;
-	_mm_storeu_si128((__m128i *)frame,
-			 _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)frame), mac));
+	pe_pkt_l2_vec(frame);
 	_mm_storeu_si128((__m128i *)(frame + 22),
 			 _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(frame + 22)), l34));
 	return 1;
