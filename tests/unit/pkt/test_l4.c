@@ -207,7 +207,8 @@ static void test_l2_vec(void **state)
 	srand(2);
 	for (unsigned i = 0; i < 2000; i++)
 		for (uint32_t n = 0; n <= 80; n++) {
-			uint8_t *a = malloc(n ? n : 1), *b = malloc(n ? n : 1), *c = malloc(n ? n : 1);
+			uint8_t *a = malloc(n ? n : 1), *b = malloc(n ? n : 1),
+				*c = malloc(n ? n : 1);
 			uint32_t la = n, lb = n;
 			enum pe_drop ra, rb;
 
