@@ -5,7 +5,8 @@
  * boundaries, VLAN and QinQ, IPv6, options, ICMP, runts, every golden frame cut at every length,
  * random mutations), and the vector path taken for the frames it is for. This file is built with
  * -mssse3 -msse4.1 (meson.build), so pe_pkt_l4 below is the vector one. Buffers are exact-size
- * copies: ASan reports any access outside the frame. */
+ * copies: ASan reports any access outside the frame. l2 mode's vector path (SSSE3) likewise against
+ * pe_pkt_l2_scalar (test_l2_vec). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
