@@ -497,10 +497,11 @@ static void loop_service(struct pe_dpdk_worker *w)
 	run_loop(w, PE_MODE_SERVICE);
 }
 
-#if defined(__x86_64__) && defined(__SSE4_1__)
+#if defined(__x86_64__) && defined(PE_PKT_L4_VEC_MIN)
 /* l4 again, for CPUs with AVX2 (the choice lib/pkt makes once, cfg->isa): the same source in
  * VEX encoding, where a vector test takes its operand from memory and keeps its inputs, about two
- * instructions fewer per frame. */
+ * instructions fewer per frame. Only where the vector l4 path is built (pe_pkt_inline.h). */
+#define PE_LOOP_L4_AVX2 1
 __attribute__((target("avx2"))) static void loop_l4_avx2(struct pe_dpdk_worker *w)
 {
 	run_loop(w, PE_MODE_L4);
@@ -516,7 +517,7 @@ static void (*const loops[])(struct pe_dpdk_worker *) = {
 
 static void (*loop_for(const struct pe_dpdk_worker *w))(struct pe_dpdk_worker *)
 {
-#if defined(__x86_64__) && defined(__SSE4_1__)
+#ifdef PE_LOOP_L4_AVX2
 	if (w->mode == PE_MODE_L4 && w->n_rxq > 0 && w->rxq[0].cfg->isa == PE_PKT_ISA_AVX2)
 		return loop_l4_avx2;
 #endif
