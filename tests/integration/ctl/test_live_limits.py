@@ -80,9 +80,10 @@ def limit_phases(name, which, workers):
     r = ctl(name, "set", which, "%d/%d" % (PPS, BURST))
     check(r.returncode == 0, "set %s %d/%d: exit %d: %s" % (which, PPS, BURST, r.returncode,
                                                          r.stderr.strip()))
-    st = ctl(name, "status").stdout
-    expect("\n%s: %d/%d\n" % (which, PPS, BURST) in st, "status shows %s: %d/%d" %
-           (which, PPS, BURST))
+    r = ctl(name, "status")
+    expect("\n%s: %d/%d\n" % (which, PPS, BURST) in r.stdout,
+           "status shows %s: %d/%d (exit %d, stderr %r, stdout starts %r)" %
+           (which, PPS, BURST, r.returncode, r.stderr.strip()[:200], r.stdout[:300]))
 
     def allowed(el):
         return PPS * el + max(BURST, workers) + inflight
@@ -99,7 +100,9 @@ def limit_phases(name, which, workers):
 
     r = ctl(name, "set", which, "off")
     check(r.returncode == 0, "set %s off: %s" % (which, r.stderr.strip()))
-    expect("\n%s: off\n" % which in ctl(name, "status").stdout, "status shows %s: off" % which)
+    r = ctl(name, "status")
+    expect("\n%s: off\n" % which in r.stdout, "status shows %s: off (exit %d, stderr %r, "
+           "stdout starts %r)" % (which, r.returncode, r.stderr.strip()[:200], r.stdout[:300]))
     el, drx, dtx, drl = window(name, lambda el, drx, dtx, drl: el >= MIN_S and
                                dtx > allowed(el) + MARGIN)
     print("%s off: %.2f s, %d requests, %d replies, %d rate_limited" % (which, el, drx, dtx,
